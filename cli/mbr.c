@@ -1,0 +1,104 @@
+/* mbr.c: the SD card's master boot record and the sparse whole-disk image. */
+#include "uk.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v, p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16), p[3] = (unsigned char)(v >> 24);
+}
+
+/* CHS in the classic 255 heads x 63 sectors geometry; past 1023 cylinders it saturates. */
+static void chs(unsigned char *p, uint32_t lba)
+{
+	uint32_t c = lba / (255 * 63), h = (lba / 63) % 255, s = lba % 63 + 1;
+	if (c > 1023)
+		c = 1023, h = 254, s = 63;
+	p[0] = (unsigned char)h;
+	p[1] = (unsigned char)(s | ((c >> 2) & 0xc0));
+	p[2] = (unsigned char)c;
+}
+
+void mbr_encode(unsigned char out[512], uint32_t disk_sig, const struct mbr_part *p, int n)
+{
+	memset(out, 0, 512);
+	put32(out + 440, disk_sig); /* Linux shows it as PARTUUID=<sig>-01 */
+	for (int i = 0; i < n && i < 4; i++) {
+		unsigned char *e = out + 446 + 16 * i;
+		e[0] = p[i].boot ? 0x80 : 0x00;
+		chs(e + 1, p[i].lba);
+		e[4] = p[i].type;
+		chs(e + 5, p[i].lba + p[i].sectors - 1);
+		put32(e + 8, p[i].lba);
+		put32(e + 12, p[i].sectors);
+	}
+	out[510] = 0x55;
+	out[511] = 0xaa;
+}
+
+static int all_zero(const unsigned char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return 0;
+	return 1;
+}
+
+/* The partition fills the disk from offset to the end; zero blocks stay holes (fast, small). */
+int sdimage_write(const char *path, uint64_t total, uint64_t offset, const char *part_image,
+		  uint32_t disk_sig)
+{
+	int in = open(part_image, O_RDONLY | O_CLOEXEC);
+	if (in < 0) {
+		error("cannot open %s: %s", part_image, strerror(errno));
+		return -1;
+	}
+	int out = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0) {
+		error("cannot create %s: %s", path, strerror(errno));
+		close(in);
+		return -1;
+	}
+	off_t psize = lseek(in, 0, SEEK_END);
+	lseek(in, 0, SEEK_SET);
+	int rc = -1;
+	if (psize < 0 || offset + (uint64_t)psize > total) {
+		error("the boot partition (%lld bytes) does not fit in a %llu-byte image",
+		      (long long)psize, (unsigned long long)total);
+		goto out;
+	}
+	if (ftruncate(out, (off_t)total) < 0)
+		goto io;
+	struct mbr_part part = {.boot = 1,
+				.type = 0x0c, /* FAT32 LBA: the Pi 3 ROM boots nothing else */
+				.lba = (uint32_t)(offset / MBR_SECTOR),
+				.sectors = (uint32_t)((total - offset) / MBR_SECTOR)};
+	unsigned char mbr[512];
+	mbr_encode(mbr, disk_sig, &part, 1);
+	if (pwrite(out, mbr, sizeof mbr, 0) != (ssize_t)sizeof mbr)
+		goto io;
+	static unsigned char buf[1 << 16];
+	off_t pos = 0;
+	ssize_t r;
+	while ((r = read(in, buf, sizeof buf)) > 0) {
+		if (!all_zero(buf, (size_t)r) &&
+		    pwrite(out, buf, (size_t)r, (off_t)offset + pos) != r)
+			goto io;
+		pos += r;
+	}
+	if (r < 0)
+		goto io;
+	rc = 0;
+	goto out;
+io:
+	error("writing %s: %s", path, strerror(errno));
+out:
+	close(in);
+	if (close(out) < 0)
+		rc = -1;
+	return rc;
+}

@@ -1,0 +1,169 @@
+/* spawn.c: runs tools with fork/exec and an argv vector; never through a shell. */
+#define _GNU_SOURCE
+#include "uk.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int verbose;
+
+pid_t spawn(char *const argv[], const struct spawn_opts *o)
+{
+	int errpipe[2];
+	if (pipe2(errpipe, O_CLOEXEC) < 0)
+		return -1;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(errpipe[0]);
+		close(errpipe[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		if (o && o->cwd && chdir(o->cwd) < 0)
+			goto fail;
+		if (o && o->out_path) {
+			int fd = open(o->out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+			if (fd < 0 || dup2(fd, 1) < 0)
+				goto fail;
+			close(fd);
+		} else if (o && o->out_fd >= 0) {
+			if (dup2(o->out_fd, 1) < 0)
+				goto fail;
+		}
+		if (o && o->quiet_err) {
+			int fd = open("/dev/null", O_WRONLY);
+			if (fd >= 0) {
+				dup2(fd, 2);
+				close(fd);
+			}
+		}
+		if (o && o->env)
+			for (char **e = o->env; *e; e++)
+				putenv(*e);
+		execvp(argv[0], argv);
+	fail:;
+		int e = errno;
+		if (write(errpipe[1], &e, sizeof e) < 0) {
+		}
+		_exit(127);
+	}
+	close(errpipe[1]);
+	int e;
+	ssize_t r = read(errpipe[0], &e, sizeof e);
+	close(errpipe[0]);
+	if (r == sizeof e) {
+		waitpid(pid, NULL, 0);
+		errno = e;
+		return -1;
+	}
+	return pid;
+}
+
+int wait_status(pid_t pid)
+{
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	return 128 + WTERMSIG(st);
+}
+
+void print_cmd(const struct strlist *argv)
+{
+	fputs("+", stderr);
+	for (size_t i = 0; i < argv->n; i++)
+		fprintf(stderr, " %s", argv->v[i]);
+	fputc('\n', stderr);
+}
+
+/* Returns the exit status, or -1 (with a message) when the program cannot start. */
+int run(char *const argv[], const struct spawn_opts *o)
+{
+	if (verbose) {
+		fputs("+", stderr);
+		for (char *const *a = argv; *a; a++)
+			fprintf(stderr, " %s", *a);
+		fputc('\n', stderr);
+	}
+	pid_t pid = spawn(argv, o);
+	if (pid < 0) {
+		error("cannot run %s: %s", argv[0], strerror(errno));
+		if (errno == ENOENT)
+			hint("run 'uk doctor' to see what to install");
+		return -1;
+	}
+	return wait_status(pid);
+}
+
+char *run_capture(char *const argv[], int *status)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return NULL;
+	struct spawn_opts o = {.out_fd = p[1], .quiet_err = 1};
+	pid_t pid = spawn(argv, &o);
+	close(p[1]);
+	if (pid < 0) {
+		close(p[0]);
+		if (status)
+			*status = -1;
+		return NULL;
+	}
+	size_t cap = 4096, n = 0;
+	char *buf = xmalloc(cap);
+	ssize_t r;
+	while ((r = read(p[0], buf + n, cap - n - 1)) != 0) {
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		n += (size_t)r;
+		if (cap - n - 1 == 0)
+			buf = xrealloc(buf, cap *= 2);
+	}
+	close(p[0]);
+	buf[n] = 0;
+	int st = wait_status(pid);
+	if (status)
+		*status = st;
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = 0;
+	return buf;
+}
+
+char *find_program(const char *name)
+{
+	if (strchr(name, '/'))
+		return access(name, X_OK) == 0 ? xstrdup(name) : NULL;
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	char *copy = xstrdup(path), *save = NULL;
+	for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		char *p = path_join(d, name);
+		struct stat st;
+		if (stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0) {
+			free(copy);
+			return p;
+		}
+		free(p);
+	}
+	free(copy);
+	return NULL;
+}
+
+int have_program(const char *name)
+{
+	char *p = find_program(name);
+	free(p);
+	return p != NULL;
+}

@@ -1,0 +1,231 @@
+/* uk: shared declarations of the uk command. */
+#ifndef UK_H
+#define UK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#define UK_VERSION "0.1.0"
+
+/* Exit codes, documented in docs/cli.md. */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,	    /* build failed (compiler, linker, tool) or app failed */
+	EXIT_USAGE = 2,	    /* bad command line or bad uk.yaml: nothing written */
+	EXIT_ENV = 3,	    /* missing runtime, firmware or host tool: see uk doctor */
+	EXIT_TIMEOUT = 124, /* uk run --timeout expired, QEMU stopped */
+	EXIT_INTR = 130,    /* interrupted (Ctrl-C), QEMU stopped */
+};
+
+/* ---- util.c ---- */
+struct strlist {
+	char **v;
+	size_t n, cap;
+};
+void sl_push(struct strlist *l, const char *s);
+void sl_pushf(struct strlist *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sl_append(struct strlist *l, const struct strlist *from);
+void sl_free(struct strlist *l);
+void sl_sort(struct strlist *l);
+int sl_has(const struct strlist *l, const char *s);
+int split_words(const char *s, struct strlist *out); /* shell-like word split, no expansion */
+
+void *xmalloc(size_t n);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *path_join(const char *a, const char *b);
+char *abs_path(const char *p); /* absolute, normalised; the path need not exist */
+
+extern int use_color; /* set in main: stderr is a tty and NO_COLOR unset */
+extern int json_mode; /* --json: errors are also reported on stdout as JSON */
+void error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+const char *col(const char *code); /* ANSI code or "" */
+
+int read_file(const char *path, char **data, size_t *len);
+int write_file(const char *path, const void *data, size_t len);
+int file_exists(const char *path);
+int is_dir(const char *path);
+int mkdir_p(const char *path);
+int rm_rf(const char *path);
+int copy_file(const char *from, const char *to);
+int link_or_copy(const char *from, const char *to);
+int64_t mtime_ns(const char *path); /* -1 if missing */
+int set_mtime(const char *path, int64_t sec);
+int dir_writable(const char *path);
+
+/* ---- sha256.c ---- */
+struct sha256 {
+	uint32_t h[8];
+	uint64_t len;
+	unsigned char buf[64];
+	size_t nbuf;
+};
+void sha256_init(struct sha256 *c);
+void sha256_update(struct sha256 *c, const void *data, size_t n);
+void sha256_final(struct sha256 *c, unsigned char out[32]);
+void sha256_hex(const unsigned char d[32], char out[65]);
+int sha256_file(const char *path, char hex[65], uint64_t *size);
+
+/* ---- json.c: a small streaming writer ---- */
+struct json {
+	FILE *f;
+	int depth;
+	int first[32];
+	int after_key;
+	int pretty;
+};
+void json_begin(struct json *j, FILE *f, int pretty);
+void json_obj(struct json *j);
+void json_arr(struct json *j);
+void json_end_obj(struct json *j);
+void json_end_arr(struct json *j);
+void json_key(struct json *j, const char *k);
+void json_str(struct json *j, const char *s);
+void json_int(struct json *j, long long v);
+void json_bool(struct json *j, int v);
+void json_null(struct json *j);
+void json_kstr(struct json *j, const char *k, const char *s);
+void json_kint(struct json *j, const char *k, long long v);
+void json_kbool(struct json *j, const char *k, int v);
+void json_error(int code, const char *msg); /* {"ok":false,...} on stdout in --json mode */
+
+/* ---- spawn.c: fork/exec, never a shell ---- */
+struct spawn_opts {
+	const char *cwd;      /* chdir here first (NULL: stay) */
+	const char *out_path; /* stdout to this file (NULL: inherit) */
+	int out_fd;	      /* stdout to this fd if >= 0 (out_path unset) */
+	int quiet_err;	      /* stderr to /dev/null */
+	char **env;	      /* extra NAME=VALUE entries (NULL-terminated) */
+};
+pid_t spawn(char *const argv[], const struct spawn_opts *o);
+int wait_status(pid_t pid); /* exit code, or 128+signal */
+int run(char *const argv[], const struct spawn_opts *o);
+/* Runs argv and returns its stdout (trimmed) or NULL; status in *status if non-NULL. */
+char *run_capture(char *const argv[], int *status);
+int have_program(const char *name);
+char *find_program(const char *name);
+void print_cmd(const struct strlist *argv);
+extern int verbose;
+
+/* ---- options.c: one parser for every subcommand ---- */
+enum opt_type { OPT_END, OPT_BOOL, OPT_STRING, OPT_INT, OPT_LIST, OPT_OPTINT };
+struct option {
+	enum opt_type type;
+	char short_name;
+	const char *long_name;
+	void *value; /* int*, const char**, struct strlist* */
+	const char *help;
+};
+/* Parses argv[1..]; positional arguments go to *rest. Exits 2 on bad usage, 0 after --help. */
+void parse_options(int argc, char **argv, const struct option *opts, const char *usage,
+		   struct strlist *rest);
+void usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- conf.c: target.conf and images/<board>/layout.conf ---- */
+struct conf {
+	struct strlist keys, vals;
+	char *path;
+};
+int conf_read(const char *path, struct conf *c, const char *uk_home, const char *uk_cache);
+const char *conf_get(const struct conf *c, const char *key); /* NULL if absent */
+void conf_free(struct conf *c);
+
+/* ---- home.c ---- */
+const char *uk_home(void);
+const char *uk_cache(void);
+extern const char *argv0;
+int valid_target(const char *t);
+extern const char *const uk_targets[]; /* NULL-terminated: virt, rpi3, rpi4 */
+
+/* ---- manifest.c ---- */
+struct kv {
+	struct strlist k, v;
+};
+struct manifest {
+	char *path; /* as given, for messages */
+	char *dir;  /* absolute directory of the app */
+	char *name;
+	struct strlist targets, sources, include, cflags, defines, libs, config_txt, bootargs;
+	char *memory;	     /* QEMU -m, e.g. 256M */
+	uint64_t image_size; /* bytes; 0: board default */
+	int has_network;
+	char *net_ip, *net_gateway, *net_netmask, *net_dns;
+	struct strlist net_hostfwd;
+	struct strlist files; /* sources expanded, sorted, relative to dir */
+	int source_line[64], source_col[64];
+};
+/* Loads and validates DIR/uk.yaml. Prints every problem as file:line:col; returns 0 or EXIT_USAGE.
+ */
+int manifest_load(const char *dir, struct manifest *m);
+int parse_size(const char *s, uint64_t *out); /* 64M, 1G, 4096K, bytes */
+char *format_bootargs(const struct strlist *kvs);
+
+/* ---- firmware.c ---- */
+/* Extracts the named files from ./usr/lib/raspi-firmware/ of the raspi-firmware .deb. */
+int firmware_extract(const char *deb, const struct strlist *names, const char *dest_dir);
+char *firmware_deb(void); /* newest $UK_CACHE/debs/raspi-firmware_*.deb or NULL */
+
+/* ---- bootfs.c ---- */
+struct bootfs {
+	uint64_t size; /* bytes */
+	uint32_t volume_id;
+	const char *label;
+	uint32_t hidden_sectors; /* the partition's first LBA */
+	int64_t epoch;		 /* file times */
+};
+/* Writes a FAT32 image at path holding the files of src_dir (flat), in sorted order. */
+int bootfs_write(const char *path, const char *src_dir, const struct bootfs *b);
+
+/* ---- mbr.c ---- */
+#define MBR_SECTOR 512
+struct mbr_part {
+	uint8_t boot, type;
+	uint32_t lba, sectors;
+};
+void mbr_encode(unsigned char out[512], uint32_t disk_sig, const struct mbr_part *p, int n);
+/* Writes an image of total bytes: the MBR, then the partition image at offset. Sparse. */
+int sdimage_write(const char *path, uint64_t total, uint64_t offset, const char *part_image,
+		  uint32_t disk_sig);
+
+/* ---- build (cmd_build.c), used by run ---- */
+struct build_result {
+	char *out; /* absolute out dir */
+	char *elf, *kernel;
+	int up_to_date;
+};
+struct build_req {
+	const char *dir;
+	const char *target_override;
+	const char *out;
+	int multi;
+};
+int build_target(struct manifest *m, const char *target, const char *out_dir,
+		 struct build_result *r);
+char *default_out(const struct manifest *m, const char *target, const char *out_opt, int multi);
+
+/* ---- subcommands ---- */
+int cmd_build(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_new(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+int cmd_help(int argc, char **argv);
+extern const char usage_build[], usage_run[], usage_new[], usage_doctor[], usage_version[],
+    usage_help[];
+
+struct command {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *usage;
+	const char *summary;
+};
+extern const struct command commands[];
+const struct command *find_command(const char *name);
+
+#endif

@@ -1,0 +1,33 @@
+# Shared setup for the uk CLI tests: a fresh scratch directory and the uk under test.
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+UK_TOP=${UK_TOP:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
+BUILD=${BUILD:-$UK_TOP/build}
+UK=$BUILD/bin/uk
+export NO_COLOR=1
+
+common_setup() {
+	[ -x "$UK" ] || make -s -C "$UK_TOP/cli" >/dev/null
+	T=$(mktemp -d "${BATS_TMPDIR:-/tmp}/uk-test.XXXXXX")
+	cd "$T"
+}
+
+common_teardown() {
+	cd /
+	rm -rf "$T"
+}
+
+uk() { "$UK" "$@"; }
+
+# An app with the given uk.yaml text and a main.c that prints and returns 0.
+make_app() {
+	mkdir -p "$1"
+	printf '%s\n' "$2" >"$1/uk.yaml"
+	printf '#include <stdio.h>\nint main(void)\n{\n\tprintf("hi from %s\\n");\n\treturn 0;\n}\n' "$1" >"$1/main.c"
+}
+
+# A fingerprint of a directory tree: names, sizes, mtimes and inodes (did anything change?).
+tree_state() {
+	(cd "$1" && find . -printf '%p %s %T@ %i\n' | sort)
+}
