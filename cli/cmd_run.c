@@ -76,8 +76,9 @@ static void symbolise(const char *elf, const unsigned long long *addrs, const in
 	sl_push(&a, "-i");
 	sl_push(&a, "-e");
 	sl_push(&a, elf);
-	for (int i = 0; i < n; i++) /* a return address points after the call: look up the call */
-		sl_pushf(&a, "0x%llx", nums[i] > 0 && addrs[i] >= 4 ? addrs[i] - 4 : addrs[i]);
+	for (int i = 0; i < n;
+	     i++) /* the runtime already prints call sites, not return addresses */
+		sl_pushf(&a, "0x%llx", addrs[i]);
 	int st;
 	char *out = run_capture(a.v, &st);
 	sl_free(&a);
@@ -100,6 +101,8 @@ static void symbolise(const char *elf, const unsigned long long *addrs, const in
 			fn = l;
 			continue;
 		}
+		while (!strncmp(l, "./", 2)) /* sources are compiled relative to the app */
+			l += 2;
 		if (frame >= 0 && frame < n)
 			fprintf(stderr, "  #%-2d 0x%llx in %s%s%s at %s\n", nums[frame],
 				addrs[frame], col("\033[1m"), fn, col("\033[0m"), l);

@@ -527,8 +527,8 @@ int manifest_load(const char *dir, struct manifest *m)
 	if (!yaml_parser_load(&p, &doc)) {
 		yaml_mark_t mk = p.problem_mark;
 		if (p.context)
-			perr(&c, mk, "malformed YAML: %s %s (line %zu)", p.problem, p.context,
-			     p.context_mark.line + 1);
+			perr(&c, mk, "malformed YAML: %s (%s that starts on line %zu)", p.problem,
+			     p.context, p.context_mark.line + 1);
 		else
 			perr(&c, mk, "malformed YAML: %s", p.problem ? p.problem : "parse error");
 		yaml_parser_delete(&p);

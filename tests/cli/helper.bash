@@ -1,11 +1,12 @@
 # Shared setup for the uk CLI tests: a fresh scratch directory and the uk under test.
+bats_require_minimum_version 1.5.0
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 
 UK_TOP=${UK_TOP:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
 BUILD=${BUILD:-$UK_TOP/build}
 UK=$BUILD/bin/uk
-export NO_COLOR=1
+export NO_COLOR=1 LC_ALL=C
 
 common_setup() {
 	[ -x "$UK" ] || make -s -C "$UK_TOP/cli" >/dev/null

@@ -1,0 +1,157 @@
+#!/usr/bin/env bats
+# uk.yaml validation: every error names file:line:col, says what is allowed, exits 2, writes nothing.
+load helper
+
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+# Runs uk build on app $1 and checks: exit 2, and no build output appeared.
+build_fails_clean() {
+	run uk build "$1"
+	assert_failure 2
+	[ ! -e "$1/build" ] || fail "a failed manifest wrote $1/build"
+}
+
+@test "malformed YAML names the line and column" {
+	make_app a 'name: a
+sources: [main.c'
+	build_fails_clean a
+	assert_output --regexp 'a/uk.yaml:[0-9]+:[0-9]+: error: malformed YAML'
+}
+
+@test "an unknown key is reported with its position and a suggestion" {
+	make_app a 'name: a
+sorces: [main.c]'
+	build_fails_clean a
+	assert_output --partial "a/uk.yaml:2:1: error: unknown key 'sorces' (did you mean 'sources'?)"
+	assert_output --partial "allowed: name, target, sources"
+}
+
+@test "a missing field says what to add" {
+	make_app a 'name: a'
+	build_fails_clean a
+	assert_output --partial "a/uk.yaml:1:1: error: missing field 'sources'"
+	make_app b 'sources: [main.c]'
+	build_fails_clean b
+	assert_output --partial "missing field 'name'"
+}
+
+@test "a bad target lists the allowed ones, at the entry's position" {
+	make_app a 'name: a
+target: [virt, rpi5]
+sources: [main.c]'
+	build_fails_clean a
+	assert_output --partial "a/uk.yaml:2:16: error: unknown target 'rpi5'; allowed: virt, rpi3, rpi4"
+}
+
+@test "a source glob that matches nothing is an error at its position" {
+	make_app a 'name: a
+sources:
+  - main.c
+  - "src/*.c"'
+	build_fails_clean a
+	assert_output --partial "a/uk.yaml:4:5: error: source 'src/*.c' matches no .c, .S or .s file"
+}
+
+@test "a source outside the app directory is refused" {
+	make_app a 'name: a
+sources: [../x.c]'
+	build_fails_clean a
+	assert_output --partial "must be a path inside the app directory"
+}
+
+@test "wrong types say what was expected" {
+	make_app a 'name: [a, b]
+sources: [main.c]
+bootargs: [x]
+image: 64M
+memory: lots'
+	build_fails_clean a
+	assert_output --partial "a/uk.yaml:1:7: error: 'name' must be a string, not a list"
+	assert_output --partial "a/uk.yaml:3:11: error: 'bootargs' must be a mapping"
+	assert_output --partial "a/uk.yaml:4:8: error: 'image' must be a mapping"
+	assert_output --partial "a/uk.yaml:5:9: error: memory 'lots' is not a size"
+}
+
+@test "every error of a manifest is reported, not just the first" {
+	make_app a 'name: a
+target: pc
+colour: blue
+sources: [nothere.c]'
+	build_fails_clean a
+	assert_output --partial "unknown target 'pc'"
+	assert_output --partial "unknown key 'colour'"
+}
+
+@test "a duplicated key is an error" {
+	make_app a 'name: a
+name: b
+sources: [main.c]'
+	build_fails_clean a
+	assert_output --partial "a/uk.yaml:2:1: error: key 'name' appears twice (first on line 1)"
+}
+
+@test "an image too small for FAT32 is refused" {
+	make_app a 'name: a
+sources: [main.c]
+image:
+  size: 16M'
+	build_fails_clean a
+	assert_output --partial "FAT32 needs at least 40M"
+}
+
+@test "unknown keys inside image and network are reported" {
+	make_app a 'name: a
+sources: [main.c]
+image: {size: 64M, sise: 1}
+network: {ip: dhcp, gw: 10.0.2.2}'
+	build_fails_clean a
+	assert_output --partial "unknown key 'sise' in 'image'"
+	assert_output --partial "unknown key 'gw' in 'network'"
+}
+
+@test "an empty uk.yaml and a directory without one are errors" {
+	mkdir a && : >a/uk.yaml
+	build_fails_clean a
+	assert_output --partial "a/uk.yaml:1:1: error: uk.yaml is empty"
+	mkdir b
+	run uk build b
+	assert_failure 2
+	assert_output --partial "no uk.yaml in"
+	assert_output --partial "uk new"
+}
+
+@test "--json reports a manifest error as JSON on stdout" {
+	make_app a 'name: a
+sorces: [main.c]'
+	run --separate-stderr uk build a --json
+	assert_failure 2
+	assert_output '{"ok":false,"exit":2,"error":"invalid uk.yaml"}'
+}
+
+@test "a full manifest with every field is accepted" {
+	make_app a 'name: full
+target: [virt]
+sources: ["*.c"]
+include: [inc]
+cflags: [-O1, -Wall]
+defines: {GREETING: "\"hey\"", FLAG: }
+libs: [m]
+memory: 64M
+bootargs:
+  who: world
+  msg: two words
+config_txt: [gpu_mem=16]
+image:
+  size: 48M
+network:
+  ip: dhcp
+  hostfwd: ["udp:5555:7"]'
+	mkdir a/inc
+	run uk build a
+	assert_success
+	run cat a/build/virt/boot/cmdline.txt
+	assert_output 'who=world msg="two words"'
+	run stat -c %s a/build/virt/sdcard.img
+	assert_output $((48 << 20))
+}
