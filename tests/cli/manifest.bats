@@ -155,3 +155,18 @@ network:
 	run stat -c %s a/build/virt/sdcard.img
 	assert_output $((48 << 20))
 }
+
+@test "the complete example in manifests/README.md builds as documented" {
+	mkdir -p s/include s/drivers
+	awk '/^## Complete example/ { on = 1 } on && /^```yaml/ { go = 1; next } go && /^```/ { exit } go' \
+		"$UK_TOP/manifests/README.md" >s/uk.yaml
+	grep -q '^name: sensor' s/uk.yaml
+	printf 'int main(void) { return 0; }\n' >s/main.c
+	printf 'int drv(void) { return SAMPLE_HZ; }\n' >s/drivers/d.c
+	run uk build s
+	assert_success
+	assert_output --partial "built sensor for virt"
+	assert_output --partial "built sensor for rpi3"
+	[ -s s/build/rpi3/boot/start_cd.elf ]
+	assert_equal "$(cat s/build/rpi3/boot/cmdline.txt)" 'port=7000 banner="hello sensor"'
+}

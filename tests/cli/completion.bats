@@ -1,0 +1,31 @@
+#!/usr/bin/env bats
+# The bash completion file completes commands, options and targets.
+load helper
+
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+complete_line() { # words...: prints the completions of the last word
+	bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _uk; echo "${COMPREPLY[*]}"' \
+		_ "$UK_TOP/cli/uk.bash-completion" "$@"
+}
+
+@test "completes commands" {
+	run complete_line uk b
+	assert_output "build"
+	run complete_line uk help d
+	assert_output "doctor"
+}
+
+@test "completes a command's options and targets" {
+	run complete_line uk run --t
+	assert_output "--target --timeout"
+	run complete_line uk build --target r
+	assert_output "rpi3 rpi4"
+}
+
+@test "completes the app directory for build" {
+	mkdir myapp
+	run complete_line uk build my
+	assert_output "myapp"
+}
