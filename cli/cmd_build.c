@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <glob.h>
+#include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -828,6 +831,31 @@ static void link_tree(const char *from, const char *to)
 	closedir(d);
 }
 
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int s)
+{
+	(void)s;
+	interrupted = 1;
+}
+
+/* Temporary directories of builds that died (their process is gone) are removed. */
+static void remove_stale(const char *out)
+{
+	char *pat = xasprintf("%s.tmp-*", out);
+	glob_t g;
+	if (glob(pat, 0, NULL, &g) == 0) {
+		for (size_t i = 0; i < g.gl_pathc; i++) {
+			const char *dash = strrchr(g.gl_pathv[i], '-');
+			long pid = dash ? strtol(dash + 1, NULL, 10) : 0;
+			if (pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+				rm_rf(g.gl_pathv[i]);
+		}
+		globfree(&g);
+	}
+	free(pat);
+}
+
 int build_target(struct manifest *m, const char *target, const char *out, struct build_result *r)
 {
 	struct ctx c;
@@ -866,13 +894,31 @@ int build_target(struct manifest *m, const char *target, const char *out, struct
 		return EXIT_FAIL;
 	}
 	free(parent);
+	/* one build of an output at a time; the lock file sits beside it */
+	char *lockp = xasprintf("%s.lock", out);
+	int lock = open(lockp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	free(lockp);
+	if (lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) < 0) {
+		note("waiting for another build of %s", out);
+		flock(lock, LOCK_EX);
+	}
+	remove_stale(out);
 	char *tmp = xasprintf("%s.tmp-%d", out, (int)getpid());
 	c.tmp = tmp;
 	rm_rf(tmp);
+	/* Ctrl-C: the compilers die with us; clean up the temporary directory, keep the output */
+	struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	int compiled = 0, relinked = 0;
+	char *fw = NULL;
+	uint64_t size = 0;
+	uint32_t vol = 0, sig = 0;
 	if (mkdir(tmp, 0755) < 0) {
 		error("cannot create %s: %s", tmp, strerror(errno));
-		free(tmp), free(stamp);
-		return EXIT_FAIL;
+		rc = EXIT_FAIL;
+		goto done;
 	}
 	char *objdir = path_join(tmp, "obj");
 	if (is_dir(out)) {
@@ -884,17 +930,15 @@ int build_target(struct manifest *m, const char *target, const char *out, struct
 	mkdir_p(objdir);
 	free(objdir);
 
-	int compiled = 0, relinked = 0;
-	char *fw = NULL;
-	uint64_t size = 0;
-	uint32_t vol = 0, sig = 0;
 	rc = EXIT_FAIL;
-	if (compile(&c, &compiled) < 0 || link_app(&c, compiled, &relinked) < 0)
+	if (compile(&c, &compiled) < 0 || interrupted || link_app(&c, compiled, &relinked) < 0 ||
+	    interrupted)
 		goto fail;
 	int b = boot_files(&c, &fw);
 	if (b == -2)
 		rc = EXIT_ENV;
-	if (b < 0 || images(&c, &size, &vol, &sig) < 0 || build_json(&c, fw, size, vol, sig) < 0)
+	if (b < 0 || interrupted || images(&c, &size, &vol, &sig) < 0 ||
+	    build_json(&c, fw, size, vol, sig) < 0 || interrupted)
 		goto fail;
 	char *sf = path_join(tmp, "obj/input.stamp");
 	unlink(sf);
@@ -911,10 +955,19 @@ int build_target(struct manifest *m, const char *target, const char *out, struct
 		error("cannot create %s: %s", out, strerror(errno));
 		goto fail;
 	}
-	free(tmp), free(stamp), free(fw);
-	return 0;
+	rc = 0;
+	goto done;
 fail:
 	rm_rf(tmp);
+	if (interrupted) {
+		error("interrupted: the previous output is untouched");
+		rc = EXIT_INTR;
+	}
+done:
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	if (lock >= 0)
+		close(lock);
 	free(tmp), free(stamp), free(fw);
 	return rc;
 }

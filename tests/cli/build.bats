@@ -264,3 +264,14 @@ image: {size: 80M}'
 	run python3 -c 'import json,sys; d=json.loads(sys.argv[1]); b=d["builds"][0]; print(d["ok"], b["target"], b["up_to_date"], b["build"]["artifacts"]["kernel8.img"]["size"] > 0)' "$output"
 	assert_output "True virt False True"
 }
+
+@test "leftovers of a build that died are removed; a live build's are not touched" {
+	uk new app >/dev/null
+	uk build app >/dev/null
+	mkdir app/build/virt.tmp-4194305 app/build/virt.tmp-$$
+	touch app/main.c
+	run uk build app
+	assert_success
+	[ ! -e app/build/virt.tmp-4194305 ] || fail "stale temporary directory kept"
+	[ -d app/build/virt.tmp-$$ ] || fail "a live process's directory was removed"
+}
