@@ -1,0 +1,40 @@
+# uk: top-level build.
+#   make             build the runtime for every target, the uk tool and the examples
+#   make test        run every test; ends with "N passed, N failed"
+#   make bench       run the benchmarks (ratios measured in one run)
+#   make install     install into PREFIX (default /usr/local)
+PREFIX ?= /usr/local
+UK_CACHE ?= /var/cache/uk
+BUILD ?= $(CURDIR)/build
+TARGETS := virt rpi3 rpi4
+export PREFIX UK_CACHE BUILD
+
+.PHONY: all runtime cli examples test bench install clean format
+
+all: runtime cli examples
+
+runtime:
+	$(MAKE) -C runtime
+
+cli:
+	$(MAKE) -C cli
+
+examples: runtime
+	$(MAKE) -C examples
+
+test: all
+	$(MAKE) -C tests
+	tests/run
+
+bench: all
+	bench/run
+
+install: all
+	$(MAKE) -C runtime install
+	$(MAKE) -C cli install
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD)

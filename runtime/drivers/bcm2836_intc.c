@@ -1,0 +1,85 @@
+/*
+ * The Pi 3's two interrupt controllers: the BCM2836 per-core "local" controller (QA7 rev 3.4)
+ * that carries the generic timer, and behind it the BCM2835 GPU controller (BCM2835 ARM
+ * Peripherals, chapter 7) that carries the peripherals (UARTs, USB, ...).
+ * uk's numbering: 0-63 are GPU IRQs (bank 1: 0-31, bank 2: 32-63); 64 + n is local source n
+ * (64 + 3 is the virtual timer).
+ */
+#include "drivers.h"
+#include "sysreg.h"
+
+/* local controller */
+#define CORE0_TIMER_IRQCNTL 0x40 /* bit n: timer source n raises an IRQ on core 0 */
+#define CORE0_IRQ_SOURCE    0x60 /* bit 3: CNTV, bit 8: GPU interrupt */
+#define SOURCE_GPU	    (1u << 8)
+
+/* GPU controller (registers from 0x...b200) */
+#define IRQ_PENDING1 0x04
+#define IRQ_PENDING2 0x08
+#define IRQ_ENABLE1  0x10
+#define IRQ_ENABLE2  0x14
+#define IRQ_DISABLE1 0x1c
+#define IRQ_DISABLE2 0x20
+
+static uintptr_t local, gpu;
+
+static void bcm_enable(unsigned irq)
+{
+	if (irq < 32)
+		mmio_write32(gpu + IRQ_ENABLE1, 1u << irq);
+	else if (irq < 64)
+		mmio_write32(gpu + IRQ_ENABLE2, 1u << (irq - 32));
+	else if (irq < 64 + 4)
+		mmio_write32(local + CORE0_TIMER_IRQCNTL,
+			     mmio_read32(local + CORE0_TIMER_IRQCNTL) | (1u << (irq - 64)));
+}
+
+static void bcm_disable(unsigned irq)
+{
+	if (irq < 32)
+		mmio_write32(gpu + IRQ_DISABLE1, 1u << irq);
+	else if (irq < 64)
+		mmio_write32(gpu + IRQ_DISABLE2, 1u << (irq - 32));
+	else if (irq < 64 + 4)
+		mmio_write32(local + CORE0_TIMER_IRQCNTL,
+			     mmio_read32(local + CORE0_TIMER_IRQCNTL) & ~(1u << (irq - 64)));
+}
+
+/* Level-triggered: the source stays pending until its device is serviced. */
+static unsigned bcm_ack(void)
+{
+	uint32_t src = mmio_read32(local + CORE0_IRQ_SOURCE);
+	if (src & 0xf)
+		return 64 + (unsigned)__builtin_ctz(src & 0xf);
+	if (src & SOURCE_GPU) {
+		uint32_t p1 = mmio_read32(gpu + IRQ_PENDING1);
+		if (p1)
+			return (unsigned)__builtin_ctz(p1);
+		uint32_t p2 = mmio_read32(gpu + IRQ_PENDING2);
+		if (p2)
+			return 32 + (unsigned)__builtin_ctz(p2);
+	}
+	return IRQ_NONE;
+}
+
+static void bcm_eoi(unsigned irq)
+{
+	(void)irq;
+}
+
+static const struct irq_chip bcm2836_chip = {
+    .enable = bcm_enable,
+    .disable = bcm_disable,
+    .ack = bcm_ack,
+    .eoi = bcm_eoi,
+};
+
+void bcm2836_intc_init(uintptr_t local_base, uintptr_t gpu_base)
+{
+	local = local_base;
+	gpu = gpu_base;
+	mmio_write32(gpu + IRQ_DISABLE1, 0xffffffffu);
+	mmio_write32(gpu + IRQ_DISABLE2, 0xffffffffu);
+	mmio_write32(local + CORE0_TIMER_IRQCNTL, 0);
+	irq_set_chip(&bcm2836_chip);
+}

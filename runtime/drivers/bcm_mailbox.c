@@ -1,0 +1,89 @@
+/*
+ * The VideoCore mailbox property interface (channel 8), as documented in the Raspberry Pi
+ * firmware wiki "Mailbox property interface": ask the firmware for memory size and clocks.
+ */
+#include "drivers.h"
+#include "sysreg.h"
+
+#define MBOX_READ	 0x00
+#define MBOX_STATUS	 0x18
+#define MBOX_WRITE	 0x20
+#define STATUS_FULL	 (1u << 31)
+#define STATUS_EMPTY	 (1u << 30)
+#define CHANNEL_PROPERTY 8
+#define REQUEST_OK	 0x80000000u
+#define BUS_ALIAS	 0xc0000000u /* VideoCore address of ARM RAM, L2-uncached alias */
+
+static uintptr_t mbox;
+static volatile uint32_t msg[36] __attribute__((aligned(64)));
+
+void bcm_mailbox_init(uintptr_t base)
+{
+	mbox = base;
+}
+
+/* The message is in cacheable RAM once the MMU is on: clean it before the VideoCore reads
+ * it and invalidate it before we read its answer. */
+static void cache_clean_inval(volatile void *p, size_t n)
+{
+	for (uintptr_t a = (uintptr_t)p & ~63ul; a < (uintptr_t)p + n; a += 64)
+		__asm__ volatile("dc civac, %0" ::"r"(a) : "memory");
+	dsb(sy);
+}
+
+/* Not reentrant; not from an interrupt handler. Returns 0, or -1 if the firmware said no. */
+static int mbox_call(void)
+{
+	uint32_t addr = (uint32_t)(uintptr_t)msg | BUS_ALIAS;
+	cache_clean_inval(msg, sizeof(msg));
+	while (mmio_read32(mbox + MBOX_STATUS) & STATUS_FULL)
+		;
+	mmio_write32(mbox + MBOX_WRITE, (addr & ~0xfu) | CHANNEL_PROPERTY);
+	for (;;) {
+		while (mmio_read32(mbox + MBOX_STATUS) & STATUS_EMPTY)
+			;
+		uint32_t r = mmio_read32(mbox + MBOX_READ);
+		if ((r & 0xf) == CHANNEL_PROPERTY && (r & ~0xfu) == (addr & ~0xfu))
+			break;
+	}
+	cache_clean_inval(msg, sizeof(msg));
+	return msg[1] == REQUEST_OK ? 0 : -1;
+}
+
+/* One tag with up to 2 request words and 2 answer words. */
+static int mbox_tag(uint32_t tag, uint32_t in0, uint32_t *out0, uint32_t *out1)
+{
+	if (!mbox)
+		return -1;
+	msg[0] = 8 * 4; /* total size */
+	msg[1] = 0;	/* request */
+	msg[2] = tag;
+	msg[3] = 8; /* value buffer size */
+	msg[4] = 0;
+	msg[5] = in0;
+	msg[6] = 0;
+	msg[7] = 0; /* end tag */
+	if (mbox_call() != 0 || !(msg[4] & REQUEST_OK))
+		return -1;
+	if (out0)
+		*out0 = msg[5];
+	if (out1)
+		*out1 = msg[6];
+	return 0;
+}
+
+uint64_t bcm_mailbox_arm_memory(void)
+{
+	uint32_t base, size;
+	if (mbox_tag(0x00010005, 0, &base, &size) != 0)
+		return 0;
+	return size;
+}
+
+uint32_t bcm_mailbox_clock_rate(uint32_t clock_id)
+{
+	uint32_t id, rate;
+	if (mbox_tag(0x00030002, clock_id, &id, &rate) != 0)
+		return 0;
+	return rate;
+}

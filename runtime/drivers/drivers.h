@@ -1,0 +1,25 @@
+/* Device drivers: one device per file; each init returns or registers what the kernel uses. */
+#ifndef UK_DRIVERS_H
+#define UK_DRIVERS_H
+
+#include "kernel.h"
+
+const struct uart_ops *pl011_init(uintptr_t base, uint32_t clock_hz, uint32_t baud);
+const struct uart_ops *miniuart_init(uintptr_t aux_base, uint32_t core_clock_hz, uint32_t baud);
+
+void gicv2_init(uintptr_t dist_base, uintptr_t cpu_base);
+void bcm2836_intc_init(uintptr_t local_base, uintptr_t gpu_base);
+
+void bcm_mailbox_init(uintptr_t base);
+uint64_t bcm_mailbox_arm_memory(void);
+uint32_t bcm_mailbox_clock_rate(uint32_t clock_id);
+#define BCM_CLOCK_UART 2
+#define BCM_CLOCK_CORE 4
+
+#define GPIO_ALT0 4
+#define GPIO_ALT5 2
+void bcm_gpio_set_function(uintptr_t gpio_base, unsigned pin, unsigned function);
+
+void psci_system_off(bool hvc);
+
+#endif

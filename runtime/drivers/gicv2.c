@@ -1,0 +1,74 @@
+/*
+ * ARM Generic Interrupt Controller v2 (ARM IHI 0048B): QEMU virt's GIC and the Pi 4's GIC-400.
+ * Every interrupt goes to CPU 0 at one priority; level/edge configuration is left as reset
+ * (PPIs per the architecture, SPIs level, which every device uk drives uses).
+ */
+#include "drivers.h"
+#include "sysreg.h"
+
+#define GICD_CTLR	0x000
+#define GICD_TYPER	0x004
+#define GICD_ISENABLER	0x100
+#define GICD_ICENABLER	0x180
+#define GICD_IPRIORITYR 0x400
+#define GICD_ITARGETSR	0x800
+
+#define GICC_CTLR 0x00
+#define GICC_PMR  0x04 /* priority mask: 0xff lets everything through */
+#define GICC_IAR  0x0c /* acknowledge: reading returns the INTID */
+#define GICC_EOIR 0x10
+
+#define INTID_SPURIOUS 1023
+
+static uintptr_t gicd, gicc;
+
+static void gic_enable(unsigned irq)
+{
+	mmio_write32(
+	    gicd + GICD_IPRIORITYR + (irq & ~3u),
+	    (mmio_read32(gicd + GICD_IPRIORITYR + (irq & ~3u)) & ~(0xffu << 8 * (irq & 3))) |
+		(0xa0u << 8 * (irq & 3)));
+	if (irq >= 32) /* SPIs: route to CPU 0 (PPI targets are fixed) */
+		mmio_write32(
+		    gicd + GICD_ITARGETSR + (irq & ~3u),
+		    (mmio_read32(gicd + GICD_ITARGETSR + (irq & ~3u)) & ~(0xffu << 8 * (irq & 3))) |
+			(1u << 8 * (irq & 3)));
+	mmio_write32(gicd + GICD_ISENABLER + 4 * (irq / 32), 1u << (irq % 32));
+}
+
+static void gic_disable(unsigned irq)
+{
+	mmio_write32(gicd + GICD_ICENABLER + 4 * (irq / 32), 1u << (irq % 32));
+}
+
+static unsigned gic_ack(void)
+{
+	unsigned id = mmio_read32(gicc + GICC_IAR) & 0x3ff;
+	return id >= INTID_SPURIOUS - 3 ? IRQ_NONE : id;
+}
+
+static void gic_eoi(unsigned irq)
+{
+	mmio_write32(gicc + GICC_EOIR, irq);
+}
+
+static const struct irq_chip gicv2_chip = {
+    .enable = gic_enable,
+    .disable = gic_disable,
+    .ack = gic_ack,
+    .eoi = gic_eoi,
+};
+
+void gicv2_init(uintptr_t dist_base, uintptr_t cpu_base)
+{
+	gicd = dist_base;
+	gicc = cpu_base;
+	unsigned lines = 32 * ((mmio_read32(gicd + GICD_TYPER) & 0x1f) + 1);
+	mmio_write32(gicd + GICD_CTLR, 0);
+	for (unsigned i = 0; i < lines; i += 32)
+		mmio_write32(gicd + GICD_ICENABLER + i / 8, 0xffffffffu);
+	mmio_write32(gicd + GICD_CTLR, 1);
+	mmio_write32(gicc + GICC_PMR, 0xff);
+	mmio_write32(gicc + GICC_CTLR, 1);
+	irq_set_chip(&gicv2_chip);
+}

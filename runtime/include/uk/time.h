@@ -1,0 +1,54 @@
+/*
+ * uk/time.h: the monotonic clock and one-shot timers.
+ *
+ *     #include <uk/time.h>
+ *
+ *     static void tick(struct uk_timer *t, void *arg)
+ *     {
+ *             int *count = arg;
+ *             if (++*count < 10)
+ *                     uk_timer_start(t, t->deadline_ns + 1000000);   // again in 1 ms
+ *     }
+ *
+ *     int main(void)
+ *     {
+ *             int count = 0;
+ *             struct uk_timer t;
+ *             uk_timer_init(&t, tick, &count);
+ *             uk_timer_start(&t, uk_now_ns() + 1000000);
+ *             while (count < 10)
+ *                     uk_wait();                                       // WFI until an interrupt
+ *             return 0;
+ *     }
+ *
+ * Timer callbacks run in interrupt context: keep them short, do not sleep or block in them.
+ * clock_gettime(CLOCK_MONOTONIC), nanosleep() and time() work as well, on the same clock.
+ */
+#ifndef UK_TIME_H
+#define UK_TIME_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Nanoseconds since the counter started (reset, in QEMU; power-on firmware, on a Pi). */
+uint64_t uk_now_ns(void);
+
+struct uk_timer {
+	struct uk_timer *next; /* private */
+	uint64_t deadline_ns;  /* absolute, on the uk_now_ns() clock */
+	void (*fn)(struct uk_timer *t, void *arg);
+	void *arg;
+	volatile bool armed;
+};
+
+void uk_timer_init(struct uk_timer *t, void (*fn)(struct uk_timer *t, void *arg), void *arg);
+/* Arms (or moves) t to fire once at deadline_ns. A deadline in the past fires at once. */
+void uk_timer_start(struct uk_timer *t, uint64_t deadline_ns);
+void uk_timer_stop(struct uk_timer *t);
+
+/* Sleeps (WFI) until the next interrupt of any kind has been handled. */
+void uk_wait(void);
+/* Sleeps (WFI) until deadline_ns. Not from a timer callback. */
+void uk_sleep_until(uint64_t deadline_ns);
+
+#endif

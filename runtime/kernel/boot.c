@@ -1,0 +1,200 @@
+/*
+ * From entry.S to main(): copy the device tree out of the way, MMU and caches on, TLS for
+ * picolibc, read the device tree (or ask the board), parse the boot arguments, heap, console,
+ * interrupts, clock; then main(), whose return value is the exit status.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uk/config.h>
+#include <uk/system.h>
+#include <uk/time.h>
+
+#include <libfdt.h>
+
+#include "kernel.h"
+#include "semihost.h"
+#include "sysreg.h"
+
+extern int main(int argc, char **argv);
+extern void _init_tls(void *tls);
+extern void _set_tls(void *tls);
+extern char __tls_main[], __image_end[];
+
+struct bootargs uk_bootargs;
+struct heap uk_heap;
+bool uk_under_qemu;
+int uk_psci_hvc = -1;
+static struct uk_system sys;
+
+#define FDT_MAGIC_BE 0xedfe0dd0u /* 0xd00dfeed as read little-endian */
+#define FDT_MAX_SIZE (2u << 20)
+
+static uint32_t be32(uint32_t v)
+{
+	return __builtin_bswap32(v);
+}
+
+/*
+ * Runs with the MMU off (every access is a Device access: aligned words only). The loader put
+ * the device tree somewhere in RAM; check that x0 really points at one and get its size. It is
+ * read in place; the heap is laid out around it.
+ */
+static const void *early_fdt_check(uintptr_t fdt, uint32_t *size)
+{
+	if (!fdt || (fdt & 7) || fdt < platform.ram_base || fdt >= platform.ram_limit)
+		return NULL;
+	const volatile uint32_t *hdr = (const volatile uint32_t *)fdt;
+	if (hdr[0] != FDT_MAGIC_BE)
+		return NULL;
+	*size = be32(hdr[1]);
+	if (*size < 40 || *size > FDT_MAX_SIZE || fdt + *size > platform.ram_limit)
+		return NULL;
+	return (const void *)fdt;
+}
+
+/*
+ * With the MMU on: move the device tree to just after the image, unpadded (QEMU pads it to 1 MiB
+ * and puts it mid-RAM; the Pi firmware puts it high), so the heap is one range after it.
+ * Returns the new end of used memory.
+ */
+static uintptr_t fdt_relocate(const void **fdt)
+{
+	uintptr_t dst = ((uintptr_t)__image_end + 7) & ~(uintptr_t)7;
+	if (!*fdt)
+		return dst;
+	uintptr_t src = (uintptr_t)*fdt;
+	uint32_t need = fdt_off_dt_struct(*fdt) + fdt_size_dt_struct(*fdt);
+	if (fdt_off_dt_strings(*fdt) + fdt_size_dt_strings(*fdt) > need)
+		need = fdt_off_dt_strings(*fdt) + fdt_size_dt_strings(*fdt);
+	if (need > fdt_totalsize(*fdt) || (src < dst + need && dst < src + fdt_totalsize(*fdt)))
+		return src + fdt_totalsize(*fdt) > dst ? src + fdt_totalsize(*fdt) : dst;
+	/* Header, reserve map, structure and strings all lie in [0, need): copy just that. */
+	memcpy((void *)dst, *fdt, need);
+	fdt_set_totalsize((void *)dst, need);
+	*fdt = (const void *)dst;
+	return dst + fdt_totalsize(*fdt);
+}
+
+/* Boot-argument problems are found before the console exists: keep them for later. */
+static char warnings[512];
+static size_t warnings_len;
+static void keep_warning(const char *arg, size_t len, const char *why)
+{
+	char line[160];
+	int n = snprintf(line, sizeof(line), "uk: ignoring boot argument '%.*s': %s\n",
+			 (int)(len > 60 ? 60 : len), arg, why);
+	if (n > 0 && warnings_len + (size_t)n < sizeof(warnings)) {
+		memcpy(warnings + warnings_len, line, (size_t)n);
+		warnings_len += (size_t)n;
+	}
+}
+
+__attribute__((noreturn)) void uk_boot(uintptr_t fdt_phys, uint64_t entry_ticks)
+{
+	uint32_t fdt_size = 0;
+	const void *fdt = early_fdt_check(fdt_phys, &fdt_size);
+	mmu_init(fdt ? fdt_phys : 0);
+	uintptr_t heap_start = fdt_relocate(&fdt);
+	_init_tls(__tls_main);
+	_set_tls(__tls_main);
+
+	struct dt_info dt;
+	if (!fdt || dt_read(fdt, FDT_MAX_SIZE, &dt) != 0) {
+		memset(&dt, 0, sizeof(dt));
+		dt.psci_hvc = -1;
+	}
+	if (dt.mem_size == 0 && platform.ram_size_fallback) {
+		dt.mem_base = platform.ram_base;
+		dt.mem_size = platform.ram_size_fallback();
+	}
+	uk_psci_hvc = dt.psci_hvc;
+	bootargs_parse(&uk_bootargs, dt.bootargs, keep_warning);
+	uk_under_qemu = uk_config_bool("uk.qemu", false);
+
+	uintptr_t ram_end = dt.mem_base + dt.mem_size;
+	if (ram_end > platform.ram_limit)
+		ram_end = platform.ram_limit;
+	heap_init(&uk_heap, heap_start, ram_end);
+
+	platform.irq_init();
+	platform.console_init(uk_config_get("uk.console"));
+	console_write(warnings, warnings_len);
+	if (dt.mem_size == 0)
+		console_puts("uk: warning: no memory size from the device tree or the board\n");
+	clock_init();
+	irq_enable();
+
+	sys.target = platform.target;
+	sys.model = dt.model ? dt.model : platform.target;
+	sys.ram_base = dt.mem_base;
+	sys.ram_size = dt.mem_size;
+	sys.heap_size = uk_heap.end - uk_heap.start;
+	sys.counter_hz = timer_hz();
+	sys.entry_ns = ticks_to_ns(entry_ticks);
+	sys.main_ns = uk_now_ns();
+
+	static char *argv[] = {"app", NULL};
+	exit(main(1, argv));
+}
+
+const struct uk_system *uk_system(void)
+{
+	return &sys;
+}
+
+/* ---- uk/config.h over the parsed boot arguments ---- */
+const char *uk_config_get(const char *key)
+{
+	return bootargs_get(&uk_bootargs, key);
+}
+
+long uk_config_int(const char *key, long fallback)
+{
+	const char *v = uk_config_get(key);
+	if (!v || !*v)
+		return fallback;
+	char *end;
+	long n = strtol(v, &end, 0);
+	return *end ? fallback : n;
+}
+
+bool uk_config_bool(const char *key, bool fallback)
+{
+	const char *v = uk_config_get(key);
+	if (!v)
+		return fallback;
+	if (!*v || !strcmp(v, "1") || !strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on"))
+		return true;
+	if (!strcmp(v, "0") || !strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off"))
+		return false;
+	return fallback;
+}
+
+size_t uk_config_count(void)
+{
+	return uk_bootargs.count;
+}
+
+const char *uk_config_key(size_t i)
+{
+	return i < uk_bootargs.count ? uk_bootargs.key[i] : NULL;
+}
+
+const char *uk_config_value(size_t i)
+{
+	return i < uk_bootargs.count ? uk_bootargs.value[i] : NULL;
+}
+
+/* ---- stopping ---- */
+__attribute__((noreturn)) void uk_halt(int status)
+{
+	irq_disable();
+	console_flush();
+	if (uk_under_qemu)
+		semihost_exit(status);
+	platform.halt(status);
+	for (;;)
+		wfi();
+}

@@ -1,0 +1,108 @@
+/* Internal interfaces between the runtime's subsystems (not for apps: see include/uk/). */
+#ifndef UK_KERNEL_H
+#define UK_KERNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- platform: implemented once per board in platform/<board>/platform.c ---- */
+enum mem_type { MEM_NORMAL, MEM_DEVICE };
+struct mem_region {
+	uintptr_t base;
+	uintptr_t size;
+	enum mem_type type;
+};
+struct platform {
+	const char *target;			  /* "virt", "rpi3", "rpi4" */
+	const struct mem_region *map;		  /* physical memory map, ends with size 0 */
+	uintptr_t ram_base, ram_limit;		  /* the RAM window uk may use */
+	unsigned timer_irq;			  /* the generic timer's virtual timer interrupt */
+	void (*irq_init)(void);			  /* set up the interrupt controller */
+	void (*console_init)(const char *choice); /* choice: uk.console= value or NULL */
+	uint64_t (*ram_size_fallback)(void); /* when the device tree gives none (Pi: mailbox) */
+	void (*halt)(int status);	     /* hardware stop (no semihosting) */
+};
+extern const struct platform platform;
+
+/* ---- interrupt controller (drivers/gic*.c, drivers/bcm2836_intc.c) ---- */
+struct irq_chip {
+	void (*enable)(unsigned irq);
+	void (*disable)(unsigned irq);
+	unsigned (*ack)(void); /* returns IRQ_NONE when nothing is pending */
+	void (*eoi)(unsigned irq);
+};
+#define IRQ_NONE 0xffffffffu
+#define IRQ_MAX	 256
+void irq_set_chip(const struct irq_chip *chip);
+void irq_register(unsigned irq, void (*handler)(void *arg), void *arg);
+
+/* ---- console (kernel/console.c over drivers/pl011.c, drivers/miniuart.c) ---- */
+struct uart_ops {
+	void (*put_byte)(char c); /* waits for FIFO space */
+	int (*get_byte)(void);	  /* -1 when the receive FIFO is empty */
+	void (*rx_irq_on)(void);  /* raise an interrupt when a byte arrives */
+	void (*flush)(void);	  /* wait until every byte left the wire */
+};
+void console_attach(const struct uart_ops *ops, unsigned irq);
+void console_write(const char *s, size_t n);
+void console_puts(const char *s);
+int console_getc(void); /* blocks (WFI) until a byte arrives */
+void console_flush(void);
+void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- generic timer (arch/aarch64/timer.c) ---- */
+uint64_t timer_ticks(void);
+uint64_t timer_hz(void);
+void timer_set_deadline(uint64_t ticks); /* one-shot, virtual timer */
+void timer_disarm(void);
+void clock_init(void);
+uint64_t ticks_to_ns(uint64_t ticks);
+uint64_t ns_to_ticks(uint64_t ns);
+
+/* ---- MMU (arch/aarch64/mmu.c) ---- */
+void mmu_init(uintptr_t fdt); /* fdt: keep its page mapped even if it is page 0 */
+
+/* ---- boot arguments (kernel/bootargs.c): pure, host-testable ---- */
+#define BOOTARGS_MAX	  128
+#define BOOTARG_KEY_MAX	  63
+#define BOOTARG_VALUE_MAX 255
+#define BOOTARGS_LEN_MAX  4096
+struct bootargs {
+	size_t count;
+	const char *key[BOOTARGS_MAX];
+	const char *value[BOOTARGS_MAX];
+	char buf[BOOTARGS_LEN_MAX + BOOTARGS_MAX];
+};
+typedef void (*bootargs_warn_fn)(const char *arg, size_t len, const char *why);
+void bootargs_parse(struct bootargs *ba, const char *cmdline, bootargs_warn_fn warn);
+const char *bootargs_get(const struct bootargs *ba, const char *key);
+
+/* ---- device tree (kernel/devicetree.c over libfdt): pure, host-testable ---- */
+struct dt_info {
+	uint64_t mem_base, mem_size; /* first /memory range; size 0 when absent */
+	const char *bootargs;	     /* /chosen/bootargs or NULL */
+	const char *model;	     /* /model or NULL */
+	int psci_hvc;		     /* /psci method: 1 hvc, 0 smc, -1 none */
+};
+int dt_read(const void *fdt, size_t max_size, struct dt_info *out); /* 0 or -errno */
+
+/* ---- heap (kernel/heap.c): pure, host-testable ---- */
+struct heap {
+	uintptr_t start, brk, end;
+};
+void heap_init(struct heap *h, uintptr_t start, uintptr_t end);
+void *heap_grow(struct heap *h, intptr_t incr); /* sbrk semantics; (void *)-1 when out */
+extern struct heap uk_heap;
+
+/* ---- exit paths (kernel/exit.c) ---- */
+#define UK_EXIT_PANIC 134
+__attribute__((noreturn)) void uk_halt(int status);
+__attribute__((noreturn)) void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+extern bool uk_under_qemu;
+extern int uk_psci_hvc; /* device tree /psci method: 1 hvc, 0 smc, -1 none */
+
+/* ---- boot record (kernel/boot.c) ---- */
+extern struct bootargs uk_bootargs;
+
+#endif

@@ -1,0 +1,117 @@
+/*
+ * Software one-shot timers over the single hardware deadline: a list sorted by deadline; the
+ * hardware timer is always set to the earliest one. Callbacks run in interrupt context.
+ */
+#include <uk/time.h>
+
+#include "kernel.h"
+#include "sysreg.h"
+
+static struct uk_timer *pending; /* sorted, earliest first */
+
+uint64_t uk_now_ns(void)
+{
+	return ticks_to_ns(timer_ticks());
+}
+
+static void program(void)
+{
+	if (pending)
+		timer_set_deadline(ns_to_ticks(pending->deadline_ns));
+	else
+		timer_disarm();
+}
+
+static void unlink_timer(struct uk_timer *t)
+{
+	for (struct uk_timer **p = &pending; *p; p = &(*p)->next) {
+		if (*p == t) {
+			*p = t->next;
+			break;
+		}
+	}
+	t->armed = false;
+}
+
+void uk_timer_init(struct uk_timer *t, void (*fn)(struct uk_timer *t, void *arg), void *arg)
+{
+	t->next = NULL;
+	t->deadline_ns = 0;
+	t->fn = fn;
+	t->arg = arg;
+	t->armed = false;
+}
+
+/* Any context. Re-arming an armed timer moves it. */
+void uk_timer_start(struct uk_timer *t, uint64_t deadline_ns)
+{
+	uint64_t daif = irq_save();
+	if (t->armed)
+		unlink_timer(t);
+	t->deadline_ns = deadline_ns;
+	struct uk_timer **p = &pending;
+	while (*p && (*p)->deadline_ns <= deadline_ns)
+		p = &(*p)->next;
+	t->next = *p;
+	*p = t;
+	t->armed = true;
+	program();
+	irq_restore(daif);
+}
+
+void uk_timer_stop(struct uk_timer *t)
+{
+	uint64_t daif = irq_save();
+	if (t->armed)
+		unlink_timer(t);
+	program();
+	irq_restore(daif);
+}
+
+/* Timer interrupt: run every expired timer, then aim the hardware at the next one. */
+static void timer_irq(void *arg)
+{
+	(void)arg;
+	uint64_t now = uk_now_ns();
+	while (pending && pending->deadline_ns <= now) {
+		struct uk_timer *t = pending;
+		pending = t->next;
+		t->armed = false;
+		t->fn(t, t->arg);
+		now = uk_now_ns();
+	}
+	program();
+}
+
+void clock_init(void)
+{
+	timer_disarm();
+	irq_register(platform.timer_irq, timer_irq, NULL);
+}
+
+void uk_wait(void)
+{
+	/* Sleep until an interrupt; with IRQs unmasked the handler runs before we return. */
+	wfi();
+}
+
+static void wake(struct uk_timer *t, void *arg)
+{
+	(void)t;
+	(void)arg; /* the interrupt itself ends the WFI */
+}
+
+/* Not from an interrupt handler: it sleeps in WFI until deadline_ns. */
+void uk_sleep_until(uint64_t deadline_ns)
+{
+	struct uk_timer t;
+	uk_timer_init(&t, wake, NULL);
+	uint64_t daif = irq_save();
+	uk_timer_start(&t, deadline_ns);
+	while (t.armed) {
+		wfi(); /* wakes on a pending interrupt even while masked */
+		irq_restore(daif);
+		daif = irq_save();
+	}
+	irq_restore(daif);
+}

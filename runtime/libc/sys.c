@@ -1,0 +1,87 @@
+/*
+ * picolibc's system interface: stdio on the console, sbrk over the heap, the clocks, sleeping
+ * and exit. An app that uses printf, malloc, clock_gettime and nanosleep needs no uk header.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <uk/time.h>
+
+#include "kernel.h"
+
+static int console_put(char c, FILE *f)
+{
+	(void)f;
+	console_write(&c, 1);
+	return (unsigned char)c;
+}
+
+static int console_get(FILE *f)
+{
+	(void)f;
+	return console_getc();
+}
+
+static FILE console_stream = FDEV_SETUP_STREAM(console_put, console_get, NULL, _FDEV_SETUP_RW);
+FILE *const stdin = &console_stream;
+FILE *const stdout = &console_stream;
+FILE *const stderr = &console_stream;
+
+void *sbrk(ptrdiff_t incr)
+{
+	return heap_grow(&uk_heap, incr);
+}
+
+/* Wall-clock time is not known (no RTC, no network time yet): the epoch is boot. */
+int clock_gettime(clockid_t clk, struct timespec *ts)
+{
+	if (clk != CLOCK_MONOTONIC && clk != CLOCK_REALTIME) {
+		errno = EINVAL;
+		return -1;
+	}
+	uint64_t ns = uk_now_ns();
+	ts->tv_sec = (time_t)(ns / 1000000000u);
+	ts->tv_nsec = (long)(ns % 1000000000u);
+	return 0;
+}
+
+int gettimeofday(struct timeval *restrict tv, void *restrict tz)
+{
+	(void)tz;
+	uint64_t ns = uk_now_ns();
+	tv->tv_sec = (time_t)(ns / 1000000000u);
+	tv->tv_usec = (suseconds_t)((ns % 1000000000u) / 1000u);
+	return 0;
+}
+
+int nanosleep(const struct timespec *req, struct timespec *rem)
+{
+	if (req->tv_sec < 0 || req->tv_nsec < 0 || req->tv_nsec >= 1000000000L) {
+		errno = EINVAL;
+		return -1;
+	}
+	uk_sleep_until(uk_now_ns() + (uint64_t)req->tv_sec * 1000000000u + (uint64_t)req->tv_nsec);
+	if (rem)
+		rem->tv_sec = rem->tv_nsec = 0;
+	return 0;
+}
+
+unsigned sleep(unsigned seconds)
+{
+	uk_sleep_until(uk_now_ns() + (uint64_t)seconds * 1000000000u);
+	return 0;
+}
+
+int usleep(useconds_t us)
+{
+	uk_sleep_until(uk_now_ns() + (uint64_t)us * 1000u);
+	return 0;
+}
+
+void _exit(int status)
+{
+	uk_halt(status);
+}

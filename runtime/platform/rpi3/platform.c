@@ -1,0 +1,57 @@
+/*
+ * Raspberry Pi 3 (BCM2837; QEMU raspi3b). Memory map (BCM2835 ARM Peripherals, with the Pi 2/3
+ * peripheral base 0x3f000000, and the QA7 local-controller document):
+ *   0x00000000 RAM (the firmware's ARM share; the GPU's share sits at its top)
+ *   0x3f000000 peripherals: 0x3f00b200 interrupt controller, 0x3f00b880 mailbox,
+ *              0x3f200000 GPIO, 0x3f201000 PL011, 0x3f215000 AUX (mini UART)
+ *   0x40000000 BCM2836 local interrupt controller
+ */
+#include "rpi.h"
+
+#define PERIPH	   0x3f000000ul
+#define LOCAL_INTC 0x40000000ul
+#define TIMER_IRQ  (64 + 3) /* local source 3: CNTV */
+#define AUX_IRQ	   29	    /* GPU IRQ 29 */
+#define PL011_IRQ  57	    /* GPU IRQ 57 */
+
+static const struct mem_region rpi3_map[] = {
+    {0, PERIPH, MEM_NORMAL},
+    {PERIPH, 0x01000000, MEM_DEVICE},
+    {LOCAL_INTC, 0x00200000, MEM_DEVICE},
+    {0, 0, MEM_NORMAL},
+};
+
+static const struct rpi_board rpi3 = {
+    .periph = PERIPH,
+    .miniuart_irq = AUX_IRQ,
+    .pl011_irq = PL011_IRQ,
+    .default_core_hz = 250000000, /* enable_uart=1 fixes the core clock here */
+};
+
+static void rpi3_irq_init(void)
+{
+	bcm2836_intc_init(LOCAL_INTC, PERIPH + 0xb200);
+}
+
+static void rpi3_console_init(const char *choice)
+{
+	rpi_console_init(&rpi3, choice);
+}
+
+static uint64_t rpi3_ram_size(void)
+{
+	bcm_mailbox_init(RPI_MAILBOX(&rpi3));
+	return bcm_mailbox_arm_memory();
+}
+
+const struct platform platform = {
+    .target = "rpi3",
+    .map = rpi3_map,
+    .ram_base = 0,
+    .ram_limit = PERIPH,
+    .timer_irq = TIMER_IRQ,
+    .irq_init = rpi3_irq_init,
+    .console_init = rpi3_console_init,
+    .ram_size_fallback = rpi3_ram_size,
+    .halt = rpi_halt,
+};

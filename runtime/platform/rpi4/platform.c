@@ -1,0 +1,58 @@
+/*
+ * Raspberry Pi 4 (BCM2711; QEMU raspi4b) in low-peripheral mode (BCM2711 ARM Peripherals):
+ *   0x00000000 RAM; uk uses the first GiB, which every Pi 4 has
+ *   0xfc000000 peripherals: 0xfe00b880 mailbox, 0xfe200000 GPIO, 0xfe201000 PL011,
+ *              0xfe215000 AUX (mini UART); 0xff841000 GIC-400 distributor, 0xff842000 CPU if.
+ * VideoCore peripheral IRQ n is GIC SPI 64 + n, INTID 96 + n.
+ */
+#include "rpi.h"
+
+#define PERIPH	  0xfe000000ul
+#define DEVICES	  0xfc000000ul
+#define GICD_BASE 0xff841000ul
+#define GICC_BASE 0xff842000ul
+#define TIMER_IRQ 27 /* virtual timer PPI */
+#define AUX_IRQ	  (96 + 29)
+#define PL011_IRQ (96 + 57)
+#define RAM_LIMIT 0x40000000ul
+
+static const struct mem_region rpi4_map[] = {
+    {0, RAM_LIMIT, MEM_NORMAL},
+    {DEVICES, 0x04000000, MEM_DEVICE},
+    {0, 0, MEM_NORMAL},
+};
+
+static const struct rpi_board rpi4 = {
+    .periph = PERIPH,
+    .miniuart_irq = AUX_IRQ,
+    .pl011_irq = PL011_IRQ,
+    .default_core_hz = 500000000, /* the Pi 4's fixed core clock */
+};
+
+static void rpi4_irq_init(void)
+{
+	gicv2_init(GICD_BASE, GICC_BASE);
+}
+
+static void rpi4_console_init(const char *choice)
+{
+	rpi_console_init(&rpi4, choice);
+}
+
+static uint64_t rpi4_ram_size(void)
+{
+	bcm_mailbox_init(RPI_MAILBOX(&rpi4));
+	return bcm_mailbox_arm_memory();
+}
+
+const struct platform platform = {
+    .target = "rpi4",
+    .map = rpi4_map,
+    .ram_base = 0,
+    .ram_limit = RAM_LIMIT,
+    .timer_irq = TIMER_IRQ,
+    .irq_init = rpi4_irq_init,
+    .console_init = rpi4_console_init,
+    .ram_size_fallback = rpi4_ram_size,
+    .halt = rpi_halt,
+};

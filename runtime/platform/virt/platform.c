@@ -1,0 +1,51 @@
+/*
+ * QEMU virt (hw/arm/virt.c memory map): RAM from 1 GiB, devices below it.
+ *   0x08000000 GICv2 distributor, 0x08010000 GIC CPU interface
+ *   0x09000000 PL011 UART (SPI 1 = INTID 33)
+ *   0x0a000000 virtio-mmio transports, 32 x 0x200 (SPI 16-47)
+ */
+#include "drivers.h"
+
+#define GICD_BASE 0x08000000
+#define GICC_BASE 0x08010000
+#define UART_BASE 0x09000000
+#define UART_IRQ  33
+#define TIMER_IRQ 27 /* virtual timer PPI */
+#define RAM_BASE  0x40000000ul
+#define RAM_LIMIT 0x4000000000ul /* 256 GiB: where virt's high PCIe window starts */
+
+static const struct mem_region virt_map[] = {
+    {0x08000000, 0x04000000, MEM_DEVICE}, /* GIC, UART, RTC, GPIO, virtio-mmio */
+    {RAM_BASE, RAM_LIMIT - RAM_BASE, MEM_NORMAL},
+    {0, 0, MEM_NORMAL},
+};
+
+static void virt_irq_init(void)
+{
+	gicv2_init(GICD_BASE, GICC_BASE);
+}
+
+static void virt_console_init(const char *choice)
+{
+	(void)choice; /* virt has one UART */
+	console_attach(pl011_init(UART_BASE, 0, 0), UART_IRQ);
+}
+
+static void virt_halt(int status)
+{
+	(void)status; /* PSCI has no exit status: use uk.qemu=1 (semihosting) for that */
+	if (uk_psci_hvc >= 0)
+		psci_system_off(uk_psci_hvc == 1);
+}
+
+const struct platform platform = {
+    .target = "virt",
+    .map = virt_map,
+    .ram_base = RAM_BASE,
+    .ram_limit = RAM_LIMIT,
+    .timer_irq = TIMER_IRQ,
+    .irq_init = virt_irq_init,
+    .console_init = virt_console_init,
+    .ram_size_fallback = NULL,
+    .halt = virt_halt,
+};

@@ -1,0 +1,94 @@
+/* Host unit tests for the boot-argument parser (runtime/kernel/bootargs.c). */
+#include <string.h>
+
+#include "kernel.h"
+#include "tap.h"
+
+static char warned[1024];
+static int warnings;
+static void warn(const char *arg, size_t len, const char *why)
+{
+	warnings++;
+	snprintf(warned + strlen(warned), sizeof(warned) - strlen(warned), "[%.*s: %s]", (int)len,
+		 arg, why);
+}
+
+static struct bootargs ba;
+static void parse(const char *s)
+{
+	warned[0] = '\0';
+	warnings = 0;
+	bootargs_parse(&ba, s, warn);
+}
+
+static int eq(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
+int main(void)
+{
+	parse("a=1 b=two  c=\"x y\"\tflag");
+	CHECK(ba.count == 4 && warnings == 0, "four arguments, no warnings");
+	CHECK(eq(bootargs_get(&ba, "a"), "1") && eq(bootargs_get(&ba, "b"), "two"), "plain values");
+	CHECK(eq(bootargs_get(&ba, "c"), "x y"), "quoted value keeps its space");
+	CHECK(eq(bootargs_get(&ba, "flag"), ""), "bare word is a flag with an empty value");
+	CHECK(bootargs_get(&ba, "missing") == NULL, "absent key gives NULL");
+
+	parse("k=1 k=2");
+	CHECK(ba.count == 1 && eq(bootargs_get(&ba, "k"), "2"),
+	      "last value wins for a repeated key");
+
+	parse("=x good=1");
+	CHECK(warnings == 1 && strstr(warned, "missing key"), "empty key is reported");
+	CHECK(eq(bootargs_get(&ba, "good"), "1"), "arguments after a bad one still count");
+
+	parse("b@d=1 x=\"unterminated");
+	CHECK(warnings == 2 && strstr(warned, "key may hold only") &&
+		  strstr(warned, "unterminated quote"),
+	      "bad key character and unterminated quote are reported: %s", warned);
+	CHECK(ba.count == 0, "and skipped");
+
+	parse("a=x\"y\"");
+	CHECK(warnings == 1 && strstr(warned, "quote in the middle"), "stray quote rejected");
+
+	char big[600];
+	memset(big, 'v', sizeof(big));
+	memcpy(big, "long=", 5);
+	big[5 + 256] = '\0';
+	parse(big);
+	CHECK(warnings == 1 && strstr(warned, "value longer than 255"), "256-char value rejected");
+	big[5 + 255] = '\0';
+	parse(big);
+	CHECK(warnings == 0 && strlen(bootargs_get(&ba, "long")) == 255, "255-char value accepted");
+
+	memset(big, 'k', 64);
+	strcpy(big + 64, "=1");
+	parse(big);
+	CHECK(warnings == 1 && strstr(warned, "key longer than 63"), "64-char key rejected");
+
+	/* More arguments than fit: the first 128 are kept, the rest reported. */
+	static char many[8192];
+	many[0] = '\0';
+	for (int i = 0; i < 130; i++)
+		sprintf(many + strlen(many), "k%d=%d ", i, i);
+	parse(many);
+	CHECK(ba.count == BOOTARGS_MAX && warnings == 2, "128 kept, 2 reported (%d)", warnings);
+	CHECK(eq(bootargs_get(&ba, "k127"), "127") && !bootargs_get(&ba, "k128"),
+	      "first ones kept");
+
+	/* A command line longer than the buffer: what fits is kept, the rest reported. */
+	static char huge[32768];
+	huge[0] = '\0';
+	for (int i = 0; i < 100; i++)
+		sprintf(huge + strlen(huge), "key%d=%0200d ", i, 0);
+	parse(huge);
+	CHECK(ba.count > 10 && ba.count < 100 && warnings == (int)(100 - ba.count),
+	      "oversized command line: %zu kept, %d reported", ba.count, warnings);
+
+	parse(NULL);
+	CHECK(ba.count == 0, "no command line");
+	parse("   ");
+	CHECK(ba.count == 0 && warnings == 0, "blank command line");
+	return TAP_DONE();
+}
