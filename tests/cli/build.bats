@@ -75,8 +75,9 @@ sources: [main.c]'
 	assert_output --partial "main.c:1:25: error: 'oops' undeclared"
 	assert_output --partial "compiling app for virt failed"
 	assert_equal "$(tree_state app/build/virt)" "$before"
-	run ls app/build
-	assert_output virt
+	run ls -A app/build
+	assert_line virt
+	refute_output --partial tmp
 }
 
 @test "a link error fails with 1 and keeps the previous output" {
