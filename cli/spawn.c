@@ -76,23 +76,31 @@ int wait_status(pid_t pid)
 	return 128 + WTERMSIG(st);
 }
 
-void print_cmd(const struct strlist *argv)
+/* Prints a command so that it can be pasted into a shell. */
+static void print_argv(char *const argv[])
 {
 	fputs("+", stderr);
-	for (size_t i = 0; i < argv->n; i++)
-		fprintf(stderr, " %s", argv->v[i]);
+	for (char *const *a = argv; *a; a++) {
+		if (**a && !strpbrk(*a, " \t\"'$\\*?;&|<>()`"))
+			fprintf(stderr, " %s", *a);
+		else if (!strchr(*a, '\''))
+			fprintf(stderr, " '%s'", *a);
+		else
+			fprintf(stderr, " \"%s\"", *a);
+	}
 	fputc('\n', stderr);
+}
+
+void print_cmd(const struct strlist *argv)
+{
+	print_argv(argv->v);
 }
 
 /* Returns the exit status, or -1 (with a message) when the program cannot start. */
 int run(char *const argv[], const struct spawn_opts *o)
 {
-	if (verbose) {
-		fputs("+", stderr);
-		for (char *const *a = argv; *a; a++)
-			fprintf(stderr, " %s", *a);
-		fputc('\n', stderr);
-	}
+	if (verbose)
+		print_argv(argv);
 	pid_t pid = spawn(argv, o);
 	if (pid < 0) {
 		error("cannot run %s: %s", argv[0], strerror(errno));

@@ -144,3 +144,27 @@ int main(void) { crash_here(0); return 0; }'
 	UK_HOME=$T/none run uk run --qemu app --timeout 5
 	assert_failure 3
 }
+
+@test "uk -v run prints the QEMU command; network: adds user networking with hostfwd" {
+	make_app app 'name: app
+sources: [main.c]
+network:
+  ip: dhcp
+  hostfwd: ["udp:5555:7"]'
+	run timeout 60 "$UK" -v run --qemu app --timeout 30 -m 96M
+	assert_success
+	assert_output --partial "hi from app"
+	assert_line --regexp "^\+ qemu-system-aarch64 -M virt.* -m 96M -display none -monitor none -serial stdio -no-reboot -semihosting-config enable=on,target=native"
+	assert_output --partial "-netdev user,id=net0,hostfwd=udp::5555-:7 -device virtio-net-device,netdev=net0"
+	assert_output --partial "-kernel $T/app/build/virt/kernel8.img -append 'uk.qemu=1 net.ip=dhcp'"
+}
+
+@test "rpi3 boots with its dtb and console from target.conf" {
+	uk new app --target rpi3 >/dev/null
+	run timeout 60 "$UK" -v run --qemu app --timeout 30
+	assert_success
+	assert_output --partial "-M raspi3b"
+	assert_output --partial "-serial null -serial stdio"
+	assert_output --partial "-dtb /var/cache/uk/dtb/bcm2837-rpi-3-b.dtb"
+	assert_output --partial "Hello from app!"
+}
