@@ -25,7 +25,7 @@ extern char __tls_main[], __image_end[];
 struct bootargs uk_bootargs;
 struct heap uk_heap;
 bool uk_under_qemu;
-int uk_psci_hvc = -1;
+const void *uk_fdt;
 static struct uk_system sys;
 
 #define FDT_MAGIC_BE 0xedfe0dd0u /* 0xd00dfeed as read little-endian */
@@ -103,13 +103,13 @@ __attribute__((noreturn)) void uk_boot(uintptr_t fdt_phys, uint64_t entry_ticks)
 	struct dt_info dt;
 	if (!fdt || dt_read(fdt, FDT_MAX_SIZE, &dt) != 0) {
 		memset(&dt, 0, sizeof(dt));
-		dt.psci_hvc = -1;
+		fdt = NULL;
 	}
+	uk_fdt = fdt;
 	if (dt.mem_size == 0 && platform.ram_size_fallback) {
 		dt.mem_base = platform.ram_base;
 		dt.mem_size = platform.ram_size_fallback();
 	}
-	uk_psci_hvc = dt.psci_hvc;
 	bootargs_parse(&uk_bootargs, dt.bootargs, keep_warning);
 	uk_under_qemu = uk_config_bool("uk.qemu", false);
 

@@ -56,10 +56,18 @@ static const char *string_prop(const void *fdt, int node, const char *name)
 	return s;
 }
 
+int dt_psci_method(const void *fdt)
+{
+	int psci = fdt ? fdt_subnode_offset(fdt, 0, "psci") : -1;
+	const char *m = psci >= 0 ? string_prop(fdt, psci, "method") : NULL;
+	if (!m)
+		return -1;
+	return strcmp(m, "hvc") == 0 ? 1 : strcmp(m, "smc") == 0 ? 0 : -1;
+}
+
 int dt_read(const void *fdt, size_t max_size, struct dt_info *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->psci_hvc = -1;
 	if (max_size < sizeof(struct fdt_header) || fdt_magic(fdt) != FDT_MAGIC)
 		return -EINVAL;
 	if (fdt_totalsize(fdt) > max_size)
@@ -67,12 +75,12 @@ int dt_read(const void *fdt, size_t max_size, struct dt_info *out)
 	if (fdt_check_header(fdt) != 0)
 		return -EINVAL;
 
-	/* One pass over the root's children, by name: every libfdt search walks the tag stream,
-	 * and each walk costs a fraction of a millisecond under emulation, where boot time is
-	 * measured. */
+	/* One pass over the root's children, by name, stopping as soon as memory and chosen are
+	 * found: every step of a libfdt search walks the tag stream, and a Pi's tree has
+	 * thousands of tags (milliseconds under emulation, where boot time is measured). */
 	int ac = cells_prop(fdt, 0, "#address-cells", 2);
 	int sc = cells_prop(fdt, 0, "#size-cells", 1);
-	int node, mem = -1, chosen = -1, psci = -1;
+	int node, mem = -1, chosen = -1;
 	fdt_for_each_subnode(node, fdt, 0)
 	{
 		int len;
@@ -84,8 +92,8 @@ int dt_read(const void *fdt, size_t max_size, struct dt_info *out)
 			mem = node;
 		else if (chosen < 0 && len == 6 && memcmp(name, "chosen", 6) == 0)
 			chosen = node;
-		else if (psci < 0 && len == 4 && memcmp(name, "psci", 4) == 0)
-			psci = node;
+		if (mem >= 0 && chosen >= 0)
+			break;
 	}
 	if (mem < 0) /* a memory node not named memory@...: search by type */
 		mem = fdt_node_offset_by_prop_value(fdt, -1, "device_type", "memory",
@@ -95,10 +103,5 @@ int dt_read(const void *fdt, size_t max_size, struct dt_info *out)
 	if (chosen >= 0)
 		out->bootargs = string_prop(fdt, chosen, "bootargs");
 	out->model = string_prop(fdt, 0, "model");
-	if (psci >= 0) {
-		const char *m = string_prop(fdt, psci, "method");
-		if (m)
-			out->psci_hvc = strcmp(m, "hvc") == 0 ? 1 : strcmp(m, "smc") == 0 ? 0 : -1;
-	}
 	return 0;
 }

@@ -83,9 +83,11 @@ struct dt_info {
 	uint64_t mem_base, mem_size; /* first /memory range; size 0 when absent */
 	const char *bootargs;	     /* /chosen/bootargs or NULL */
 	const char *model;	     /* /model or NULL */
-	int psci_hvc;		     /* /psci method: 1 hvc, 0 smc, -1 none */
 };
 int dt_read(const void *fdt, size_t max_size, struct dt_info *out); /* 0 or -errno */
+/* The /psci method of a tree dt_read accepted: 1 hvc, 0 smc, -1 none. Asked only when needed
+ * (at power-off), as it may walk the whole tree. */
+int dt_psci_method(const void *fdt);
 
 /* ---- heap (kernel/heap.c): pure, host-testable ---- */
 struct heap {
@@ -100,7 +102,7 @@ extern struct heap uk_heap;
 __attribute__((noreturn)) void uk_halt(int status);
 __attribute__((noreturn)) void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern bool uk_under_qemu;
-extern int uk_psci_hvc; /* device tree /psci method: 1 hvc, 0 smc, -1 none */
+extern const void *uk_fdt; /* the device tree, once dt_read accepted it; else NULL */
 
 /* ---- boot record (kernel/boot.c) ---- */
 extern struct bootargs uk_bootargs;

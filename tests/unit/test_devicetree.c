@@ -38,7 +38,7 @@ int main(int argc, char **argv)
 	CHECK(dt_read(virt, n, &dt) == 0, "virt tree reads");
 	CHECK(dt.mem_base == 0x40000000 && dt.mem_size == 128u << 20,
 	      "virt memory 128 MiB at 1 GiB");
-	CHECK(dt.psci_hvc == 1, "virt PSCI through HVC");
+	CHECK(dt_psci_method(virt) == 1, "virt PSCI through HVC");
 	CHECK(dt.model && strcmp(dt.model, "linux,dummy-virt") == 0, "virt model");
 
 	/* /chosen/bootargs, as QEMU -append writes it */
@@ -67,6 +67,7 @@ int main(int argc, char **argv)
 		char *pi = slurp(path, &pn);
 		CHECK(pi && dt_read(pi, pn, &dt) == 0, "%s reads", pis[i][0]);
 		CHECK(dt.model && strcmp(dt.model, pis[i][1]) == 0, "model is %s", pis[i][1]);
+		CHECK(dt_psci_method(pi) == -1, "%s: no PSCI", pis[i][0]);
 		CHECK(dt.mem_base == 0 && dt.mem_size == pi_mem[i], "%s: memory 0x%llx", pis[i][0],
 		      (unsigned long long)dt.mem_size);
 		free(pi);

@@ -34,8 +34,9 @@ static void virt_console_init(const char *choice)
 static void virt_halt(int status)
 {
 	(void)status; /* PSCI has no exit status: use uk.qemu=1 (semihosting) for that */
-	if (uk_psci_hvc >= 0)
-		psci_system_off(uk_psci_hvc == 1);
+	int method = dt_psci_method(uk_fdt);
+	if (method >= 0)
+		psci_system_off(method == 1);
 }
 
 const struct platform platform = {
