@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <glob.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -609,6 +610,32 @@ static char *deb_version(const char *pkg)
 	return s;
 }
 
+/* sdcard.img is the biggest file to hash: a second thread hashes it while the rest are done. */
+struct hash_job {
+	char *path;
+	char hex[65];
+	uint64_t size;
+	int rc;
+};
+
+static void *hash_thread(void *arg)
+{
+	struct hash_job *h = arg;
+	h->rc = sha256_file(h->path, h->hex, &h->size);
+	return NULL;
+}
+
+static void artifact_hashed(struct json *j, const char *name, const struct hash_job *h)
+{
+	if (h->rc == 0) {
+		json_key(j, name);
+		json_obj(j);
+		json_kint(j, "size", (long long)h->size);
+		json_kstr(j, "sha256", h->hex);
+		json_end_obj(j);
+	}
+}
+
 static void artifact(struct json *j, const char *dir, const char *name)
 {
 	char *p = path_join(dir, name), hex[65];
@@ -632,6 +659,11 @@ static int build_json(struct ctx *c, const char *fw_version, uint64_t size, uint
 	if (!f)
 		return -1;
 	struct json j;
+	struct hash_job sd = {.path = path_join(c->tmp, "sdcard.img"), .rc = -1};
+	pthread_t th;
+	int threaded = pthread_create(&th, NULL, hash_thread, &sd) == 0;
+	if (!threaded)
+		hash_thread(&sd);
 	json_begin(&j, f, 1);
 	json_obj(&j);
 	json_kstr(&j, "name", c->m->name);
@@ -643,7 +675,10 @@ static int build_json(struct ctx *c, const char *fw_version, uint64_t size, uint
 	artifact(&j, c->tmp, "app.elf");
 	artifact(&j, c->tmp, "kernel8.img");
 	artifact(&j, c->tmp, "boot.vfat");
-	artifact(&j, c->tmp, "sdcard.img");
+	if (threaded)
+		pthread_join(th, NULL);
+	artifact_hashed(&j, "sdcard.img", &sd);
+	free(sd.path);
 	char *boot = path_join(c->tmp, "boot");
 	struct strlist files = {0};
 	DIR *d = opendir(boot);

@@ -1,4 +1,5 @@
 /* mbr.c: the SD card's master boot record and the sparse whole-disk image. */
+#define _GNU_SOURCE
 #include "uk.h"
 
 #include <errno.h>
@@ -81,17 +82,34 @@ int sdimage_write(const char *path, uint64_t total, uint64_t offset, const char 
 	mbr_encode(mbr, disk_sig, &part, 1);
 	if (pwrite(out, mbr, sizeof mbr, 0) != (ssize_t)sizeof mbr)
 		goto io;
+	/* copy only the data extents of the (sparse) partition image, and skip zero blocks */
 	static unsigned char buf[1 << 16];
 	off_t pos = 0;
-	ssize_t r;
-	while ((r = read(in, buf, sizeof buf)) > 0) {
-		if (!all_zero(buf, (size_t)r) &&
-		    pwrite(out, buf, (size_t)r, (off_t)offset + pos) != r)
-			goto io;
-		pos += r;
+	while (pos < psize) {
+		off_t data = lseek(in, pos, SEEK_DATA);
+		if (data < 0) {
+			if (errno == ENXIO)
+				break; /* only a hole is left */
+			data = pos;    /* no SEEK_DATA here: read everything */
+		}
+		off_t hole = lseek(in, data, SEEK_HOLE);
+		if (hole < 0)
+			hole = psize;
+		for (pos = data; pos < hole;) {
+			size_t want =
+			    (size_t)(hole - pos) < sizeof buf ? (size_t)(hole - pos) : sizeof buf;
+			ssize_t r = pread(in, buf, want, pos);
+			if (r < 0)
+				goto io;
+			if (r == 0)
+				break;
+			if (!all_zero(buf, (size_t)r) &&
+			    pwrite(out, buf, (size_t)r, (off_t)offset + pos) != r)
+				goto io;
+			pos += r;
+		}
+		pos = hole;
 	}
-	if (r < 0)
-		goto io;
 	rc = 0;
 	goto out;
 io:

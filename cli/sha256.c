@@ -2,6 +2,7 @@
 #include "uk.h"
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -106,15 +107,16 @@ int sha256_file(const char *path, char hex[65], uint64_t *size)
 	if (fd < 0)
 		return -1;
 	struct sha256 c;
-	static unsigned char buf[1 << 16];
+	unsigned char *buf = xmalloc(1 << 16); /* not static: two threads hash at once */
 	ssize_t r;
 	uint64_t n = 0;
 	sha256_init(&c);
-	while ((r = read(fd, buf, sizeof buf)) > 0) {
+	while ((r = read(fd, buf, 1 << 16)) > 0) {
 		sha256_update(&c, buf, (size_t)r);
 		n += (uint64_t)r;
 	}
 	close(fd);
+	free(buf);
 	if (r < 0)
 		return -1;
 	unsigned char d[32];
