@@ -3,6 +3,9 @@
 #define _GNU_SOURCE
 #include "uk.h"
 
+#include <archive.h>
+#include <yaml.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -328,8 +331,6 @@ static int link_app(struct ctx *c, int compiled, int *relinked)
 	int rc = 0;
 	*relinked = need;
 	if (need) {
-		if (verbose)
-			print_cmd(&a);
 		struct spawn_opts o = {.cwd = c->tmp, .out_fd = -1};
 		int r = run(a.v, &o);
 		if (r != 0) {
@@ -744,6 +745,8 @@ static int build_json(struct ctx *c, const char *fw_version, uint64_t size, uint
 	s = deb_version("mtools");
 	json_kstr(&j, "mtools", s);
 	free(s);
+	json_kstr(&j, "libarchive", archive_version_details());
+	json_kstr(&j, "libyaml", yaml_get_version_string());
 	json_kstr(&j, "uk", UK_VERSION);
 	json_end_obj(&j);
 	json_end_obj(&j);

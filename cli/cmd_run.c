@@ -126,13 +126,14 @@ static void stop_qemu(pid_t pid)
 
 static void hostfwd(struct strlist *netdev, const char *spec)
 {
-	/* manifest "udp:5555:7" -> QEMU "hostfwd=udp::5555-:7" */
+	/* manifest "udp:5555:7" -> QEMU "hostfwd=udp:127.0.0.1:5555-:7": reachable from this host
+	 * only */
 	char proto[4] = {0};
 	memcpy(proto, spec, 3);
 	const char *hp = spec + 4, *gp = strchr(hp, ':');
 	if (!gp)
 		return;
-	sl_pushf(netdev, "hostfwd=%s::%.*s-:%s", proto, (int)(gp - hp), hp, gp + 1);
+	sl_pushf(netdev, "hostfwd=%s:127.0.0.1:%.*s-:%s", proto, (int)(gp - hp), hp, gp + 1);
 }
 
 int cmd_run(int argc, char **argv)

@@ -129,7 +129,7 @@ sources: [main.c]'
 
 @test "missing Pi firmware exits 3 and points at install.sh; the output is untouched" {
 	uk new app --target rpi3 >/dev/null
-	mkdir -p cache/dtb && cp /var/cache/uk/dtb/*.dtb cache/dtb/
+	mkdir -p cache/dtb && cp $UK_CACHE/dtb/*.dtb cache/dtb/
 	UK_CACHE=$T/cache run uk build app
 	assert_failure 3
 	assert_output --partial "no raspi-firmware_*.deb in $T/cache/debs"
@@ -165,7 +165,7 @@ config_txt: [dtoverlay=disable-bt]'
 	run mtype -i $out/boot.vfat ::/cmdline.txt
 	assert_output "greeting=hello"
 	mcopy -i $out/boot.vfat ::/start.elf start.elf
-	dpkg-deb --fsys-tarfile /var/cache/uk/debs/raspi-firmware_*.deb |
+	dpkg-deb --fsys-tarfile $UK_CACHE/debs/raspi-firmware_*.deb |
 		tar -xO ./usr/lib/raspi-firmware/start.elf >deb-start.elf
 	cmp start.elf deb-start.elf
 	mcopy -i $out/boot.vfat ::/kernel8.img k.img
@@ -257,7 +257,7 @@ image: {size: 80M}'
 		assert_output "$(stat -c %s "$f") $(sha256sum "$f" | cut -d' ' -f1)"
 	done
 	run python3 -c 'import json; v=json.load(open("build.json"))["versions"]; print(sorted(v))'
-	assert_output "['compiler', 'dosfstools', 'firmware', 'mtools', 'objcopy', 'picolibc', 'runtime', 'uk']"
+	assert_output "['compiler', 'dosfstools', 'firmware', 'libarchive', 'libyaml', 'mtools', 'objcopy', 'picolibc', 'runtime', 'uk']"
 	run grep -c raspi-firmware_ build.json
 	assert_output 1
 }

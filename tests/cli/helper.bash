@@ -6,6 +6,7 @@ load '/usr/lib/bats/bats-assert/load'
 UK_TOP=${UK_TOP:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)}
 BUILD=${BUILD:-$UK_TOP/build}
 UK=$BUILD/bin/uk
+UK_CACHE=${UK_CACHE:-/var/cache/uk}
 export NO_COLOR=1 LC_ALL=C
 
 common_setup() {

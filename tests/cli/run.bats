@@ -146,16 +146,17 @@ int main(void) { crash_here(0); return 0; }'
 }
 
 @test "uk -v run prints the QEMU command; network: adds user networking with hostfwd" {
-	make_app app 'name: app
+	port=$((20000 + RANDOM % 20000))
+	make_app app "name: app
 sources: [main.c]
 network:
   ip: dhcp
-  hostfwd: ["udp:5555:7"]'
+  hostfwd: [\"udp:$port:7\"]"
 	run timeout 60 "$UK" -v run --qemu app --timeout 30 -m 96M
 	assert_success
 	assert_output --partial "hi from app"
 	assert_line --regexp "^\+ qemu-system-aarch64 -M virt.* -m 96M -display none -monitor none -serial stdio -no-reboot -semihosting-config enable=on,target=native"
-	assert_output --partial "-netdev user,id=net0,hostfwd=udp::5555-:7 -device virtio-net-device,netdev=net0"
+	assert_output --partial "-netdev user,id=net0,hostfwd=udp:127.0.0.1:$port-:7 -device virtio-net-device,netdev=net0"
 	assert_output --partial "-kernel $T/app/build/virt/kernel8.img -append 'uk.qemu=1 net.ip=dhcp'"
 }
 
@@ -165,6 +166,6 @@ network:
 	assert_success
 	assert_output --partial "-M raspi3b"
 	assert_output --partial "-serial null -serial stdio"
-	assert_output --partial "-dtb /var/cache/uk/dtb/bcm2837-rpi-3-b.dtb"
+	assert_output --partial "-dtb $UK_CACHE/dtb/bcm2837-rpi-3-b.dtb"
 	assert_output --partial "Hello from app!"
 }
