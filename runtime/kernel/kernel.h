@@ -104,6 +104,9 @@ __attribute__((noreturn)) void panic(const char *fmt, ...) __attribute__((format
 extern bool uk_under_qemu;
 extern const void *uk_fdt; /* the device tree, once dt_read accepted it; else NULL */
 
+/* ---- threads (kernel/thread.c; the API is include/uk/thread.h) ---- */
+bool thread_stack_contains(uintptr_t addr); /* on the running thread's heap stack? any context */
+
 /* ---- boot record (kernel/boot.c) ---- */
 extern struct bootargs uk_bootargs;
 

@@ -25,7 +25,7 @@ static bool in(uint64_t a, const char *lo, const char *hi)
 static bool on_a_stack(uint64_t a)
 {
 	return in(a, __stack_bottom, __stack_top) ||
-	       in(a, __exception_stack_bottom, __exception_stack_top);
+	       in(a, __exception_stack_bottom, __exception_stack_top) || thread_stack_contains(a);
 }
 
 /* Walks AAPCS64 frame records {previous fp, return address}; prints call sites. */

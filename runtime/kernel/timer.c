@@ -2,6 +2,7 @@
  * Software one-shot timers over the single hardware deadline: a list sorted by deadline; the
  * hardware timer is always set to the earliest one. Callbacks run in interrupt context.
  */
+#include <uk/thread.h>
 #include <uk/time.h>
 
 #include "kernel.h"
@@ -95,23 +96,9 @@ void uk_wait(void)
 	wfi();
 }
 
-static void wake(struct uk_timer *t, void *arg)
-{
-	(void)t;
-	(void)arg; /* the interrupt itself ends the WFI */
-}
-
-/* Not from an interrupt handler: it sleeps in WFI until deadline_ns. */
+/* Thread context only: blocks the calling thread (kernel/thread.c); other threads run, or the
+ * core sleeps in WFI when there are none. */
 void uk_sleep_until(uint64_t deadline_ns)
 {
-	struct uk_timer t;
-	uk_timer_init(&t, wake, NULL);
-	uint64_t daif = irq_save();
-	uk_timer_start(&t, deadline_ns);
-	while (t.armed) {
-		wfi(); /* wakes on a pending interrupt even while masked */
-		irq_restore(daif);
-		daif = irq_save();
-	}
-	irq_restore(daif);
+	uk_thread_sleep_until(deadline_ns);
 }

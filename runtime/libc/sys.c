@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <uk/thread.h>
 #include <uk/time.h>
 
 #include "kernel.h"
@@ -57,13 +58,15 @@ int gettimeofday(struct timeval *restrict tv, void *restrict tz)
 	return 0;
 }
 
+/* The sleeps block only the calling thread (uk/thread.h); thread context only. */
 int nanosleep(const struct timespec *req, struct timespec *rem)
 {
 	if (req->tv_sec < 0 || req->tv_nsec < 0 || req->tv_nsec >= 1000000000L) {
 		errno = EINVAL;
 		return -1;
 	}
-	uk_sleep_until(uk_now_ns() + (uint64_t)req->tv_sec * 1000000000u + (uint64_t)req->tv_nsec);
+	uk_thread_sleep_until(uk_now_ns() + (uint64_t)req->tv_sec * 1000000000u +
+			      (uint64_t)req->tv_nsec);
 	if (rem)
 		rem->tv_sec = rem->tv_nsec = 0;
 	return 0;
@@ -71,13 +74,13 @@ int nanosleep(const struct timespec *req, struct timespec *rem)
 
 unsigned sleep(unsigned seconds)
 {
-	uk_sleep_until(uk_now_ns() + (uint64_t)seconds * 1000000000u);
+	uk_thread_sleep_until(uk_now_ns() + (uint64_t)seconds * 1000000000u);
 	return 0;
 }
 
 int usleep(useconds_t us)
 {
-	uk_sleep_until(uk_now_ns() + (uint64_t)us * 1000u);
+	uk_thread_sleep_until(uk_now_ns() + (uint64_t)us * 1000u);
 	return 0;
 }
 
