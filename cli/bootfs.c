@@ -1,25 +1,34 @@
 /* bootfs.c: the FAT32 boot partition, made with mkfs.fat and mcopy (no root, no loop device).
- * Reusable on its own: give it a flat directory of files, get a partition image. */
+ * Reusable on its own (fleet stamping): a list of files in, a partition image out. */
 #include "uk.h"
 
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
-int bootfs_write(const char *path, const char *src_dir, const struct bootfs *b)
+static const char *base_name(const char *p)
 {
-	struct strlist files = {0}, argv = {0};
-	DIR *d = opendir(src_dir);
-	if (!d) {
-		error("cannot read %s", src_dir);
-		return -1;
-	}
-	struct dirent *e;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			sl_push(&files, e->d_name);
-	closedir(d);
-	sl_sort(&files); /* directory order decides entry order: sort for the same bytes */
+	const char *s = strrchr(p, '/');
+	return s ? s + 1 : p;
+}
+
+static int by_base(const void *a, const void *b)
+{
+	return strcmp(base_name(*(char *const *)a), base_name(*(char *const *)b));
+}
+
+int bootfs_write_files(const char *path, const struct strlist *files, const struct bootfs *b)
+{
+	struct strlist argv = {0}, sorted = {0};
+	sl_append(&sorted, files);
+	if (sorted.n) /* directory order decides entry order: sort for the same bytes */
+		qsort(sorted.v, sorted.n, sizeof(char *), by_base);
+	for (size_t i = 1; i < sorted.n; i++)
+		if (!strcmp(base_name(sorted.v[i]), base_name(sorted.v[i - 1]))) {
+			error("two boot files are named %s", base_name(sorted.v[i]));
+			sl_free(&sorted);
+			return -1;
+		}
 
 	/* 512-byte clusters keep even a 36 MiB partition above FAT32's 65525-cluster floor. */
 	sl_push(&argv, "mkfs.fat");
@@ -45,36 +54,49 @@ int bootfs_write(const char *path, const char *src_dir, const struct bootfs *b)
 	if (r != 0) {
 		if (r > 0)
 			error("mkfs.fat failed (status %d) making %s", r, path);
-		sl_free(&files);
+		sl_free(&sorted);
 		return -1;
 	}
 
-	/* mtools writes local time: pin TZ so the dates, and so the bytes, do not vary. */
-	char *env[] = {"TZ=UTC", "MTOOLS_SKIP_CHECK=1", "MTOOLSRC=/dev/null", NULL};
-	for (size_t i = 0; i < files.n; i++) {
-		char *p = path_join(src_dir, files.v[i]);
-		set_mtime(p, b->epoch);
-		free(p);
-	}
+	/* mtools dates new files SOURCE_DATE_EPOCH, in local time: pin TZ too, for the same bytes
+	 */
+	char *epoch = xasprintf("SOURCE_DATE_EPOCH=%lld", (long long)b->epoch);
+	char *env[] = {"TZ=UTC", "MTOOLS_SKIP_CHECK=1", "MTOOLSRC=/dev/null", epoch, NULL};
 	sl_push(&argv, "mcopy");
-	sl_push(&argv, "-m"); /* keep the (pinned) modification time */
 	sl_push(&argv, "-i");
 	sl_push(&argv, path);
-	for (size_t i = 0; i < files.n; i++)
-		sl_push(&argv, "PLACEHOLDER");
+	sl_append(&argv, &sorted);
 	sl_push(&argv, "::/");
-	for (size_t i = 0; i < files.n; i++) {
-		free(argv.v[4 + i]);
-		argv.v[4 + i] = path_join(src_dir, files.v[i]);
-	}
 	struct spawn_opts o = {.env = env, .out_fd = -1};
-	r = files.n ? run(argv.v, &o) : 0;
+	r = sorted.n ? run(argv.v, &o) : 0;
 	sl_free(&argv);
-	sl_free(&files);
+	sl_free(&sorted);
+	free(epoch);
 	if (r != 0) {
 		if (r > 0)
 			error("mcopy failed (status %d) filling %s", r, path);
 		return -1;
 	}
 	return 0;
+}
+
+int bootfs_write(const char *path, const char *src_dir, const struct bootfs *b)
+{
+	struct strlist files = {0};
+	DIR *d = opendir(src_dir);
+	if (!d) {
+		error("cannot read %s", src_dir);
+		return -1;
+	}
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			char *p = path_join(src_dir, e->d_name);
+			sl_push(&files, p);
+			free(p);
+		}
+	closedir(d);
+	int r = bootfs_write_files(path, &files, b);
+	sl_free(&files);
+	return r;
 }

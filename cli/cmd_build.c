@@ -419,7 +419,7 @@ static int boot_files(struct ctx *c, char **fw_version)
 	if (w < 0)
 		goto out;
 	char *k = path_join(c->tmp, "kernel8.img"), *bk = path_join(boot, "kernel8.img");
-	w = copy_file(k, bk); /* a copy: its time is pinned for FAT, the output's is not */
+	w = link_or_copy(k, bk);
 	free(k), free(bk);
 	if (w < 0)
 		goto out;

@@ -56,7 +56,6 @@ int rm_rf(const char *path);
 int copy_file(const char *from, const char *to);
 int link_or_copy(const char *from, const char *to);
 int64_t mtime_ns(const char *path); /* -1 if missing */
-int set_mtime(const char *path, int64_t sec);
 int dir_writable(const char *path);
 
 /* ---- sha256.c ---- */
@@ -179,7 +178,9 @@ struct bootfs {
 	uint32_t hidden_sectors; /* the partition's first LBA */
 	int64_t epoch;		 /* file times */
 };
-/* Writes a FAT32 image at path holding the files of src_dir (flat), in sorted order. */
+/* Writes a FAT32 image at path holding the files (named by their base names), sorted. */
+int bootfs_write_files(const char *path, const struct strlist *files, const struct bootfs *b);
+/* The same for every file of src_dir (flat). */
 int bootfs_write(const char *path, const char *src_dir, const struct bootfs *b);
 
 /* ---- mbr.c ---- */

@@ -378,12 +378,6 @@ int64_t mtime_ns(const char *path)
 	return (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 }
 
-int set_mtime(const char *path, int64_t sec)
-{
-	struct timespec ts[2] = {{.tv_sec = sec}, {.tv_sec = sec}};
-	return utimensat(AT_FDCWD, path, ts, 0);
-}
-
 int dir_writable(const char *path)
 {
 	return access(path, W_OK | X_OK) == 0;
