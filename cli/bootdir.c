@@ -1,0 +1,249 @@
+/* bootdir.c: the boot partition's files (boot/), then boot.vfat and sdcard.img from them. */
+#define _GNU_SOURCE
+#include "build.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Volume id and disk signature: fixed per app and target, different between apps. */
+static uint32_t derive_id(const char *what, const struct manifest *m, const char *target)
+{
+	struct sha256 c;
+	unsigned char d[32];
+	sha256_init(&c);
+	sha256_update(&c, what, strlen(what));
+	sha256_update(&c, m->name, strlen(m->name) + 1);
+	sha256_update(&c, target, strlen(target));
+	sha256_final(&c, d);
+	return (uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 | (uint32_t)d[2] << 8 | d[3];
+}
+
+static int write_text(const char *dir, const char *name, const char *text)
+{
+	char *p = path_join(dir, name);
+	int r = write_file(p, text, strlen(text));
+	if (r < 0)
+		error("cannot write %s: %s", p, strerror(errno));
+	free(p);
+	return r;
+}
+
+static int gpu_mem_16(const struct manifest *m)
+{
+	for (size_t i = 0; i < m->config_txt.n; i++) {
+		const char *s = m->config_txt.v[i];
+		if (!strncmp(s, "gpu_mem=", 8) && atoi(s + 8) <= 16)
+			return 1;
+	}
+	return 0;
+}
+
+int boot_files(struct ctx *c, char **fw_version)
+{
+	struct manifest *m = c->m;
+	char *boot = path_join(c->tmp, "boot");
+	int rc = -1;
+	mkdir_p(boot);
+
+	/* config.txt: the board's template, then the manifest's lines */
+	char *tpl = xasprintf("%s/images/%s/config.txt", uk_home(), c->target), *text = NULL;
+	if (read_file(tpl, &text, NULL) < 0) {
+		error("missing %s", tpl);
+		hint("reinstall uk ('make' in the source tree stages images/ into build/lib/uk)");
+		free(tpl);
+		goto out;
+	}
+	free(tpl);
+	if (m->config_txt.n) {
+		char *extra = format_bootargs(&m->config_txt);
+		for (char *p = extra; *p; p++)
+			if (*p == ' ')
+				*p = '\n'; /* lines never hold spaces: validated as key=value */
+		char *t = xasprintf("%s\n# from uk.yaml\n%s\n", text, extra);
+		free(text);
+		free(extra);
+		text = t;
+	}
+	if (write_text(boot, "config.txt", text) < 0)
+		goto out;
+	char *args = format_bootargs(&m->bootargs);
+	char *line = xasprintf("%s\n", args);
+	free(args);
+	int w = write_text(boot, "cmdline.txt", line);
+	free(line);
+	if (w < 0)
+		goto out;
+	char *k = path_join(c->tmp, "kernel8.img"), *bk = path_join(boot, "kernel8.img");
+	w = link_or_copy(k, bk);
+	free(k), free(bk);
+	if (w < 0)
+		goto out;
+
+	/* the board's device tree, from the Debian kernel package cached by install.sh */
+	const char *dtb = conf_get(&c->tc, "BOARD_DTB");
+	if (!dtb || !*dtb)
+		dtb = conf_get(&c->lay, "BOARD_DTB");
+	if (dtb && *dtb) {
+		const char *base = strrchr(dtb, '/') ? strrchr(dtb, '/') + 1 : dtb;
+		char *src = dtb[0] == '/' ? xstrdup(dtb) : xasprintf("%s/dtb/%s", uk_cache(), dtb);
+		char *to = path_join(boot, base);
+		if (copy_file(src, to) < 0) {
+			error("missing device tree %s", src);
+			hint("run ./install.sh to fetch it into UK_CACHE (%s), or set UK_CACHE",
+			     uk_cache());
+			free(src), free(to);
+			rc = -2;
+			goto out;
+		}
+		free(src), free(to);
+	}
+
+	/* firmware: reuse the previous build's copies when they came from the same .deb */
+	const char *fw = conf_get(&c->lay, "FIRMWARE");
+	struct strlist names = {0};
+	if (fw)
+		split_words(fw, &names);
+	if (gpu_mem_16(m)) {
+		const char *cd = conf_get(&c->lay, "FIRMWARE_CD");
+		sl_free(&names);
+		if (cd)
+			split_words(cd, &names);
+	}
+	if (names.n) {
+		char *deb = firmware_deb();
+		if (!deb) {
+			error("no raspi-firmware_*.deb in %s/debs", uk_cache());
+			hint("run ./install.sh (it downloads Debian's raspi-firmware), or set "
+			     "UK_CACHE");
+			sl_free(&names);
+			rc = -2;
+			goto out;
+		}
+		struct stat st;
+		stat(deb, &st);
+		char *stamp =
+		    xasprintf("%s %lld %lld\n", deb, (long long)st.st_size, (long long)st.st_mtime);
+		char *oldstamp = NULL,
+		     *oldf = c->old ? path_join(c->old, "obj/firmware.stamp") : NULL;
+		int reuse =
+		    oldf && read_file(oldf, &oldstamp, NULL) == 0 && !strcmp(oldstamp, stamp);
+		for (size_t i = 0; reuse && i < names.n; i++) {
+			char *from = xasprintf("%s/boot/%s", c->old, names.v[i]);
+			char *to = path_join(boot, names.v[i]);
+			if (!file_exists(from) || link_or_copy(from, to) < 0)
+				reuse = 0;
+			free(from), free(to);
+		}
+		if (!reuse && firmware_extract(deb, &names, boot) < 0) {
+			free(stamp), free(oldstamp), free(oldf), free(deb);
+			sl_free(&names);
+			rc = -2;
+			goto out;
+		}
+		char *sf = path_join(c->tmp, "obj/firmware.stamp");
+		unlink(sf);
+		write_file(sf, stamp, strlen(stamp));
+		const char *b = strrchr(deb, '/') + 1;
+		*fw_version = xstrdup(b);
+		free(sf), free(stamp), free(oldstamp), free(oldf), free(deb);
+	}
+	sl_free(&names);
+	rc = 0;
+out:
+	free(text);
+	free(boot);
+	return rc;
+}
+
+/* Hash of everything that decides boot.vfat and sdcard.img. */
+static char *boot_stamp(struct ctx *c, uint64_t size, uint32_t vol, uint32_t sig)
+{
+	char *boot = path_join(c->tmp, "boot");
+	struct strlist files = {0};
+	DIR *d = opendir(boot);
+	struct dirent *e;
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.')
+			sl_push(&files, e->d_name);
+	if (d)
+		closedir(d);
+	sl_sort(&files);
+	struct sha256 h;
+	sha256_init(&h);
+	char *hdr = xasprintf("uk %s size %llu vol %08x sig %08x epoch %lld\n", UK_VERSION,
+			      (unsigned long long)size, vol, sig, (long long)c->epoch);
+	sha256_update(&h, hdr, strlen(hdr));
+	free(hdr);
+	for (size_t i = 0; i < files.n; i++) {
+		char *p = path_join(boot, files.v[i]), hex[65];
+		sha256_file(p, hex, NULL);
+		sha256_update(&h, files.v[i], strlen(files.v[i]) + 1);
+		sha256_update(&h, hex, 64);
+		free(p);
+	}
+	unsigned char dg[32];
+	char *out = xmalloc(65);
+	sha256_final(&h, dg);
+	sha256_hex(dg, out);
+	sl_free(&files);
+	free(boot);
+	return out;
+}
+
+int images(struct ctx *c, uint64_t *size_out, uint32_t *vol_out, uint32_t *sig_out)
+{
+	struct manifest *m = c->m;
+	uint64_t size = m->image_size, offset = 4u << 20;
+	const char *v;
+	if (!size && (v = conf_get(&c->lay, "IMAGE_SIZE")))
+		parse_size(v, &size);
+	if (!size)
+		size = 64u << 20;
+	if ((v = conf_get(&c->lay, "BOOT_OFFSET")))
+		parse_size(v, &offset);
+	const char *label = conf_get(&c->lay, "VOLUME_LABEL");
+	uint32_t vol = derive_id("volume", m, c->target), sig = derive_id("disk", m, c->target);
+	*size_out = size, *vol_out = vol, *sig_out = sig;
+
+	char *stamp = boot_stamp(c, size, vol, sig);
+	char *sf = path_join(c->tmp, "obj/image.stamp");
+	char *vf = path_join(c->tmp, "boot.vfat"), *sd = path_join(c->tmp, "sdcard.img");
+	char *old = NULL, *of = c->old ? path_join(c->old, "obj/image.stamp") : NULL;
+	int rc = -1;
+	if (of && read_file(of, &old, NULL) == 0 && !strcmp(old, stamp)) {
+		char *ov = path_join(c->old, "boot.vfat"), *os = path_join(c->old, "sdcard.img");
+		int ok = link_or_copy(ov, vf) == 0 && link_or_copy(os, sd) == 0;
+		free(ov), free(os);
+		if (ok) {
+			rc = 0;
+			goto done;
+		}
+	}
+	struct bootfs b = {.size = size - offset,
+			   .volume_id = vol,
+			   .label = label ? label : "UKBOOT",
+			   .hidden_sectors = (uint32_t)(offset / 512),
+			   .epoch = c->epoch};
+	char *boot = path_join(c->tmp, "boot");
+	int r = bootfs_write(vf, boot, &b);
+	free(boot);
+	if (r < 0)
+		goto out;
+	if (sdimage_write(sd, size, offset, vf, sig) < 0)
+		goto out;
+	rc = 0;
+done:
+	unlink(sf);
+	write_file(sf, stamp, strlen(stamp));
+out:
+	free(stamp), free(sf), free(vf), free(sd), free(old), free(of);
+	return rc;
+}
+
+/* ---- build.json ---- */
