@@ -287,6 +287,8 @@ int build_target(struct manifest *m, const char *target, const char *out, struct
 	goto done;
 fail:
 	rm_rf(tmp);
+	if (tool_missing)
+		rc = EXIT_ENV;
 	if (interrupted) {
 		error("interrupted: the previous output is untouched");
 		rc = EXIT_INTR;

@@ -37,8 +37,8 @@ static void print_result(struct json *j, const struct manifest *m, const char *t
 		char *k = path_join(r->out, "kernel8.img"), hex[65];
 		uint64_t size = 0;
 		sha256_file(k, hex, &size);
-		printf("%s%s%s %s for %s in %s (kernel8.img %llu bytes)\n", col("\033[1;32m"),
-		       r->up_to_date ? "up to date:" : "built", col("\033[0m"), m->name, target,
+		printf("%s%s%s %s for %s in %s (kernel8.img %llu bytes)\n", col_out("\033[1;32m"),
+		       r->up_to_date ? "up to date:" : "built", col_out("\033[0m"), m->name, target,
 		       r->out, (unsigned long long)size);
 		free(k);
 		return;

@@ -154,8 +154,8 @@ int cmd_doctor(int argc, char **argv)
 			const char *color = c->ok	  ? "\033[32m"
 					    : c->required ? "\033[1;31m"
 							  : "\033[33m";
-			printf("%s%-8s%s %-22s %s\n", use_color ? color : "", mark,
-			       use_color ? "\033[0m" : "", c->what, c->detail);
+			printf("%s%-8s%s %-22s %s\n", col_out(color), mark, col_out("\033[0m"),
+			       c->what, c->detail);
 			if (!c->ok)
 				printf("         %-22s fix: %s\n", "", c->fix);
 		}

@@ -142,7 +142,10 @@ int compile(struct ctx *c, int *any)
 			struct spawn_opts o = {.cwd = m->dir, .out_fd = -1};
 			pid_t pid = spawn(cmds[i].v, &o);
 			if (pid < 0) {
-				error("cannot run %s: %s", cmds[i].v[0], strerror(errno));
+				int e = errno;
+				error("cannot run %s: %s", cmds[i].v[0], strerror(e));
+				if (e == ENOENT)
+					tool_missing = 1;
 				hint("run 'uk doctor' to see what to install");
 				failed = 1;
 				break;

@@ -64,6 +64,7 @@ int main(int argc, char **argv)
 {
 	const char *nc = getenv("NO_COLOR");
 	use_color = isatty(2) && !(nc && *nc);
+	use_color_out = isatty(1) && !(nc && *nc);
 	argv0 = argv[0];
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
@@ -77,9 +78,9 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
 			verbose = 1;
 		} else if (!strcmp(a, "--color=always")) {
-			use_color = 1;
+			use_color = use_color_out = 1;
 		} else if (!strcmp(a, "--color=never")) {
-			use_color = 0;
+			use_color = use_color_out = 0;
 		} else if (!strcmp(a, "--color=auto")) {
 		} else {
 			error("unknown option '%s'", a);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 int verbose;
+int tool_missing;
 
 pid_t spawn(char *const argv[], const struct spawn_opts *o)
 {
@@ -103,9 +104,12 @@ int run(char *const argv[], const struct spawn_opts *o)
 		print_argv(argv);
 	pid_t pid = spawn(argv, o);
 	if (pid < 0) {
-		error("cannot run %s: %s", argv[0], strerror(errno));
-		if (errno == ENOENT)
+		int e = errno;
+		error("cannot run %s: %s", argv[0], strerror(e));
+		if (e == ENOENT) {
+			tool_missing = 1;
 			hint("run 'uk doctor' to see what to install");
+		}
 		return -1;
 	}
 	return wait_status(pid);

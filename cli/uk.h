@@ -45,7 +45,9 @@ void error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-const char *col(const char *code); /* ANSI code or "" */
+extern int use_color_out;	       /* the same for stdout */
+const char *col(const char *code);     /* ANSI code for stderr, or "" */
+const char *col_out(const char *code); /* ANSI code for stdout, or "" */
 
 int read_file(const char *path, char **data, size_t *len);
 int write_file(const char *path, const void *data, size_t len);
@@ -111,6 +113,7 @@ int have_program(const char *name);
 char *find_program(const char *name);
 void print_cmd(const struct strlist *argv);
 extern int verbose;
+extern int tool_missing; /* set when a program to run is not installed */
 
 /* ---- options.c: one parser for every subcommand ---- */
 enum opt_type { OPT_END, OPT_BOOL, OPT_STRING, OPT_INT, OPT_LIST, OPT_OPTINT };

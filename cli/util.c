@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 int use_color;
+int use_color_out;
 int json_mode;
 
 void *xmalloc(size_t n)
@@ -193,6 +194,11 @@ char *abs_path(const char *p)
 const char *col(const char *code)
 {
 	return use_color ? code : "";
+}
+
+const char *col_out(const char *code)
+{
+	return use_color_out ? code : "";
 }
 
 static void vmsg(const char *label, const char *color, const char *fmt, va_list ap)

@@ -302,3 +302,16 @@ image: {size: 80M}'
 	run ls -A app/build
 	refute_output --partial tmp
 }
+
+@test "a missing host tool exits 3 and points at uk doctor" {
+	uk new app >/dev/null
+	mkdir bin
+	for p in aarch64-linux-gnu-gcc aarch64-linux-gnu-objcopy as ld aarch64-linux-gnu-as aarch64-linux-gnu-ld dpkg-query; do
+		command -v $p >/dev/null && ln -s "$(command -v $p)" bin/$p
+	done
+	PATH=$T/bin run "$UK" build app
+	assert_failure 3
+	assert_output --partial "cannot run mkfs.fat"
+	assert_output --partial "uk doctor"
+	[ ! -e app/build/virt ]
+}

@@ -84,3 +84,13 @@ teardown() { common_teardown; }
 	run uk build --frob
 	refute_output --partial $'\033['
 }
+
+@test "--color=always forces colour, --color=never and NO_COLOR turn it off" {
+	run uk --color=always build --frob
+	assert_output --partial $'\033[1;31muk: error: '
+	unset NO_COLOR
+	run uk --color=never build --frob
+	refute_output --partial $'\033['
+	NO_COLOR=1 run uk doctor
+	refute_output --partial $'\033['
+}
