@@ -103,11 +103,9 @@ void parse_options(int argc, char **argv, const struct option *opts, const char 
 			}
 		}
 		if (o->type == OPT_OPTINT) {
-			/* only the --name=VALUE form, so a following path is not taken as the value
-			 */
-			*(int *)o->value = val ? to_int(usage, o->long_name, val) : -1;
-			if (!val)
-				*(int *)o->value = 0 - 1;
+			/* only --name=VALUE: a following path is never taken as the value */
+			*(int *)o->value =
+			    val ? to_int(usage, o->long_name, val) : -1; /* -1: default */
 			continue;
 		}
 		if (o->type != OPT_BOOL && !val) {

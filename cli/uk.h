@@ -203,12 +203,6 @@ struct build_result {
 	char *elf, *kernel;
 	int up_to_date;
 };
-struct build_req {
-	const char *dir;
-	const char *target_override;
-	const char *out;
-	int multi;
-};
 int build_target(struct manifest *m, const char *target, const char *out_dir,
 		 struct build_result *r);
 char *default_out(const struct manifest *m, const char *target, const char *out_opt, int multi);
