@@ -162,7 +162,7 @@ out:
 }
 
 /* Hash of everything that decides boot.vfat and sdcard.img. */
-static char *boot_stamp(struct ctx *c, uint64_t size, uint32_t vol, uint32_t sig)
+static char *boot_stamp(struct ctx *c, uint64_t size, uint32_t vol, uint32_t sig, const char *label)
 {
 	char *boot = path_join(c->tmp, "boot");
 	struct strlist files = {0};
@@ -176,8 +176,10 @@ static char *boot_stamp(struct ctx *c, uint64_t size, uint32_t vol, uint32_t sig
 	sl_sort(&files);
 	struct sha256 h;
 	sha256_init(&h);
-	char *hdr = xasprintf("uk %s size %llu vol %08x sig %08x epoch %lld\n", UK_VERSION,
-			      (unsigned long long)size, vol, sig, (long long)c->epoch);
+	char *hdr =
+	    xasprintf("uk %s size %llu at %llu vol %08x %s sig %08x epoch %lld\n", UK_VERSION,
+		      (unsigned long long)size, (unsigned long long)c->part_offset, vol, label, sig,
+		      (long long)c->epoch);
 	sha256_update(&h, hdr, strlen(hdr));
 	free(hdr);
 	for (size_t i = 0; i < files.n; i++) {
@@ -208,10 +210,13 @@ int images(struct ctx *c, uint64_t *size_out, uint32_t *vol_out, uint32_t *sig_o
 	if ((v = conf_get(&c->lay, "BOOT_OFFSET")))
 		parse_size(v, &offset);
 	const char *label = conf_get(&c->lay, "VOLUME_LABEL");
+	if (!label || !*label)
+		label = "UKBOOT";
 	uint32_t vol = derive_id("volume", m, c->target), sig = derive_id("disk", m, c->target);
 	*size_out = size, *vol_out = vol, *sig_out = sig;
+	c->part_offset = offset;
 
-	char *stamp = boot_stamp(c, size, vol, sig);
+	char *stamp = boot_stamp(c, size, vol, sig, label);
 	char *sf = path_join(c->tmp, "obj/image.stamp");
 	char *vf = path_join(c->tmp, "boot.vfat"), *sd = path_join(c->tmp, "sdcard.img");
 	char *old = NULL, *of = c->old ? path_join(c->old, "obj/image.stamp") : NULL;
@@ -227,7 +232,7 @@ int images(struct ctx *c, uint64_t *size_out, uint32_t *vol_out, uint32_t *sig_o
 	}
 	struct bootfs b = {.size = size - offset,
 			   .volume_id = vol,
-			   .label = label ? label : "UKBOOT",
+			   .label = label,
 			   .hidden_sectors = (uint32_t)(offset / 512),
 			   .epoch = c->epoch};
 	char *boot = path_join(c->tmp, "boot");

@@ -13,6 +13,7 @@ struct ctx {
 	struct conf tc, lay;
 	struct strlist cc, cflags, ldflags, libs, objcopy;
 	int64_t epoch;
+	uint64_t part_offset; /* where the partition starts in sdcard.img */
 };
 
 /* compile.c: incremental compile and link; *any / *relinked say whether work was done */

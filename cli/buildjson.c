@@ -125,7 +125,7 @@ int build_json(struct ctx *c, const char *fw_version, uint64_t size, uint32_t vo
 	json_key(&j, "image");
 	json_obj(&j);
 	json_kint(&j, "size", (long long)size);
-	json_kint(&j, "partition_offset", 4 << 20);
+	json_kint(&j, "partition_offset", (long long)c->part_offset);
 	json_kstr(&j, "partition_type", "0x0c");
 	char hx[16];
 	snprintf(hx, sizeof hx, "%08x", sig);
