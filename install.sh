@@ -49,7 +49,7 @@ packages=(
 	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu picolibc-aarch64-linux-gnu
 	libyaml-dev libarchive-dev
 	mtools dosfstools fdisk
-	bats bats-assert bats-support
+	bats bats-assert bats-support inotify-tools iproute2 curl
 	gdb-multiarch
 )
 missing=()

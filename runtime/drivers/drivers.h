@@ -22,4 +22,6 @@ void bcm_gpio_set_function(uintptr_t gpio_base, unsigned pin, unsigned function)
 
 void psci_system_off(bool hvc);
 
+struct netdev *virtio_net_probe(void);
+
 #endif

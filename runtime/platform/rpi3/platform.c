@@ -6,6 +6,7 @@
  *              0x3f200000 GPIO, 0x3f201000 PL011, 0x3f215000 AUX (mini UART)
  *   0x40000000 BCM2836 local interrupt controller
  */
+#include "netdev.h"
 #include "rpi.h"
 
 #define PERIPH	   0x3f000000ul
@@ -42,6 +43,12 @@ static uint64_t rpi3_ram_size(void)
 {
 	bcm_mailbox_init(RPI_MAILBOX(&rpi3));
 	return bcm_mailbox_arm_memory();
+}
+
+/* The Pi's Ethernet (USB LAN951x/LAN7800 on the Pi 3, GENET on the Pi 4) is not driven yet. */
+struct netdev *netdev_probe(void)
+{
+	return NULL;
 }
 
 const struct platform platform = {

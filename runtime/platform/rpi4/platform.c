@@ -5,6 +5,7 @@
  *              0xfe215000 AUX (mini UART); 0xff841000 GIC-400 distributor, 0xff842000 CPU if.
  * VideoCore peripheral IRQ n is GIC SPI 64 + n, INTID 96 + n.
  */
+#include "netdev.h"
 #include "rpi.h"
 
 #define PERIPH	  0xfe000000ul
@@ -43,6 +44,12 @@ static uint64_t rpi4_ram_size(void)
 {
 	bcm_mailbox_init(RPI_MAILBOX(&rpi4));
 	return bcm_mailbox_arm_memory();
+}
+
+/* The Pi's Ethernet (USB LAN951x/LAN7800 on the Pi 3, GENET on the Pi 4) is not driven yet. */
+struct netdev *netdev_probe(void)
+{
+	return NULL;
 }
 
 const struct platform platform = {

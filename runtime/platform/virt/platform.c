@@ -5,6 +5,7 @@
  *   0x0a000000 virtio-mmio transports, 32 x 0x200 (SPI 16-47)
  */
 #include "drivers.h"
+#include "netdev.h"
 
 #define GICD_BASE 0x08000000
 #define GICC_BASE 0x08010000
@@ -37,6 +38,11 @@ static void virt_halt(int status)
 	int method = dt_psci_method(uk_fdt);
 	if (method >= 0)
 		psci_system_off(method == 1);
+}
+
+struct netdev *netdev_probe(void)
+{
+	return virtio_net_probe();
 }
 
 const struct platform platform = {

@@ -1,0 +1,36 @@
+/*
+ * A network device as the network stack sees it (drivers/virtio_net.c today; the Pi's USB and
+ * GENET drivers later). Frames are whole Ethernet frames without FCS.
+ */
+#ifndef UK_NETDEV_H
+#define UK_NETDEV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct netdev_stats {
+	uint64_t rx_frames, tx_frames;
+	uint64_t rx_dropped; /* malformed, oversized, or no room upstream */
+	uint64_t tx_dropped; /* ring full or frame too large */
+};
+
+struct netdev {
+	const char *name;
+	uint8_t mac[6];
+	uint16_t mtu;
+	/* Copies one frame out; -EAGAIN when the transmit ring is full, -EMSGSIZE when too big.
+	 * Thread context. */
+	int (*transmit)(struct netdev *dev, const void *frame, size_t len);
+	/* Copies the next received frame into buf (at most max bytes); returns its length, or 0
+	 * when none is waiting. Thread context. */
+	size_t (*receive)(struct netdev *dev, void *buf, size_t max);
+	/* Set by the stack: called from the device's interrupt handler when frames arrive. */
+	void (*rx_ready)(struct netdev *dev);
+	struct netdev_stats stats;
+	void *priv;
+};
+
+/* The board's network device, probed on first use; NULL when it has none. */
+struct netdev *netdev_probe(void);
+
+#endif

@@ -1,0 +1,84 @@
+/*
+ * lwIP configuration for uk (lwIP 2.1.3, Debian's source package). One network interface,
+ * IPv4 and IPv6, DHCP, DNS, mDNS, UDP and TCP sized for ~100 concurrent connections, the
+ * raw API driven from one loop (NO_SYS: callbacks run in the network loop, never in an
+ * interrupt handler, so lwIP needs no locking).
+ */
+#ifndef UK_LWIPOPTS_H
+#define UK_LWIPOPTS_H
+
+#define NO_SYS		     1
+#define LWIP_SOCKET	     0
+#define LWIP_NETCONN	     0
+#define SYS_LIGHTWEIGHT_PROT 0
+#define LWIP_TIMERS	     1
+
+/* Memory: lwIP's variable-size allocations (copied TCP data, UDP sends) come from the C heap,
+ * which spans the RAM; its fixed pools are static. */
+#define MEM_LIBC_MALLOC		1
+#define MEM_ALIGNMENT		8
+#define MEMP_MEM_MALLOC		0
+#define PBUF_POOL_SIZE		256
+#define PBUF_POOL_BUFSIZE	1536
+#define MEMP_NUM_PBUF		64
+#define MEMP_NUM_UDP_PCB	16
+#define MEMP_NUM_TCP_PCB	160
+#define MEMP_NUM_TCP_PCB_LISTEN 16
+#define MEMP_NUM_TCP_SEG	512
+#define MEMP_NUM_SYS_TIMEOUT	(LWIP_NUM_SYS_TIMEOUT_INTERNAL + 8)
+
+/* Protocols */
+#define LWIP_IPV4		      1
+#define LWIP_IPV6		      1
+#define LWIP_ARP		      1
+#define LWIP_ETHERNET		      1
+#define LWIP_ICMP		      1
+#define LWIP_RAW		      1
+#define LWIP_UDP		      1
+#define LWIP_TCP		      1
+#define LWIP_DHCP		      1
+#define LWIP_DNS		      1
+#define LWIP_IGMP		      1
+#define LWIP_IPV6_MLD		      1
+#define LWIP_IPV6_AUTOCONFIG	      1
+#define LWIP_IPV6_DHCP6		      1
+#define LWIP_IPV6_DHCP6_STATELESS     1
+#define LWIP_ND6_NUM_DESTINATIONS     16
+#define IPV6_FRAG_COPYHEADER	      1 /* 64-bit pointers do not fit in the fragment header */
+#define DNS_MAX_SERVERS		      2
+#define LWIP_DHCP_DOES_ACD_CHECK      0
+#define DHCP_DOES_ARP_CHECK	      0
+#define ETHARP_SUPPORT_STATIC_ENTRIES 1
+
+/* TCP: full-size segments and a window wide enough for throughput on a LAN. */
+#define TCP_MSS			   1460
+#define LWIP_WND_SCALE		   1
+#define TCP_RCV_SCALE		   2
+#define TCP_WND			   (128 * 1024)
+#define TCP_SND_BUF		   (64 * 1024)
+#define TCP_SND_QUEUELEN	   (4 * TCP_SND_BUF / TCP_MSS)
+#define TCP_QUEUE_OOSEQ		   1
+#define LWIP_TCP_KEEPALIVE	   1
+#define TCP_LISTEN_BACKLOG	   1
+#define TCP_DEFAULT_LISTEN_BACKLOG 128
+
+/* Interface */
+#define LWIP_NETIF_HOSTNAME	   1
+#define LWIP_NETIF_STATUS_CALLBACK 1
+#define LWIP_NETIF_LINK_CALLBACK   1
+#define LWIP_NUM_NETIF_CLIENT_DATA 2 /* mDNS keeps its state there */
+#define LWIP_SINGLE_NETIF	   1
+#define LWIP_NETIF_TX_SINGLE_PBUF  1 /* the driver copies one contiguous frame */
+
+/* Apps */
+#define LWIP_MDNS_RESPONDER	 1
+#define MDNS_MAX_SERVICES	 4
+#define LWIP_MQTT		 1
+#define MQTT_OUTPUT_RINGBUF_SIZE 1024
+
+/* Statistics (uk_net_stats) and no debug output unless asked. */
+#define LWIP_STATS	   1
+#define LWIP_STATS_DISPLAY 0
+#define LWIP_DEBUG	   0
+
+#endif

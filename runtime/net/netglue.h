@@ -1,0 +1,16 @@
+/* Between the lwIP port (net/) and the app interfaces built on it (netapi/). */
+#ifndef UK_NETGLUE_H
+#define UK_NETGLUE_H
+
+#include <stdbool.h>
+
+#include <lwip/netif.h>
+
+#include "netdev.h"
+
+extern volatile bool net_rx_pending; /* set from the receive interrupt */
+int net_attach(struct netif *netif); /* probes the board's device; -ENODEV without one */
+unsigned net_poll_input(struct netif *netif);
+const struct netdev_stats *net_device_stats(void);
+
+#endif

@@ -1,0 +1,172 @@
+/*
+ * Bringing the network up: probe the device, start lwIP, configure the interface from the boot
+ * arguments (DHCP or static, gateway, DNS, hostname, mDNS), and report the address.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <lwip/apps/mdns.h>
+#include <lwip/dhcp.h>
+#include <lwip/dns.h>
+#include <lwip/init.h>
+#include <lwip/ip4_addr.h>
+#include <lwip/netif.h>
+#include <lwip/timeouts.h>
+
+#include <uk/config.h>
+#include <uk/net.h>
+#include <uk/time.h>
+
+#include "kernel.h"
+#include "netapi.h"
+#include "netglue.h"
+
+struct netif uk_netif;
+static bool started, use_dhcp;
+static char hostname[64];
+
+/* Prints the IPv4 configuration each time it changes (the status callback also fires for
+ * IPv6 address changes). */
+static void report(struct netif *n)
+{
+	static ip4_addr_t last;
+	if (ip4_addr_isany_val(*netif_ip4_addr(n)) || ip4_addr_cmp(&last, netif_ip4_addr(n)))
+		return;
+	ip4_addr_copy(last, *netif_ip4_addr(n));
+	char ip[16], mask[16], gw[16];
+	ip4addr_ntoa_r(netif_ip4_addr(n), ip, sizeof(ip));
+	ip4addr_ntoa_r(netif_ip4_netmask(n), mask, sizeof(mask));
+	ip4addr_ntoa_r(netif_ip4_gw(n), gw, sizeof(gw));
+	kprintf("net: %s %s netmask %s gateway %s (%s.local)\n", use_dhcp ? "dhcp lease" : "static",
+		ip, mask, gw, hostname);
+}
+
+static void status_changed(struct netif *n)
+{
+	report(n);
+}
+
+/* net.ip=A.B.C.D/PREFIX: returns false when malformed. */
+static bool parse_cidr(const char *s, ip4_addr_t *ip, ip4_addr_t *mask)
+{
+	char buf[32];
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	if (n >= sizeof(buf))
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (!ip4addr_aton(buf, ip))
+		return false;
+	long prefix = slash ? strtol(slash + 1, NULL, 10) : 24;
+	if (prefix < 0 || prefix > 32)
+		return false;
+	ip4_addr_set_u32(mask, prefix ? lwip_htonl(0xffffffffu << (32 - prefix)) : 0);
+	return true;
+}
+
+int uk_net_start(void)
+{
+	if (started)
+		return 0;
+	lwip_init();
+	int r = net_attach(&uk_netif);
+	if (r != 0)
+		return r;
+	netif_set_default(&uk_netif);
+
+	const char *h = uk_config_get("net.hostname");
+	snprintf(hostname, sizeof(hostname), "%s", h && *h ? h : "uk");
+	netif_set_hostname(&uk_netif, hostname);
+	netif_set_status_callback(&uk_netif, status_changed);
+
+	const char *ip = uk_config_get("net.ip");
+	use_dhcp = !ip || !strcmp(ip, "dhcp");
+	if (!use_dhcp) {
+		ip4_addr_t addr, mask, gw;
+		ip4_addr_set_zero(&gw);
+		const char *g = uk_config_get("net.gw");
+		if (!parse_cidr(ip, &addr, &mask) || (g && !ip4addr_aton(g, &gw))) {
+			kprintf("net: bad net.ip=%s or net.gw (want net.ip=A.B.C.D/PREFIX "
+				"net.gw=A.B.C.D); using DHCP\n",
+				ip);
+			use_dhcp = true;
+		} else {
+			netif_set_addr(&uk_netif, &addr, &mask, &gw);
+		}
+	}
+	const char *d = uk_config_get("net.dns");
+	if (d) {
+		ip_addr_t dns;
+		if (ipaddr_aton(d, &dns))
+			dns_setserver(0, &dns);
+		else
+			kprintf("net: bad net.dns=%s, ignored\n", d);
+	}
+	netif_create_ip6_linklocal_address(&uk_netif, 1);
+	uk_netif.ip6_autoconfig_enabled = 1;
+	netif_set_link_up(&uk_netif);
+	netif_set_up(&uk_netif);
+	if (use_dhcp)
+		dhcp_start(&uk_netif);
+	mdns_resp_init();
+	mdns_resp_add_netif(&uk_netif, hostname, 120);
+	started = true;
+	return 0;
+}
+
+int uk_net_wait_up(uint64_t timeout_ns)
+{
+	if (!started)
+		return -ENETDOWN;
+	uint64_t deadline = uk_now_ns() + timeout_ns;
+	while (ip4_addr_isany_val(*netif_ip4_addr(&uk_netif))) {
+		uint64_t now = uk_now_ns();
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		uk_loop_once(deadline - now);
+	}
+	return 0;
+}
+
+void uk_net_get_info(struct uk_net_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	if (!started)
+		return;
+	ip4addr_ntoa_r(netif_ip4_addr(&uk_netif), info->ipv4, sizeof(info->ipv4));
+	ip4addr_ntoa_r(netif_ip4_netmask(&uk_netif), info->netmask, sizeof(info->netmask));
+	ip4addr_ntoa_r(netif_ip4_gw(&uk_netif), info->gateway, sizeof(info->gateway));
+	const ip_addr_t *dns = dns_getserver(0);
+	ipaddr_ntoa_r(dns, info->dns, sizeof(info->dns));
+	ip6addr_ntoa_r(netif_ip6_addr(&uk_netif, 0), info->ipv6, sizeof(info->ipv6));
+	const uint8_t *m = uk_netif.hwaddr;
+	snprintf(info->mac, sizeof(info->mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2],
+		 m[3], m[4], m[5]);
+	snprintf(info->hostname, sizeof(info->hostname), "%s", hostname);
+	info->dhcp = use_dhcp;
+	info->up = !ip4_addr_isany_val(*netif_ip4_addr(&uk_netif));
+}
+
+void uk_net_get_stats(struct uk_net_stats *s)
+{
+	memset(s, 0, sizeof(*s));
+	const struct netdev_stats *d = net_device_stats();
+	if (!d)
+		return;
+	s->rx_frames = d->rx_frames;
+	s->tx_frames = d->tx_frames;
+	s->rx_dropped = d->rx_dropped;
+	s->tx_dropped = d->tx_dropped;
+}
+
+const char *uk_endpoint_str(const struct uk_endpoint *ep, char *buf, size_t len)
+{
+	ip_addr_t a;
+	endpoint_to_ip(ep, &a);
+	char ip[46];
+	ipaddr_ntoa_r(&a, ip, sizeof(ip));
+	snprintf(buf, len, ep->family == 6 ? "[%s]:%u" : "%s:%u", ip, ep->port);
+	return buf;
+}

@@ -1,0 +1,55 @@
+# Network helpers for bats tests: boot an image with QEMU user networking (traffic stays on
+# 127.0.0.1 through hostfwd), wait for a console line, and stop it.
+#   net_boot TARGET IMAGE PATTERN [BOOTARGS...]  starts QEMU in the background; sets UDP_PORT and
+#                                                TCP_PORT (host ports forwarded to guest port 7)
+#                                                and HTTP_PORT (to guest port 80); waits until
+#                                                the console shows PATTERN (a grep -E regex)
+#   net_stop                                     stops QEMU, prints its console
+load 'lib/boot'
+NETPROBE=$BUILD/tests/tools/netprobe
+
+free_port() { # a free loopback port for the given protocol (tcp|udp)
+	local p
+	for _ in $(seq 50); do
+		p=$((20000 + RANDOM % 30000))
+		if ! ss -Hln"${1:0:1}" "sport = :$p" 2>/dev/null | grep -q .; then
+			echo "$p"
+			return
+		fi
+	done
+	return 1
+}
+
+net_boot() {
+	local target=$1 image=$2 pattern=$3
+	shift 3
+	UDP_PORT=$(free_port udp)
+	TCP_PORT=$(free_port tcp)
+	HTTP_PORT=$(free_port tcp)
+	NET_LOG=$(mktemp)
+	local guest=${GUEST_IP:-}
+	local cmd
+	cmd=$(qemu_cmd "$target" "$image")
+	# shellcheck disable=SC2086
+	timeout -k 5 "${NET_TIMEOUT:-120}" $cmd \
+		-netdev "user,id=n0,hostfwd=udp:127.0.0.1:$UDP_PORT-$guest:7,hostfwd=tcp:127.0.0.1:$TCP_PORT-$guest:7,hostfwd=tcp:127.0.0.1:$HTTP_PORT-$guest:80" \
+		-device virtio-net-device,netdev=n0 -append "uk.qemu=1 $*" </dev/null >"$NET_LOG" 2>&1 &
+	NET_PID=$!
+	local end=$((SECONDS + 60))
+	until grep -qE "$pattern" "$NET_LOG"; do
+		if ! kill -0 "$NET_PID" 2>/dev/null || [ $SECONDS -ge $end ]; then
+			echo "# guest never printed '$pattern':" >&2
+			sed 's/^/# /' "$NET_LOG" >&2
+			return 1
+		fi
+		# the console is a file: wait for it to change rather than sleeping a fixed time
+		inotifywait -qq -t 1 -e modify "$NET_LOG" 2>/dev/null || sleep 0.1
+	done
+}
+
+net_stop() {
+	[ -n "${NET_PID:-}" ] && kill "$NET_PID" 2>/dev/null && wait "$NET_PID" 2>/dev/null
+	NET_CONSOLE=$(tr -d '\r' <"$NET_LOG")
+	rm -f "$NET_LOG"
+	NET_PID=
+}

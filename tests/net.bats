@@ -1,0 +1,77 @@
+#!/usr/bin/env bats
+# Networking on QEMU virt: virtio-net, lwIP, the event API. Traffic stays on this machine:
+# QEMU user networking with host ports forwarded on 127.0.0.1.
+load 'lib/net'
+
+setup() {
+	load '/usr/lib/bats/bats-support/load'
+	load '/usr/lib/bats/bats-assert/load'
+	ECHO=$BUILD/examples/net-echo/virt/kernel8.img
+}
+
+teardown() {
+	net_stop || true
+}
+
+@test "the guest gets a DHCP lease from QEMU's user networking and prints it" {
+	net_boot virt "$ECHO" 'serving udp'
+	net_stop
+	run echo "$NET_CONSOLE"
+	assert_line "net: dhcp lease 10.0.2.15 netmask 255.255.255.0 gateway 10.0.2.2 (uk.local)"
+	assert_line --regexp '^net-echo: serving udp and tcp on 10.0.2.15 port 7 \(mac 52:54:00:12:34:56\)$'
+}
+
+@test "UDP echo returns 1,000 datagrams of 1 to 1472 bytes byte-exact" {
+	net_boot virt "$ECHO" 'serving udp'
+	run "$NETPROBE" udp-echo 127.0.0.1 "$UDP_PORT" 1000 1472
+	assert_success
+	assert_line "udp-echo: 1000 sent, 1000 echoed intact, 0 lost, 0 corrupted"
+}
+
+@test "100 concurrent TCP connections are all served, 100 kB each way, byte-exact" {
+	net_boot virt "$ECHO" 'serving udp'
+	run "$NETPROBE" tcp-echo 127.0.0.1 "$TCP_PORT" 100 100000
+	assert_success
+	assert_line "tcp-echo: 100 of 100 connections echoed 100000 bytes intact"
+}
+
+@test "a 20 MB TCP stream is echoed intact (flow control both ways)" {
+	net_boot virt "$ECHO" 'serving udp'
+	run "$NETPROBE" tcp-echo 127.0.0.1 "$TCP_PORT" 1 20000000
+	assert_success
+	assert_line "tcp-echo: 1 of 1 connections echoed 20000000 bytes intact"
+}
+
+@test "a static address from the boot arguments replaces DHCP" {
+	GUEST_IP=10.0.2.20 net_boot virt "$ECHO" 'serving udp' net.ip=10.0.2.20/24 net.gw=10.0.2.2 \
+		net.hostname=sensor-7
+	run "$NETPROBE" udp-echo 127.0.0.1 "$UDP_PORT" 20 64
+	assert_success
+	net_stop
+	run echo "$NET_CONSOLE"
+	assert_line "net: static 10.0.2.20 netmask 255.255.255.0 gateway 10.0.2.2 (sensor-7.local)"
+}
+
+@test "a bad static address is reported and DHCP used instead" {
+	net_boot virt "$ECHO" 'serving udp' net.ip=10.0.2.999/24
+	net_stop
+	run echo "$NET_CONSOLE"
+	assert_line --partial "net: bad net.ip=10.0.2.999/24"
+	assert_line --partial "net: dhcp lease 10.0.2.15"
+}
+
+@test "a burst far beyond the receive ring leaves the guest serving" {
+	net_boot virt "$ECHO" 'serving udp'
+	# 20,000 datagrams without waiting for answers (the ring holds 128), then a normal echo
+	run "$NETPROBE" udp-flood 127.0.0.1 "$UDP_PORT" 20000 1400
+	assert_success
+	run "$NETPROBE" udp-echo 127.0.0.1 "$UDP_PORT" 200 1472
+	assert_success
+	assert_line "udp-echo: 200 sent, 200 echoed intact, 0 lost, 0 corrupted"
+}
+
+@test "without a network device uk_net_start says so (rpi3 has no driver yet)" {
+	run timeout 60 $(qemu_cmd rpi3 "$BUILD/examples/net-echo/rpi3/kernel8.img") -append uk.qemu=1
+	assert_equal "$status" 1
+	assert_line --partial "net-echo: no network device (-19)"
+}
