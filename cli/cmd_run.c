@@ -271,6 +271,7 @@ int cmd_run(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN); /* a closed stdout is noticed as EPIPE, and QEMU is stopped */
 	struct spawn_opts so = {.out_fd = p[1]};
 	pid_t pid = spawn(a.v, &so);
 	close(p[1]);
@@ -285,7 +286,7 @@ int cmd_run(int argc, char **argv)
 	size_t ll = 0;
 	int panic = 0, nframes = 0, nums[64];
 	unsigned long long addrs[64];
-	int why = 0; /* 0 exited, EXIT_TIMEOUT, EXIT_INTR */
+	int why = 0; /* 0 exited, EXIT_TIMEOUT, EXIT_INTR, 141 stdout closed */
 	for (;;) {
 		if (got_signal) {
 			why = EXIT_INTR;
@@ -314,10 +315,16 @@ int cmd_run(int argc, char **argv)
 			break;
 		for (ssize_t off = 0; off < n;) { /* the console goes through unchanged */
 			ssize_t w = write(1, buf + off, (size_t)(n - off));
-			if (w <= 0)
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0) {
+				why = 128 + SIGPIPE;
 				break;
+			}
 			off += w;
 		}
+		if (why)
+			break;
 		for (ssize_t i = 0; i < n; i++) {
 			if (buf[i] != '\n' && ll < sizeof line - 1) {
 				line[ll++] = buf[i];
@@ -342,8 +349,10 @@ int cmd_run(int argc, char **argv)
 		status = why;
 		if (why == EXIT_TIMEOUT)
 			error("timeout: stopped QEMU after %d s (exit %d)", timeout, EXIT_TIMEOUT);
-		else
+		else if (why == EXIT_INTR)
 			error("interrupted: stopped QEMU (exit %d)", EXIT_INTR);
+		else
+			error("the console's reader went away: stopped QEMU (exit %d)", why);
 	} else {
 		status = wait_status(pid);
 		if (got_signal && status >= 128) {

@@ -169,3 +169,16 @@ network:
 	assert_output --partial "-dtb $UK_CACHE/dtb/bcm2837-rpi-3-b.dtb"
 	assert_output --partial "Hello from app!"
 }
+
+@test "when the console's reader goes away (| head), QEMU is stopped too" {
+	app_with_main app '#include <stdio.h>
+int main(void) { for (;;) printf("line\n"); }'
+	uk build app >/dev/null
+	run bash -c 'timeout 60 "$1" run --qemu app --timeout 50 2>err | head -n 2; echo "status ${PIPESTATUS[0]}"' _ "$UK"
+	assert_line --index 0 --regexp "^line"
+	assert_line "status 141"
+	run cat err
+	assert_output --partial "stopped QEMU"
+	run pgrep -f "$T/app/build/virt/kernel8.img"
+	assert_failure
+}
