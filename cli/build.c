@@ -43,8 +43,6 @@ char *default_out(const struct manifest *m, const char *target, const char *out_
 	return o;
 }
 
-/* ---- incremental compile ---- */
-
 static int load_conf(struct ctx *c)
 {
 	char *p = xasprintf("%s/%s/target.conf", uk_home(), c->target);
@@ -159,6 +157,29 @@ static void link_tree(const char *from, const char *to)
 	closedir(d);
 }
 
+/* An existing output is replaced as a whole: refuse anything uk did not write (--out ~/docs). */
+static int replaceable(const char *out)
+{
+	struct stat st;
+	if (stat(out, &st) < 0)
+		return 1;
+	if (!S_ISDIR(st.st_mode))
+		return 0;
+	char *bj = path_join(out, "build.json"), *stamp = path_join(out, "obj/input.stamp");
+	int ok = file_exists(bj) || file_exists(stamp);
+	free(bj), free(stamp);
+	if (ok)
+		return 1;
+	DIR *d = opendir(out);
+	struct dirent *e;
+	ok = d != NULL;
+	while (d && ok && (e = readdir(d)))
+		ok = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+	if (d)
+		closedir(d);
+	return ok;
+}
+
 static volatile sig_atomic_t interrupted;
 
 static void on_signal(int s)
@@ -204,6 +225,13 @@ int build_target(struct manifest *m, const char *target, const char *out, struct
 	if (rc)
 		return rc;
 
+	if (!replaceable(out)) {
+		error("%s exists and is not a uk build output; uk replaces its output as a whole",
+		      out);
+		hint("give --out a new or empty directory");
+		json_error(EXIT_USAGE, "the output directory is not a uk build output");
+		return EXIT_USAGE;
+	}
 	char *stamp = input_stamp(&c);
 	if (is_dir(out) && up_to_date(&c, stamp)) {
 		r->up_to_date = 1;
@@ -229,6 +257,12 @@ int build_target(struct manifest *m, const char *target, const char *out, struct
 	if (lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) < 0) {
 		note("waiting for another build of %s", out);
 		flock(lock, LOCK_EX);
+		if (is_dir(out) && up_to_date(&c, stamp)) { /* that build may have done our work */
+			r->up_to_date = 1;
+			close(lock);
+			free(stamp);
+			return 0;
+		}
 	}
 	remove_stale(out);
 	char *tmp = xasprintf("%s.tmp-%d", out, (int)getpid());

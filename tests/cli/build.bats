@@ -315,3 +315,32 @@ image: {size: 80M}'
 	assert_output --partial "uk doctor"
 	[ ! -e app/build/virt ]
 }
+
+@test "--out never replaces a directory that is not a uk output" {
+	uk new app >/dev/null
+	mkdir precious && echo keep >precious/file
+	run uk build app --out precious
+	assert_failure 2
+	assert_output --partial "precious exists and is not a uk build output"
+	assert_equal "$(cat precious/file)" keep
+	mkdir empty
+	run uk build app --out empty
+	assert_success
+	run uk build app --out empty
+	assert_success
+	assert_output --partial "up to date"
+}
+
+@test "two builds of the same output at once both succeed, one after the other" {
+	uk new app >/dev/null
+	"$UK" build app >log1 2>&1 3>&- &
+	p1=$!
+	"$UK" build app >log2 2>&1 3>&- &
+	p2=$!
+	wait $p1
+	wait $p2
+	run "$UK" build app
+	assert_output --partial "up to date"
+	run ls -A app/build
+	refute_output --partial tmp
+}
