@@ -127,8 +127,7 @@ int compile(struct ctx *c, int *any)
 		free(orel);
 	}
 
-	/* run up to `build_jobs` compilers at once; their diagnostics go straight to the terminal
-	 */
+	/* up to build_jobs compilers at once; their messages go straight to the terminal */
 	struct job *run_ = calloc((size_t)build_jobs, sizeof *run_);
 	int active = 0;
 	size_t next = 0;
