@@ -67,7 +67,11 @@ static int parse_frame(const char *line, int *num, unsigned long long *addr)
 	return 1;
 }
 
-static void symbolise(const char *elf, const unsigned long long *addrs, const int *nums, int n)
+/* Symbolises the panic's frames with addr2line (-i: inlined calls too). lr is x30 from the
+ * register dump: when #0 is a leaf function it has no frame record, and x30 - 4 is the call in
+ * its caller, which the frame-pointer walk misses. */
+static void symbolise(const char *elf, const unsigned long long *addrs, const int *nums, int n,
+		      unsigned long long lr)
 {
 	struct strlist a = {0};
 	sl_push(&a, "aarch64-linux-gnu-addr2line");
@@ -76,9 +80,10 @@ static void symbolise(const char *elf, const unsigned long long *addrs, const in
 	sl_push(&a, "-i");
 	sl_push(&a, "-e");
 	sl_push(&a, elf);
-	for (int i = 0; i < n;
-	     i++) /* the runtime already prints call sites, not return addresses */
+	for (int i = 0; i < n; i++) /* the runtime prints call sites, not return addresses */
 		sl_pushf(&a, "0x%llx", addrs[i]);
+	if (lr >= 4)
+		sl_pushf(&a, "0x%llx", lr - 4);
 	int st;
 	char *out = run_capture(a.v, &st);
 	sl_free(&a);
@@ -87,27 +92,57 @@ static void symbolise(const char *elf, const unsigned long long *addrs, const in
 		free(out);
 		return;
 	}
-	fprintf(stderr, "%suk: backtrace from %s:%s\n", col("\033[1m"), elf, col("\033[0m"));
-	int frame = -1;
-	char *save = NULL;
-	char *fn = NULL;
+	/* collect (frame, function, place) triples first */
+	struct strlist fns = {0}, locs = {0};
+	int frames[256], count = 0, frame = -1;
+	char *save = NULL, *fn = NULL;
 	for (char *l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		if (!strncmp(l, "0x", 2)) {
 			frame++;
 			fn = NULL;
-			continue;
-		}
-		if (!fn) {
+		} else if (!fn) {
 			fn = l;
-			continue;
+		} else {
+			while (!strncmp(l, "./", 2)) /* sources are compiled relative to the app */
+				l += 2;
+			if (count < 256) {
+				frames[count++] = frame;
+				sl_push(&fns, fn);
+				sl_push(&locs, l);
+			}
+			fn = NULL;
 		}
-		while (!strncmp(l, "./", 2)) /* sources are compiled relative to the app */
-			l += 2;
-		if (frame >= 0 && frame < n)
-			fprintf(stderr, "  #%-2d 0x%llx in %s%s%s at %s\n", nums[frame],
-				addrs[frame], col("\033[1m"), fn, col("\033[0m"), l);
-		fn = NULL;
 	}
+	fprintf(stderr, "%suk: backtrace from %s:%s\n", col("\033[1m"), elf, col("\033[0m"));
+	const char *first_fn = NULL, *second_fn = NULL;
+	for (int k = 0; k < count; k++) {
+		int f = frames[k];
+		if (f == 0 && !first_fn)
+			first_fn = fns.v[k];
+		if (f == 1 && !second_fn)
+			second_fn = fns.v[k];
+		if (f >= n)
+			continue;
+		if (k > 0 && frames[k - 1] == f)
+			fprintf(stderr, "          inlined in %s%s%s at %s\n", col("\033[1m"),
+				fns.v[k], col("\033[0m"), locs.v[k]);
+		else
+			fprintf(stderr, "  #%-2d 0x%llx in %s%s%s at %s\n", nums[f], addrs[f],
+				col("\033[1m"), fns.v[k], col("\033[0m"), locs.v[k]);
+	}
+	/* x30 points into another function than #0 and #1: #0 was a leaf, show its caller */
+	for (int k = 0; k < count; k++)
+		if (frames[k] == n && first_fn && strcmp(fns.v[k], first_fn) &&
+		    !(second_fn && !strcmp(fns.v[k], second_fn)) && strcmp(fns.v[k], "??")) {
+			fprintf(stderr, "  lr  0x%llx in %s%s%s at %s (x30: the caller of #0)\n",
+				lr - 4, col("\033[1m"), fns.v[k], col("\033[0m"), locs.v[k]);
+			for (int i = k + 1; i < count && frames[i] == n; i++)
+				fprintf(stderr, "          inlined in %s%s%s at %s\n",
+					col("\033[1m"), fns.v[i], col("\033[0m"), locs.v[i]);
+			break;
+		}
+	sl_free(&fns);
+	sl_free(&locs);
 	free(out);
 }
 
@@ -285,7 +320,7 @@ int cmd_run(int argc, char **argv)
 	char line[1024];
 	size_t ll = 0;
 	int panic = 0, nframes = 0, nums[64];
-	unsigned long long addrs[64];
+	unsigned long long addrs[64], lr = 0;
 	int why = 0; /* 0 exited, EXIT_TIMEOUT, EXIT_INTR, 141 stdout closed */
 	for (;;) {
 		if (got_signal) {
@@ -335,8 +370,11 @@ int cmd_run(int argc, char **argv)
 			line[ll] = 0;
 			int num;
 			unsigned long long ad;
+			const char *x30;
 			if (strstr(line, "uk: panic"))
-				panic = 1, nframes = 0;
+				panic = 1, nframes = 0, lr = 0;
+			else if (panic && (x30 = strstr(line, "x30 0x")))
+				lr = strtoull(x30 + 4, NULL, 16);
 			else if (panic && nframes < 64 && parse_frame(line, &num, &ad))
 				nums[nframes] = num, addrs[nframes++] = ad;
 			ll = 0;
@@ -361,7 +399,7 @@ int cmd_run(int argc, char **argv)
 		}
 	}
 	if (nframes)
-		symbolise(br.elf, addrs, nums, nframes);
+		symbolise(br.elf, addrs, nums, nframes, lr);
 	sl_free(&a);
 	sl_free(&args);
 	return status;

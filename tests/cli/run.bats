@@ -182,3 +182,13 @@ int main(void) { for (;;) printf("line\n"); }'
 	run pgrep -f "$T/app/build/virt/kernel8.img"
 	assert_failure
 }
+
+@test "a panic in a leaf function also names its caller (from x30)" {
+	app_with_main app '#include <stdio.h>
+__attribute__((noinline)) void leaf(volatile int *p) { *p = 1; }
+int main(void) { printf("crashing\n"); leaf(0); return 0; }'
+	run timeout 60 "$UK" run --qemu app --timeout 30
+	assert_failure 134
+	assert_output --regexp "#0 +0x[0-9a-f]+ in leaf at main.c:2"
+	assert_output --regexp "lr +0x[0-9a-f]+ in main at main.c:3 \(x30: the caller of #0\)"
+}
