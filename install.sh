@@ -46,6 +46,7 @@ fi
 
 packages=(
 	make gcc libc6-dev pkg-config xz-utils
+	libc6-dev-arm64-cross cpio iproute2
 	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu picolibc-aarch64-linux-gnu
 	libyaml-dev libarchive-dev
 	mtools dosfstools fdisk

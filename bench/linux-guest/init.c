@@ -1,0 +1,141 @@
+/* /init of the Linux guest that bench/net.sh runs next to uk: a static program, so the
+ * initramfs needs no libc, shell or busybox. It does what uk's runtime does before main:
+ *   1. the console on fds 0-2 (devtmpfs, since the initramfs has no device nodes),
+ *   2. the virtio drivers, which Debian builds as modules: /modules/NN-name.ko in name order
+ *      (virtio_mmio, failover, net_failover, virtio_net),
+ *   3. eth0 up as 10.0.2.15/24, QEMU user networking's guest address (no DHCP: the Linux guest
+ *      gets the quickest possible start),
+ *   4. a TCP echo on port 7 in a child (for the throughput row), then exec /udp-echo 7.
+ * Any failure powers the machine off, so QEMU (-no-reboot) exits instead of hanging.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void die(const char *what)
+{
+	printf("init: %s failed\n", what);
+	reboot(RB_POWER_OFF);
+	_exit(1);
+}
+
+static void console(void)
+{
+	mkdir("/dev", 0755);
+	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+	int fd = open("/dev/console", O_RDWR);
+	if (fd < 0)
+		return;
+	dup2(fd, 0);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	if (fd > 2)
+		close(fd);
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static void load_modules(void)
+{
+	struct dirent **e;
+	int n = scandir("/modules", &e, NULL, by_name);
+	if (n < 0)
+		die("reading /modules");
+	for (int i = 0; i < n; i++) {
+		if (e[i]->d_name[0] == '.')
+			continue;
+		char path[300];
+		snprintf(path, sizeof(path), "/modules/%s", e[i]->d_name);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || syscall(SYS_finit_module, fd, "", 0) != 0)
+			die(path);
+		close(fd);
+	}
+}
+
+static void set_addr(int s, unsigned long req, const char *ifname, const char *ip)
+{
+	struct ifreq r = {0};
+	struct sockaddr_in *a = (struct sockaddr_in *)&r.ifr_addr;
+	strncpy(r.ifr_name, ifname, IFNAMSIZ - 1);
+	a->sin_family = AF_INET;
+	inet_pton(AF_INET, ip, &a->sin_addr);
+	if (ioctl(s, req, &r) != 0)
+		die(req == SIOCSIFADDR ? "SIOCSIFADDR" : "SIOCSIFNETMASK");
+}
+
+static void link_up(int s, const char *ifname)
+{
+	struct ifreq r = {0};
+	strncpy(r.ifr_name, ifname, IFNAMSIZ - 1);
+	if (ioctl(s, SIOCGIFFLAGS, &r) != 0)
+		die(ifname);
+	r.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ioctl(s, SIOCSIFFLAGS, &r) != 0)
+		die("SIOCSIFFLAGS");
+}
+
+static void net_up(void)
+{
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	if (s < 0)
+		die("socket");
+	link_up(s, "lo");
+	set_addr(s, SIOCSIFADDR, "eth0", "10.0.2.15");
+	set_addr(s, SIOCSIFNETMASK, "eth0", "255.255.255.0");
+	link_up(s, "eth0");
+	close(s);
+}
+
+/* One connection at a time is enough for the benchmark (one stream). */
+static void tcp_echo(int port)
+{
+	int l = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
+	if (bind(l, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(l, 16) != 0)
+		die("tcp listen");
+	static char buf[65536];
+	for (;;) {
+		int c = accept(l, NULL, NULL);
+		if (c < 0)
+			continue;
+		ssize_t n;
+		while ((n = read(c, buf, sizeof(buf))) > 0)
+			for (ssize_t off = 0, w; off < n; off += w)
+				if ((w = write(c, buf + off, (size_t)(n - off))) <= 0)
+					goto done;
+	done:
+		close(c);
+	}
+}
+
+int main(void)
+{
+	console();
+	load_modules();
+	net_up();
+	if (fork() == 0) {
+		tcp_echo(7);
+		_exit(0);
+	}
+	execl("/udp-echo", "udp-echo", "7", (char *)NULL);
+	die("exec /udp-echo");
+}
