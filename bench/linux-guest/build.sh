@@ -21,12 +21,14 @@ for t in "$CC" aarch64-linux-gnu-strip cpio gzip dpkg-deb sha256sum; do
 	command -v "$t" >/dev/null || die "$t is missing (./install.sh installs it)"
 done
 
-deb=$(find "$UK_CACHE/debs" -maxdepth 1 -name 'linux-image-*-arm64_*_arm64.deb' 2>/dev/null | sort | tail -n 1)
+deb=$(find "$UK_CACHE/debs" -maxdepth 1 -name 'linux-image-*-arm64_*_arm64.deb' 2>/dev/null |
+	sort | tail -n 1)
 # install.sh keeps it there (it gives the Pi device trees too).
 [ -n "$deb" ] || die "no linux-image-*-arm64 .deb in $UK_CACHE/debs: run ./install.sh"
 
 # The stamp names every input, so a changed source or kernel rebuilds the guest.
-stamp=$(cat "$here/init.c" "$top/examples/udp-echo/udp-echo.c" "$0" | sha256sum | cut -c1-16)-$(basename "$deb")
+sum=$(cat "$here/init.c" "$top/examples/udp-echo/udp-echo.c" "$0" | sha256sum | cut -c1-16)
+stamp=$sum-$(basename "$deb")
 if [ -f "$out/stamp" ] && [ "$(cat "$out/stamp")" = "$stamp" ] &&
 	[ -f "$out/vmlinuz" ] && [ -f "$out/initramfs.cpio.gz" ]; then
 	echo "$out"
@@ -57,8 +59,8 @@ aarch64-linux-gnu-strip "$work/root/init" "$work/root/udp-echo"
 
 # newc is the format the kernel unpacks; sorted names and fixed dates give the same bytes.
 find "$work/root" -exec touch -h -d @0 {} +
-(cd "$work/root" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 --reproducible) |
-	gzip -9n >"$work/initramfs.cpio.gz"
+(cd "$work/root" && find . -mindepth 1 | LC_ALL=C sort |
+	cpio --quiet -o -H newc -R 0:0 --reproducible) | gzip -9n >"$work/initramfs.cpio.gz"
 cp "$(find "$work/deb/boot" -name 'vmlinuz-*' | head -n 1)" "$work/vmlinuz"
 mv "$work/vmlinuz" "$work/initramfs.cpio.gz" "$out/"
 echo "$stamp" >"$out/stamp"
