@@ -92,6 +92,7 @@ static char *input_stamp(struct ctx *c)
 	    xasprintf("%s/images/%s/config.txt", uk_home(), c->target),
 	    xasprintf("%s/images/%s/layout.conf", uk_home(), c->target),
 	    firmware_deb(),
+	    xstrdup("/proc/self/exe"), /* a new uk may write its outputs differently */
 	};
 	for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
 		if (!paths[i])
