@@ -344,3 +344,20 @@ image: {size: 80M}'
 	run ls -A app/build
 	refute_output --partial tmp
 }
+
+@test "the portable and the CPU-accelerated SHA-256 agree with sha256sum" {
+	uk new app --target rpi3 >/dev/null
+	uk build app >/dev/null
+	mv app/build/rpi3/build.json fast.json
+	rm -rf app/build
+	UK_SHA256_PORTABLE=1 uk build app >/dev/null
+	cmp fast.json app/build/rpi3/build.json
+	cd app/build/rpi3
+	python3 -c 'import json
+for k, v in json.load(open("build.json"))["artifacts"].items():
+    print(v["sha256"] + "  " + k)' >sums
+	[ "$(wc -l <sums)" -ge 8 ]
+	run sha256sum -c sums
+	assert_success
+	refute_output --partial FAILED
+}
