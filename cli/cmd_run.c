@@ -284,7 +284,13 @@ int cmd_run(int argc, char **argv)
 		sl_pushf(&args, "net.gateway=%s", m.net_gateway);
 	if (m.net_dns)
 		sl_pushf(&args, "net.dns=%s", m.net_dns);
-	sl_append(&args, &appends);
+	for (size_t i = 0; i < appends.n; i++) { /* a value with spaces is quoted, as in uk.yaml */
+		const char *kv = appends.v[i], *eq = strchr(kv, '=');
+		if (strpbrk(eq, " \t") && !strchr(eq, '"'))
+			sl_pushf(&args, "%.*s\"%s\"", (int)(eq - kv + 1), kv, eq + 1);
+		else
+			sl_push(&args, kv);
+	}
 	char *cmdline = format_bootargs(&args);
 	sl_push(&a, "-append");
 	sl_push(&a, cmdline);

@@ -59,6 +59,9 @@ int main(void)
 	run timeout 60 "$UK" run --qemu app --timeout 30 --append extra=42 -a who=cli
 	assert_success
 	assert_output --partial "qemu=1 who=cli spaced=a b extra=42"
+	run timeout 60 "$UK" run --qemu app --timeout 30 --append "extra=c d"
+	assert_success
+	assert_output --partial "who=manifest spaced=a b extra=c d"
 }
 
 @test "--append without KEY=VALUE is a usage error" {
