@@ -33,3 +33,32 @@ make_app() {
 tree_state() {
 	(cd "$1" && find . -printf '%p %s %T@ %i\n' | sort)
 }
+
+# Process ids whose parent is $1 (no procps needed).
+children() {
+	local p
+	for p in /proc/[0-9]*; do
+		[ "$(sed 's/.*) //' "$p/stat" 2>/dev/null | cut -d' ' -f2)" = "$1" ] && echo "${p#/proc/}"
+	done
+	return 0
+}
+
+# Is a QEMU running whose command line mentions $1?
+qemu_running() {
+	local p
+	for p in /proc/[0-9]*; do
+		case $(cat "$p/comm" 2>/dev/null) in qemu-system-*) ;; *) continue ;; esac
+		tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF -- "$1" && return 0
+	done
+	return 1
+}
+
+# "sha256  name" lines for sha256sum -c, and "size name" lines, from a build.json.
+artifact_sums() {
+	awk '/^    "[^"]+": \{$/ { n = $1; gsub(/[":]/, "", n) }
+	     /^      "sha256": / { s = $2; gsub(/"/, "", s); print s "  " n }' "$1"
+}
+artifact_sizes() {
+	awk '/^    "[^"]+": \{$/ { n = $1; gsub(/[":]/, "", n) }
+	     /^      "size": / { s = $2; sub(/,/, "", s); print s " " n }' "$1"
+}

@@ -98,8 +98,10 @@ int main(void) { printf("spinning\n"); for (;;) { } }'
 	timeout 60 "$UK" run --qemu app --timeout 50 >log 2>&1 3>&- &
 	bg=$!
 	wait_for log spinning 30
-	qemu=$(pgrep -P "$(pgrep -P $bg)" || pgrep -P $bg)
-	kill -INT "$(pgrep -P $bg)"
+	ukpid=$(children $bg)
+	qemu=$(children "$ukpid")
+	[ -n "$ukpid" ] && [ -n "$qemu" ] || fail "no uk/QEMU process found"
+	kill -INT "$ukpid"
 	rc=0
 	wait $bg || rc=$?
 	bg=
@@ -182,7 +184,7 @@ int main(void) { for (;;) printf("line\n"); }'
 	assert_line "status 141"
 	run cat err
 	assert_output --partial "stopped QEMU"
-	run pgrep -f "$T/app/build/virt/kernel8.img"
+	run qemu_running "$T/app/build/virt/kernel8.img"
 	assert_failure
 }
 
