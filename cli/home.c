@@ -44,8 +44,12 @@ const char *uk_home(void)
 	return home;
 }
 
+#ifndef UK_CACHE_DEFAULT
+#define UK_CACHE_DEFAULT "/var/cache/uk" /* cli/Makefile passes $(UK_CACHE) */
+#endif
+
 const char *uk_cache(void)
 {
 	const char *e = getenv("UK_CACHE");
-	return e && *e ? e : "/var/cache/uk";
+	return e && *e ? e : UK_CACHE_DEFAULT;
 }
