@@ -143,7 +143,7 @@ start() {
 		-netdev "user,id=n0,hostfwd=udp:127.0.0.1:$uport-:7,hostfwd=tcp:127.0.0.1:$tport-:7"
 		-device virtio-net-device,netdev=n0)
 	if [ "$1" = uk ]; then
-		args+=(-kernel "$uk_img" -append "uk.qemu=1 net.ip=10.0.2.15/24 net.gw=10.0.2.2")
+		args+=(-kernel "$uk_img" -append "uk.qemu=1 net.ip=10.0.2.15/24 net.gateway=10.0.2.2")
 	else
 		args+=(-kernel "$guest/vmlinuz" -initrd "$guest/initramfs.cpio.gz"
 			-append "console=ttyAMA0 quiet panic=-1")

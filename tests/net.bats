@@ -43,7 +43,7 @@ teardown() {
 }
 
 @test "a static address from the boot arguments replaces DHCP" {
-	GUEST_IP=10.0.2.20 net_boot virt "$ECHO" 'serving udp' net.ip=10.0.2.20/24 net.gw=10.0.2.2 \
+	GUEST_IP=10.0.2.20 net_boot virt "$ECHO" 'serving udp' net.ip=10.0.2.20/24 net.gateway=10.0.2.2 \
 		net.hostname=sensor-7
 	run "$NETPROBE" udp-echo 127.0.0.1 "$UDP_PORT" 20 64
 	assert_success
@@ -74,4 +74,37 @@ teardown() {
 	run timeout 60 $(qemu_cmd rpi3 "$BUILD/examples/net-echo/rpi3/kernel8.img") -append uk.qemu=1
 	assert_equal "$status" 1
 	assert_line --partial "net-echo: no network device (-19)"
+}
+
+# ---- POSIX sockets (lwIP's socket API on uk threads): tests/apps/sockets, no uk header ----
+SOCKETS=$BUILD/tests/apps/sockets/virt/kernel8.img
+
+@test "sockets: the network comes up before main from net.* boot arguments" {
+	net_boot virt "$SOCKETS" 'sockets: serving' net.ip=dhcp
+	net_stop
+	run echo "$NET_CONSOLE"
+	assert_line --partial "net: dhcp lease 10.0.2.15"
+	assert_line "sockets: getaddrinfo 10.0.2.2:80 -> 10.0.2.2:80"
+	assert_line "sockets: non-blocking recv on an empty socket: EAGAIN"
+}
+
+@test "sockets: recvfrom/sendto echo 1,000 datagrams of 1 to 1472 bytes byte-exact" {
+	net_boot virt "$SOCKETS" 'sockets: serving' net.ip=dhcp
+	run "$NETPROBE" udp-echo 127.0.0.1 "$UDP_PORT" 1000 1472
+	assert_success
+	assert_line "udp-echo: 1000 sent, 1000 echoed intact, 0 lost, 0 corrupted"
+}
+
+@test "sockets: poll() serves 100 concurrent TCP connections" {
+	net_boot virt "$SOCKETS" 'sockets: serving' net.ip=dhcp
+	run "$NETPROBE" tcp-echo 127.0.0.1 "$TCP_PORT" 100 20000
+	assert_success
+	assert_line "tcp-echo: 100 of 100 connections echoed 20000 bytes intact"
+}
+
+@test "sockets: curl fetches a page over accept/recv/send" {
+	net_boot virt "$SOCKETS" 'sockets: serving' net.ip=dhcp
+	run curl -s --max-time 20 "http://127.0.0.1:$HTTP_PORT/"
+	assert_success
+	assert_output "hello posix"
 }

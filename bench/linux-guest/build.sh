@@ -2,7 +2,7 @@
 # bench/linux-guest/build.sh: the Debian arm64 Linux guest that bench/net.sh runs next to uk,
 # built from Debian packages only and cached in $UK_CACHE/linux-guest:
 #   vmlinuz          the kernel of linux-image-*-arm64 (the .deb install.sh keeps in debs/)
-#   initramfs.cpio.gz  /init (init.c) + /udp-echo (examples/udp-echo/udp-echo.c), both static, and
+#   initramfs.cpio.gz  /init (init.c) + /udp-echo (examples/udp-echo/main.c), both static, and
 #                    the virtio modules /init loads, from the same .deb
 # Rebuilds only when an input changed. Prints the directory.
 #   bench/linux-guest/build.sh
@@ -27,7 +27,7 @@ deb=$(find "$UK_CACHE/debs" -maxdepth 1 -name 'linux-image-*-arm64_*_arm64.deb' 
 [ -n "$deb" ] || die "no linux-image-*-arm64 .deb in $UK_CACHE/debs: run ./install.sh"
 
 # The stamp names every input, so a changed source or kernel rebuilds the guest.
-sum=$(cat "$here/init.c" "$top/examples/udp-echo/udp-echo.c" "$0" | sha256sum | cut -c1-16)
+sum=$(cat "$here/init.c" "$top/examples/udp-echo/main.c" "$0" | sha256sum | cut -c1-16)
 stamp=$sum-$(basename "$deb")
 if [ -f "$out/stamp" ] && [ "$(cat "$out/stamp")" = "$stamp" ] &&
 	[ -f "$out/vmlinuz" ] && [ -f "$out/initramfs.cpio.gz" ]; then
@@ -54,7 +54,7 @@ for m in virtio_mmio failover net_failover virtio_net; do
 done
 
 "$CC" -static -O2 -Wall -Wextra "$here/init.c" -o "$work/root/init"
-"$CC" -static -O2 -Wall -Wextra "$top/examples/udp-echo/udp-echo.c" -o "$work/root/udp-echo"
+"$CC" -static -O2 -Wall -Wextra "$top/examples/udp-echo/main.c" -o "$work/root/udp-echo"
 aarch64-linux-gnu-strip "$work/root/init" "$work/root/udp-echo"
 
 # newc is the format the kernel unpacks; sorted names and fixed dates give the same bytes.

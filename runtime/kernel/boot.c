@@ -21,6 +21,8 @@ extern int main(int argc, char **argv);
 extern void _init_tls(void *tls);
 extern void _set_tls(void *tls);
 extern char __tls_main[], __image_end[];
+/* In net/sys_arch.c: weak, so only apps that link lwIP pay for it. */
+extern void uk_net_autostart(void) __attribute__((weak));
 
 struct bootargs uk_bootargs;
 struct heap uk_heap;
@@ -135,6 +137,8 @@ __attribute__((noreturn)) void uk_boot(uintptr_t fdt_phys, uint64_t entry_ticks)
 	sys.entry_ns = ticks_to_ns(entry_ticks);
 	sys.main_ns = uk_now_ns();
 
+	if (uk_net_autostart)
+		uk_net_autostart();
 	static char *argv[] = {"app", NULL};
 	exit(main(1, argv));
 }

@@ -6,6 +6,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include <uk/thread.h>
+
 #include "kernel.h"
 #include "sysreg.h"
 
@@ -13,6 +15,7 @@ static const struct uart_ops *uart;
 static char rx_ring[256];
 static volatile unsigned rx_head, rx_tail; /* head: written by the IRQ handler */
 static uint64_t rx_dropped;
+static struct uk_sem rx_sem; /* posted by the receive interrupt */
 
 /* Interrupt handler: move every received byte into the ring. */
 static void console_rx_irq(void *arg)
@@ -28,11 +31,13 @@ static void console_rx_irq(void *arg)
 		rx_ring[rx_head] = (char)c;
 		rx_head = next;
 	}
+	uk_sem_post(&rx_sem);
 }
 
 void console_attach(const struct uart_ops *ops, unsigned irq)
 {
 	uart = ops;
+	uk_sem_init(&rx_sem, 0);
 	if (irq != IRQ_NONE && ops->rx_irq_on) {
 		irq_register(irq, console_rx_irq, NULL);
 		ops->rx_irq_on();
@@ -62,7 +67,7 @@ void console_flush(void)
 		uart->flush();
 }
 
-/* Not from an interrupt handler: it sleeps. */
+/* Thread context: blocks this thread (others run) until a byte arrives. */
 int console_getc(void)
 {
 	for (;;) {
@@ -73,9 +78,8 @@ int console_getc(void)
 			irq_restore(daif);
 			return (unsigned char)c;
 		}
-		/* WFI wakes on a pending interrupt even while masked; restoring takes it. */
-		wfi();
 		irq_restore(daif);
+		uk_sem_wait(&rx_sem, 0);
 	}
 }
 

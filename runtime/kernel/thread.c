@@ -255,6 +255,20 @@ void uk_thread_yield(void)
 	irq_restore(daif);
 }
 
+/* Thread context: runs another runnable thread if there is one; otherwise sleeps in WFI
+ * until an interrupt has been handled (uk_wait). */
+void thread_idle(void)
+{
+	uint64_t daif = irq_save();
+	if (run_head) {
+		make_runnable(current);
+		schedule();
+	} else {
+		wfi(); /* wakes on a pending interrupt even while masked */
+	}
+	irq_restore(daif);
+}
+
 /* Thread context. */
 __attribute__((noreturn)) void uk_thread_exit(void)
 {

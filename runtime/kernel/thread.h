@@ -41,6 +41,9 @@ struct uk_thread {
 	char name[32];
 };
 
+/* Thread context: lets another runnable thread run, or sleeps until an interrupt. */
+void thread_idle(void);
+
 /* Saves the running context into from and resumes to. IRQs masked. (context.S) */
 void uk_context_switch(struct uk_context *from, const struct uk_context *to);
 /* First code of a new thread: x19 holds the thread; calls uk_thread_start. (context.S) */

@@ -6,6 +6,7 @@
 #include <uk/time.h>
 
 #include "kernel.h"
+#include "thread.h"
 #include "sysreg.h"
 
 static struct uk_timer *pending; /* sorted, earliest first */
@@ -92,8 +93,8 @@ void clock_init(void)
 
 void uk_wait(void)
 {
-	/* Sleep until an interrupt; with IRQs unmasked the handler runs before we return. */
-	wfi();
+	/* Other threads run first; with none runnable, WFI until an interrupt is handled. */
+	thread_idle();
 }
 
 /* Thread context only: blocks the calling thread (kernel/thread.c); other threads run, or the

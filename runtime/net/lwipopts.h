@@ -1,17 +1,44 @@
 /*
  * lwIP configuration for uk (lwIP 2.1.3, Debian's source package). One network interface,
- * IPv4 and IPv6, DHCP, DNS, mDNS, UDP and TCP sized for ~100 concurrent connections, the
- * raw API driven from one loop (NO_SYS: callbacks run in the network loop, never in an
- * interrupt handler, so lwIP needs no locking).
+ * IPv4 and IPv6, DHCP, DNS, mDNS, UDP and TCP sized for ~100 concurrent connections.
+ * lwIP runs on uk's cooperative threads: a network thread feeds frames in, lwIP's tcpip
+ * thread runs its timers, and apps call the stack directly under the core lock (sockets and
+ * the event API alike). Interrupt handlers never touch lwIP.
  */
 #ifndef UK_LWIPOPTS_H
 #define UK_LWIPOPTS_H
 
-#define NO_SYS		     1
-#define LWIP_SOCKET	     0
-#define LWIP_NETCONN	     0
-#define SYS_LIGHTWEIGHT_PROT 0
-#define LWIP_TIMERS	     1
+#define NO_SYS			      0
+#define SYS_LIGHTWEIGHT_PROT	      1
+#define LWIP_TIMERS		      1
+#define LWIP_TCPIP_CORE_LOCKING	      1
+#define LWIP_TCPIP_CORE_LOCKING_INPUT 1
+#define TCPIP_THREAD_STACKSIZE	      (32 * 1024)
+#define DEFAULT_THREAD_STACKSIZE      (32 * 1024)
+#define TCPIP_MBOX_SIZE		      128
+
+/* POSIX sockets: socket(), bind()... are lwIP's functions under their POSIX names; read(),
+ * write() and close() dispatch between the console and sockets in libc/sys.c. */
+#define LWIP_SOCKET		    1
+#define LWIP_NETCONN		    1
+#define LWIP_COMPAT_SOCKETS	    2
+#define LWIP_POSIX_SOCKETS_IO_NAMES 0
+#define LWIP_SOCKET_OFFSET	    3 /* 0-2 are stdin, stdout, stderr */
+#define LWIP_SOCKET_SELECT	    1
+#define LWIP_SOCKET_POLL	    1
+#define LWIP_TIMEVAL_PRIVATE	    0 /* picolibc has struct timeval */
+#define LWIP_SO_RCVTIMEO	    1
+#define LWIP_SO_SNDTIMEO	    1
+#define LWIP_SO_RCVBUF		    1
+#define SO_REUSE		    1
+#define LWIP_FIONREAD_LINUXMODE	    1
+#define MEMP_NUM_NETCONN	    128
+#define MEMP_NUM_NETBUF		    64
+#define MEMP_NUM_TCPIP_MSG_INPUT    128
+#define DEFAULT_UDP_RECVMBOX_SIZE   128
+#define DEFAULT_TCP_RECVMBOX_SIZE   128
+#define DEFAULT_RAW_RECVMBOX_SIZE   32
+#define DEFAULT_ACCEPTMBOX_SIZE	    128
 
 /* Memory: lwIP's variable-size allocations (copied TCP data, UDP sends) come from the C heap,
  * which spans the RAM; its fixed pools are static. */

@@ -1,7 +1,7 @@
 /*
- * The glue between a uk network device (kernel/netdev.h) and lwIP's netif: frames in through
- * net_poll_input() in loop context, frames out through linkoutput. The receive interrupt only
- * raises a flag; all lwIP work happens in the loop.
+ * The glue between a uk network device (kernel/netdev.h) and lwIP's netif. The receive
+ * interrupt only posts a semaphore; the network thread copies each frame into a pbuf and hands
+ * it to lwIP (tcpip_input, which takes the core lock). Frames go out through linkoutput.
  */
 #include <errno.h>
 #include <string.h>
@@ -10,19 +10,22 @@
 #include <lwip/ethip6.h>
 #include <lwip/netif.h>
 #include <lwip/pbuf.h>
+#include <lwip/tcpip.h>
 #include <netif/ethernet.h>
+#include <uk/thread.h>
+#include <uk/time.h>
 
 #include "netdev.h"
 #include "netglue.h"
 
 static struct netdev *dev;
-volatile bool net_rx_pending;
+static struct uk_sem rx_sem;
 
 /* Interrupt context: frames are waiting in the device. */
 static void rx_ready(struct netdev *d)
 {
 	(void)d;
-	net_rx_pending = true;
+	uk_sem_post(&rx_sem);
 }
 
 static err_t linkoutput(struct netif *netif, struct pbuf *p)
@@ -57,29 +60,17 @@ static err_t netif_setup(struct netif *netif)
 	return ERR_OK;
 }
 
-int net_attach(struct netif *netif)
+/* Network thread: hands every waiting frame to lwIP; returns false when pbufs ran out. */
+static bool poll_input(struct netif *netif)
 {
-	dev = netdev_probe();
-	if (!dev)
-		return -ENODEV;
-	dev->rx_ready = rx_ready;
-	if (!netif_add_noaddr(netif, NULL, netif_setup, netif_input))
-		return -EIO;
-	return 0;
-}
-
-/* Loop context: hands every waiting frame to lwIP; returns how many. */
-unsigned net_poll_input(struct netif *netif)
-{
-	unsigned n = 0;
-	net_rx_pending = false;
 	for (;;) {
+		/* The pool is fast; when it is empty (received data waiting in many sockets), the
+		 * heap takes over, so ACKs still get in and a blocked sender can finish. */
 		struct pbuf *p = pbuf_alloc(PBUF_RAW, 1514, PBUF_POOL);
-		if (!p) {
-			/* No buffers: leave frames in the ring; try again on the next pass. */
-			net_rx_pending = true;
-			return n;
-		}
+		if (!p)
+			p = pbuf_alloc(PBUF_RAW, 1514, PBUF_RAM);
+		if (!p)
+			return false; /* frames stay in the ring until memory is free again */
 		size_t len;
 		if (p->next == NULL)
 			len = dev->receive(dev, p->payload, p->len);
@@ -91,13 +82,40 @@ unsigned net_poll_input(struct netif *netif)
 		}
 		if (!len) {
 			pbuf_free(p);
-			return n;
+			return true;
 		}
 		pbuf_realloc(p, (u16_t)len);
 		if (netif->input(p, netif) != ERR_OK)
 			pbuf_free(p);
-		n++;
 	}
+}
+
+static void net_thread(void *arg)
+{
+	struct netif *netif = arg;
+	for (;;) {
+		uk_sem_wait(&rx_sem, 0);
+		while (!poll_input(netif))
+			uk_thread_sleep_until(uk_now_ns() + 1000000); /* out of pbufs: 1 ms */
+	}
+}
+
+/* Thread context, before lwIP's core lock exists is fine: called from uk_net_start. */
+int net_attach(struct netif *netif)
+{
+	dev = netdev_probe();
+	if (!dev)
+		return -ENODEV;
+	uk_sem_init(&rx_sem, 0);
+	dev->rx_ready = rx_ready;
+	if (!netif_add_noaddr(netif, NULL, netif_setup, tcpip_input))
+		return -EIO;
+	struct uk_thread *t = uk_thread_create("net-rx", net_thread, netif, 16 * 1024);
+	if (!t)
+		return -ENOMEM;
+	uk_thread_detach(t);
+	uk_sem_post(&rx_sem); /* frames may have arrived before the thread existed */
+	return 0;
 }
 
 const struct netdev_stats *net_device_stats(void)

@@ -1,67 +1,53 @@
 /*
- * The event loop: hand received frames to lwIP, run lwIP's timers (and the app's), then sleep
- * in WFI until the next interrupt or timer. Everything lwIP does happens here.
+ * The app's side of the event loop. lwIP and the event-API callbacks run in the network
+ * threads (net-rx feeds frames, tcpip runs timers), one callback at a time under lwIP's core
+ * lock; the app's main thread only has to stay out of the way: uk_loop_run() blocks it.
  */
-#include <string.h>
-
+#include <lwip/tcpip.h>
 #include <lwip/timeouts.h>
 
 #include <uk/net.h>
-#include <uk/time.h>
+#include <uk/thread.h>
 
-#include "kernel.h"
 #include "netapi.h"
-#include "netglue.h"
-#include "sysreg.h"
 
-static volatile bool stop;
+static struct uk_sem stop_sem;
+static bool stop_sem_ready;
 
-static void wake(struct uk_timer *t, void *arg)
+static void ensure_sem(void)
 {
-	(void)t;
-	(void)arg; /* the interrupt itself ends the WFI */
+	if (!stop_sem_ready) {
+		uk_sem_init(&stop_sem, 0);
+		stop_sem_ready = true;
+	}
 }
 
+/* Thread context. */
 void uk_loop_once(uint64_t timeout_ns)
 {
-	if (net_rx_pending)
-		net_poll_input(&uk_netif);
-	sys_check_timeouts();
-	if (net_rx_pending || stop)
-		return;
-
-	/* Sleep until a frame, lwIP's next timer, or the caller's timeout. */
-	u32_t ms = sys_timeouts_sleeptime();
-	uint64_t sleep =
-	    ms == SYS_TIMEOUTS_SLEEPTIME_INFINITE ? timeout_ns : (uint64_t)ms * 1000000u;
-	if (sleep > timeout_ns)
-		sleep = timeout_ns;
-	if (sleep == 0)
-		return;
-	struct uk_timer t;
-	uk_timer_init(&t, wake, NULL);
-	uint64_t daif = irq_save();
-	uk_timer_start(&t, uk_now_ns() + sleep);
-	if (!net_rx_pending)
-		wfi();	   /* wakes on a pending interrupt even while masked */
-	irq_restore(daif); /* the interrupt is taken here */
-	uk_timer_stop(&t);
+	ensure_sem();
+	if (uk_sem_wait(&stop_sem, timeout_ns ? timeout_ns : 1) == 0)
+		uk_sem_post(&stop_sem); /* stay stopped for uk_loop_run */
 }
 
+/* Thread context: blocks until uk_loop_stop(). */
 void uk_loop_run(void)
 {
-	stop = false;
-	while (!stop)
-		uk_loop_once(UINT64_MAX / 2);
+	ensure_sem();
+	uk_sem_wait(&stop_sem, 0);
 }
 
+/* Any context, callbacks included. */
 void uk_loop_stop(void)
 {
-	stop = true;
+	ensure_sem();
+	uk_sem_post(&stop_sem);
 }
 
 int uk_loop_after(uint32_t ms, void (*fn)(void *arg), void *arg)
 {
+	LOCK_TCPIP_CORE();
 	sys_timeout(ms, fn, arg);
+	UNLOCK_TCPIP_CORE();
 	return 0;
 }

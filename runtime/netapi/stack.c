@@ -12,10 +12,12 @@
 #include <lwip/init.h>
 #include <lwip/ip4_addr.h>
 #include <lwip/netif.h>
+#include <lwip/tcpip.h>
 #include <lwip/timeouts.h>
 
 #include <uk/config.h>
 #include <uk/net.h>
+#include <uk/thread.h>
 #include <uk/time.h>
 
 #include "kernel.h"
@@ -25,6 +27,7 @@
 struct netif uk_netif;
 static bool started, use_dhcp;
 static char hostname[64];
+static struct uk_sem address_sem; /* posted when an IPv4 address is set */
 
 /* Prints the IPv4 configuration each time it changes (the status callback also fires for
  * IPv6 address changes). */
@@ -42,9 +45,17 @@ static void report(struct netif *n)
 		ip, mask, gw, hostname);
 }
 
+/* lwIP core context. */
 static void status_changed(struct netif *n)
 {
 	report(n);
+	if (!ip4_addr_isany_val(*netif_ip4_addr(n)))
+		uk_sem_post(&address_sem);
+}
+
+static void tcpip_ready(void *arg)
+{
+	uk_sem_post(arg);
 }
 
 /* net.ip=A.B.C.D/PREFIX: returns false when malformed. */
@@ -66,16 +77,13 @@ static bool parse_cidr(const char *s, ip4_addr_t *ip, ip4_addr_t *mask)
 	return true;
 }
 
-int uk_net_start(void)
+/* Under the core lock: attach the device and configure the interface. */
+static int configure(void)
 {
-	if (started)
-		return 0;
-	lwip_init();
 	int r = net_attach(&uk_netif);
 	if (r != 0)
 		return r;
 	netif_set_default(&uk_netif);
-
 	const char *h = uk_config_get("net.hostname");
 	snprintf(hostname, sizeof(hostname), "%s", h && *h ? h : "uk");
 	netif_set_hostname(&uk_netif, hostname);
@@ -86,10 +94,10 @@ int uk_net_start(void)
 	if (!use_dhcp) {
 		ip4_addr_t addr, mask, gw;
 		ip4_addr_set_zero(&gw);
-		const char *g = uk_config_get("net.gw");
+		const char *g = uk_config_get("net.gateway");
 		if (!parse_cidr(ip, &addr, &mask) || (g && !ip4addr_aton(g, &gw))) {
-			kprintf("net: bad net.ip=%s or net.gw (want net.ip=A.B.C.D/PREFIX "
-				"net.gw=A.B.C.D); using DHCP\n",
+			kprintf("net: bad net.ip=%s or net.gateway (want net.ip=A.B.C.D/PREFIX "
+				"net.gateway=A.B.C.D); using DHCP\n",
 				ip);
 			use_dhcp = true;
 		} else {
@@ -116,18 +124,39 @@ int uk_net_start(void)
 	return 0;
 }
 
+/* Thread context. */
+int uk_net_start(void)
+{
+	if (started)
+		return 0;
+	struct uk_sem ready;
+	uk_sem_init(&ready, 0);
+	uk_sem_init(&address_sem, 0);
+	tcpip_init(tcpip_ready, &ready); /* starts lwIP's tcpip thread */
+	uk_sem_wait(&ready, 0);
+
+	LOCK_TCPIP_CORE();
+	int r = configure();
+	UNLOCK_TCPIP_CORE();
+	return r;
+}
+
+/* Thread context: blocks this thread until an IPv4 address is set (DHCP or static). */
 int uk_net_wait_up(uint64_t timeout_ns)
 {
 	if (!started)
 		return -ENETDOWN;
 	uint64_t deadline = uk_now_ns() + timeout_ns;
-	while (ip4_addr_isany_val(*netif_ip4_addr(&uk_netif))) {
+	for (;;) {
+		LOCK_TCPIP_CORE();
+		bool up = !ip4_addr_isany_val(*netif_ip4_addr(&uk_netif));
+		UNLOCK_TCPIP_CORE();
+		if (up)
+			return 0;
 		uint64_t now = uk_now_ns();
-		if (now >= deadline)
+		if (now >= deadline || uk_sem_wait(&address_sem, deadline - now) != 0)
 			return -ETIMEDOUT;
-		uk_loop_once(deadline - now);
 	}
-	return 0;
 }
 
 void uk_net_get_info(struct uk_net_info *info)
@@ -135,6 +164,7 @@ void uk_net_get_info(struct uk_net_info *info)
 	memset(info, 0, sizeof(*info));
 	if (!started)
 		return;
+	LOCK_TCPIP_CORE();
 	ip4addr_ntoa_r(netif_ip4_addr(&uk_netif), info->ipv4, sizeof(info->ipv4));
 	ip4addr_ntoa_r(netif_ip4_netmask(&uk_netif), info->netmask, sizeof(info->netmask));
 	ip4addr_ntoa_r(netif_ip4_gw(&uk_netif), info->gateway, sizeof(info->gateway));
@@ -147,6 +177,7 @@ void uk_net_get_info(struct uk_net_info *info)
 	snprintf(info->hostname, sizeof(info->hostname), "%s", hostname);
 	info->dhcp = use_dhcp;
 	info->up = !ip4_addr_isany_val(*netif_ip4_addr(&uk_netif));
+	UNLOCK_TCPIP_CORE();
 }
 
 void uk_net_get_stats(struct uk_net_stats *s)

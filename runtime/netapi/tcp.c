@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <lwip/tcp.h>
+#include <lwip/tcpip.h>
 
 #include "netapi.h"
 
@@ -125,7 +126,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	return c->close_requested ? finish_close(c) : ERR_OK;
 }
 
-struct uk_tcp_server *uk_tcp_listen(uint16_t port, uk_tcp_accept_fn fn, void *arg)
+static struct uk_tcp_server *listen_locked(uint16_t port, uk_tcp_accept_fn fn, void *arg)
 {
 	struct uk_tcp_server *s = calloc(1, sizeof(*s));
 	struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_ANY);
@@ -150,13 +151,22 @@ struct uk_tcp_server *uk_tcp_listen(uint16_t port, uk_tcp_accept_fn fn, void *ar
 	return s;
 }
 
+/* Thread context or a callback. */
+struct uk_tcp_server *uk_tcp_listen(uint16_t port, uk_tcp_accept_fn fn, void *arg)
+{
+	LOCK_TCPIP_CORE();
+	struct uk_tcp_server *s = listen_locked(port, fn, arg);
+	UNLOCK_TCPIP_CORE();
+	return s;
+}
+
 void uk_tcp_set_callbacks(struct uk_tcp *c, const struct uk_tcp_callbacks *cb, void *arg)
 {
 	c->cb = *cb;
 	c->arg = arg;
 }
 
-ssize_t uk_tcp_send(struct uk_tcp *c, const void *data, size_t len)
+static ssize_t send_locked(struct uk_tcp *c, const void *data, size_t len)
 {
 	if (!c->pcb)
 		return -ENOTCONN;
@@ -176,23 +186,37 @@ ssize_t uk_tcp_send(struct uk_tcp *c, const void *data, size_t len)
 	return (ssize_t)len;
 }
 
+ssize_t uk_tcp_send(struct uk_tcp *c, const void *data, size_t len)
+{
+	LOCK_TCPIP_CORE();
+	ssize_t n = send_locked(c, data, len);
+	UNLOCK_TCPIP_CORE();
+	return n;
+}
+
 size_t uk_tcp_send_space(struct uk_tcp *c)
 {
-	return c->pcb ? tcp_sndbuf(c->pcb) : 0;
+	LOCK_TCPIP_CORE();
+	size_t n = c->pcb ? tcp_sndbuf(c->pcb) : 0;
+	UNLOCK_TCPIP_CORE();
+	return n;
 }
 
 void uk_tcp_remote(struct uk_tcp *c, struct uk_endpoint *ep)
 {
 	memset(ep, 0, sizeof(*ep));
+	LOCK_TCPIP_CORE();
 	if (c->pcb)
 		endpoint_from_ip(ep, &c->pcb->remote_ip, c->pcb->remote_port);
+	UNLOCK_TCPIP_CORE();
 }
 
 void uk_tcp_close(struct uk_tcp *c)
 {
-	if (c->in_callback) {
+	LOCK_TCPIP_CORE();
+	if (c->in_callback)
 		c->close_requested = true;
-		return;
-	}
-	finish_close(c);
+	else
+		finish_close(c);
+	UNLOCK_TCPIP_CORE();
 }

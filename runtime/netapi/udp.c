@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <lwip/pbuf.h>
+#include <lwip/tcpip.h>
 #include <lwip/udp.h>
 
 #include "netapi.h"
@@ -64,21 +65,26 @@ struct uk_udp *uk_udp_bind(uint16_t port, uk_udp_fn fn, void *arg)
 	struct uk_udp *u = calloc(1, sizeof(*u));
 	if (!u)
 		return NULL;
+	LOCK_TCPIP_CORE();
 	u->pcb = udp_new_ip_type(IPADDR_TYPE_ANY);
+	if (u->pcb && udp_bind(u->pcb, IP_ANY_TYPE, port) != ERR_OK) {
+		udp_remove(u->pcb);
+		UNLOCK_TCPIP_CORE();
+		free(u);
+		errno = EADDRINUSE;
+		return NULL;
+	}
+	if (u->pcb) {
+		u->fn = fn;
+		u->arg = arg;
+		udp_recv(u->pcb, on_recv, u);
+	}
+	UNLOCK_TCPIP_CORE();
 	if (!u->pcb) {
 		free(u);
 		errno = ENOMEM;
 		return NULL;
 	}
-	if (udp_bind(u->pcb, IP_ANY_TYPE, port) != ERR_OK) {
-		udp_remove(u->pcb);
-		free(u);
-		errno = EADDRINUSE;
-		return NULL;
-	}
-	u->fn = fn;
-	u->arg = arg;
-	udp_recv(u->pcb, on_recv, u);
 	return u;
 }
 
@@ -92,13 +98,17 @@ int uk_udp_sendto(struct uk_udp *u, const void *data, size_t len, const struct u
 	memcpy(p->payload, data, len);
 	ip_addr_t a;
 	endpoint_to_ip(to, &a);
+	LOCK_TCPIP_CORE();
 	err_t e = udp_sendto(u->pcb, p, &a, to->port);
 	pbuf_free(p);
+	UNLOCK_TCPIP_CORE();
 	return e == ERR_OK ? 0 : e == ERR_MEM ? -ENOBUFS : e == ERR_RTE ? -EHOSTUNREACH : -EIO;
 }
 
 void uk_udp_close(struct uk_udp *u)
 {
+	LOCK_TCPIP_CORE();
 	udp_remove(u->pcb);
+	UNLOCK_TCPIP_CORE();
 	free(u);
 }

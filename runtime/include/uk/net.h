@@ -24,7 +24,7 @@
  *     }
  *
  * Configuration comes from the boot arguments (the manifest's net: section becomes these):
- *   net.ip=dhcp (default) or net.ip=192.168.1.20/24, net.gw=192.168.1.1, net.dns=192.168.1.1,
+ *   net.ip=dhcp (default) or net.ip=192.168.1.20/24, net.gateway=192.168.1.1, net.dns=192.168.1.1,
  *   net.hostname=NAME (default "uk"; answered over mDNS as NAME.local).
  * Functions return 0 or a negative errno value.
  */

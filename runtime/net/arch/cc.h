@@ -5,6 +5,9 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>	/* one O_NONBLOCK for lwIP and apps: picolibc's */
+#include <sys/select.h> /* one fd_set for lwIP and apps: picolibc's */
+#include <sys/time.h>
 #include <sys/types.h>
 
 /* picolibc declares ssize_t but (outside POSIX mode) not SSIZE_MAX, by which lwIP knows it. */

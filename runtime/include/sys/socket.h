@@ -1,0 +1,6 @@
+/* POSIX <sys/socket.h> for uk apps: lwIP's socket API under its POSIX names (see uk/net.h for the
+ * event API, and docs/architecture.md "Sockets"). */
+#ifndef UK_POSIX_SYS_SOCKET_H
+#define UK_POSIX_SYS_SOCKET_H
+#include <lwip/sockets.h>
+#endif
