@@ -201,3 +201,13 @@ const char *uk_endpoint_str(const struct uk_endpoint *ep, char *buf, size_t len)
 	snprintf(buf, len, ep->family == 6 ? "[%s]:%u" : "%s:%u", ip, ep->port);
 	return buf;
 }
+
+void uk_net_lock(void)
+{
+	LOCK_TCPIP_CORE();
+}
+
+void uk_net_unlock(void)
+{
+	UNLOCK_TCPIP_CORE();
+}

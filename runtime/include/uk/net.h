@@ -90,6 +90,12 @@ size_t uk_tcp_send_space(struct uk_tcp *c);
 void uk_tcp_remote(struct uk_tcp *c, struct uk_endpoint *ep);
 void uk_tcp_close(struct uk_tcp *c); /* after queued data is sent; on_close is not called */
 
+/* ---- using lwIP directly ----
+ * Apps may call lwIP's own APIs (<lwip/...>, e.g. lwiperf or the MQTT client) from any thread
+ * while holding the stack's lock; callbacks lwIP makes already hold it. Recursive. */
+void uk_net_lock(void);
+void uk_net_unlock(void);
+
 /* ---- statistics ---- */
 struct uk_net_stats {
 	uint64_t rx_frames, tx_frames, rx_dropped, tx_dropped;
