@@ -108,3 +108,25 @@ SOCKETS=$BUILD/tests/apps/sockets/virt/kernel8.img
 	assert_success
 	assert_output "hello posix"
 }
+
+@test "20,000 malformed frames (runts, junk, bad IPv4/UDP headers, oversized) leave the guest serving" {
+	# The test is the guest's whole Ethernet segment: QEMU's socket netdev carries raw frames
+	# over UDP on 127.0.0.1; netprobe crafts them and answers the guest's ARP as 10.0.0.1.
+	local q m
+	q=$(free_port udp)
+	m=$(free_port udp)
+	NET_LOG=$(mktemp)
+	timeout -k 5 120 $(qemu_cmd virt "$ECHO") \
+		-netdev "socket,id=n0,udp=127.0.0.1:$m,localaddr=127.0.0.1:$q" \
+		-device virtio-net-device,netdev=n0 -append "uk.qemu=1 net.ip=10.0.0.2/24" \
+		</dev/null >"$NET_LOG" 2>&1 &
+	NET_PID=$!
+	until grep -q 'serving udp' "$NET_LOG"; do
+		kill -0 "$NET_PID"
+		inotifywait -qq -t 1 -e modify "$NET_LOG" 2>/dev/null || sleep 0.1
+	done
+	run "$NETPROBE" frames "$q" "$m" 10.0.0.2 20000
+	assert_success
+	assert_line "frames: 20000 malformed frames sent"
+	assert_line "frames: guest still echoes"
+}
