@@ -105,6 +105,7 @@
 
 /* Statistics (uk_net_stats) and no debug output unless asked. */
 #define LWIP_STATS	   1
+#define LWIP_CHKSUM_ALGORITHM 3 /* 32-bit additions: the fastest portable loop */
 #define LWIP_STATS_DISPLAY 0
 #define LWIP_DEBUG	   0
 
