@@ -1,12 +1,13 @@
 /* cmd_build.c: uk build: builds the app for each target (the pipeline is build.c). */
 #include "build.h"
+#include "flash.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 const char usage_build[] =
-    "usage: uk build [DIR] [--target T] [--out DIR] [-j N] [--json]\n"
+    "usage: uk build [DIR] [--target T] [--out DIR] [-j N] [--fleet INVENTORY] [--json]\n"
     "\n"
     "Build the app in DIR (default: the current directory) for each target of its\n"
     "uk.yaml, or only for --target T (virt, rpi3, rpi4). Only the app's own sources\n"
@@ -18,6 +19,7 @@ const char usage_build[] =
     "  boot/        the boot partition's files (firmware, dtb, config.txt, cmdline.txt)\n"
     "  boot.vfat    that partition as a FAT32 image\n"
     "  sdcard.img   a whole SD card: MBR and the partition at 4 MiB\n"
+    "  sdcard.img.bmap  the blocks of sdcard.img in use (uk flash writes only those)\n"
     "  build.json   size and sha256 of every artifact, versions of every tool\n"
     "A failed build leaves the previous output untouched.\n"
     "\n"
@@ -25,6 +27,8 @@ const char usage_build[] =
     "  -t, --target T   build for T only\n"
     "  -o, --out DIR    output directory\n"
     "  -j, --jobs N     compile N sources at once (default: number of CPUs)\n"
+    "      --fleet INV  then one sdcard.img per device of the inventory INV (YAML or\n"
+    "                   CSV) in OUT/fleet/NAME/, and OUT/fleet/fleet.json (docs/fleet.md)\n"
     "      --json       print the results as JSON on stdout\n"
     "\n"
     "Exit codes: 0 built (or up to date), 1 compile/link/tool failure,\n"
@@ -64,12 +68,13 @@ static void print_result(struct json *j, const struct manifest *m, const char *t
 
 int cmd_build(int argc, char **argv)
 {
-	const char *target = NULL, *out = NULL;
+	const char *target = NULL, *out = NULL, *fleet = NULL;
 	struct strlist rest = {0};
 	struct option opts[] = {
 	    {OPT_STRING, 't', "target", &target, "target"},
 	    {OPT_STRING, 'o', "out", &out, "output directory"},
 	    {OPT_INT, 'j', "jobs", &build_jobs, "parallel compiles"},
+	    {OPT_STRING, 0, "fleet", &fleet, "inventory"},
 	    {OPT_BOOL, 0, "json", &json_mode, "JSON output"},
 	    {OPT_END, 0, NULL, NULL, NULL},
 	};
@@ -98,6 +103,8 @@ int cmd_build(int argc, char **argv)
 		struct build_result r;
 		char *o = default_out(&m, targets.v[i], out, targets.n > 1);
 		rc = build_target(&m, targets.v[i], o, &r);
+		if (!rc)
+			rc = build_after(&m, targets.v[i], r.out, fleet);
 		free(o);
 		if (rc)
 			break;

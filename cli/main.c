@@ -1,5 +1,6 @@
 /* main.c: global options and dispatch to cmd_NAME(argc, argv), as git's builtin/ does. */
 #include "uk.h"
+#include "flash.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,8 @@ static const char usage_main[] =
     "  new       create an app directory that builds and boots as it is\n"
     "  build     compile, link and write kernel8.img, boot.vfat, sdcard.img, build.json\n"
     "  run       build when stale, then boot the image in QEMU (--qemu)\n"
+    "  flash     write an SD card image to a card, safely, and verify it\n"
+    "  devices   list the cards uk flash would write, and why others are hidden\n"
     "  doctor    check the host for compiler, QEMU, firmware, FAT tools\n"
     "  version   print uk's version and the runtime it finds\n"
     "  help      show the help of a command: uk help build\n"
@@ -26,6 +29,8 @@ const struct command commands[] = {
     {"new", cmd_new, usage_new, "create an app"},
     {"build", cmd_build, usage_build, "build an app"},
     {"run", cmd_run, usage_run, "boot an app in QEMU"},
+    {"flash", cmd_flash, usage_flash, "write a card"},
+    {"devices", cmd_devices, usage_devices, "list cards"},
     {"doctor", cmd_doctor, usage_doctor, "check the host"},
     {"version", cmd_version, usage_version, "print the version"},
     {"help", cmd_help, usage_help, "show help"},
@@ -95,7 +100,8 @@ int main(int argc, char **argv)
 	const struct command *c = find_command(argv[i]);
 	if (!c) {
 		error("'%s' is not a uk command", argv[i]);
-		hint("the commands are: new, build, run, doctor, version, help ('uk --help')");
+		hint("the commands are: new, build, run, flash, devices, doctor, version, help "
+		     "('uk --help')");
 		return EXIT_USAGE;
 	}
 	return c->fn(argc - i, argv + i);

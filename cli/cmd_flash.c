@@ -1,0 +1,330 @@
+/* cmd_flash.c: uk flash: writes an SD card image to a card, safely (flash_safety.c) and
+ * verifiably (flash_write.c). */
+#define _GNU_SOURCE
+#include "flash.h"
+
+#include <errno.h>
+#include <glob.h>
+#include <linux/fs.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+const char usage_flash[] =
+    "usage: uk flash IMAGE|BUILD-DIR DEVICE [options]\n"
+    "       uk flash --device NAME [FLEET-DIR] DEVICE [options]\n"
+    "\n"
+    "Write an SD card image (sdcard.img, or the one in BUILD-DIR) to DEVICE, a card\n"
+    "(/dev/sdX, /dev/mmcblkN) or a plain file. uk refuses a device that is not removable,\n"
+    "is mounted, holds /, /usr, /boot, /home, /var or swap, is held by LVM, RAID or\n"
+    "device-mapper, is read-only, smaller than the image or holds the image itself. It\n"
+    "prints the device's model, size, bus and serial and asks you to type its name.\n"
+    "Only the blocks the image uses are written (sdcard.img.bmap, written by uk build),\n"
+    "the partition table last; everything is read back and compared. A failure or\n"
+    "Ctrl-C leaves the card without a partition table.\n"
+    "\n"
+    "Options:\n"
+    "  -y, --yes              do not ask (scripts); pin the card with --expect-*\n"
+    "      --expect-serial S  refuse unless the device's serial is S\n"
+    "      --expect-size SIZE refuse unless the device holds SIZE (bytes: exactly;\n"
+    "                         32G: within 10%)\n"
+    "      --device NAME      write fleet device NAME's image (uk build --fleet)\n"
+    "      --allow-loop       accept a loop device (tests, image files)\n"
+    "      --allow-fixed      accept a disk that is neither removable nor on USB/MMC\n"
+    "      --no-map           write every byte, even with a block map\n"
+    "      --no-verify        do not read back\n"
+    "      --progress=MODE    auto (a bar on a terminal), tty, jsonl (stdout), none\n"
+    "      --json             a JSON report on stdout\n"
+    "\n"
+    "Exit codes: 0 written and verified, 2 usage, 10 refused target, 11 target busy,\n"
+    "12 image corrupt, 13 write error, 14 verify mismatch, 15 not confirmed,\n"
+    "130 interrupted. After 12, 13, 14 and 130 the card has no partition table.\n";
+
+/* The sha256 of sdcard.img recorded in build.json beside it, or NULL. */
+static char *recorded_sha256(const char *image)
+{
+	const char *b = strrchr(image, '/');
+	b = b ? b + 1 : image;
+	if (strcmp(b, "sdcard.img"))
+		return NULL;
+	char *dir = xstrdup(image), *s = strrchr(dir, '/');
+	if (s)
+		*s = 0;
+	char *bj = s ? path_join(dir, "build.json") : xstrdup("build.json"), *text = NULL;
+	free(dir);
+	char *out = NULL;
+	if (read_file(bj, &text, NULL) == 0) {
+		char *k = strstr(text, "\"sdcard.img\": {");
+		char *h = k ? strstr(k, "\"sha256\": \"") : NULL;
+		if (h && strlen(h + 11) >= 64) {
+			out = xmalloc(65);
+			memcpy(out, h + 11, 64);
+			out[64] = 0;
+		}
+	}
+	free(text), free(bj);
+	return out;
+}
+
+static char *resolve_image(const char *arg)
+{
+	if (!is_dir(arg))
+		return file_exists(arg) ? xstrdup(arg) : NULL;
+	char *p = path_join(arg, "sdcard.img");
+	if (file_exists(p))
+		return p;
+	free(p);
+	char *pat = path_join(arg, "build/*/sdcard.img");
+	glob_t g;
+	char *out = NULL;
+	if (glob(pat, 0, NULL, &g) == 0) {
+		if (g.gl_pathc == 1)
+			out = xstrdup(g.gl_pathv[0]);
+		else
+			error("%s has %zu builds; give one: %s", arg, g.gl_pathc, g.gl_pathv[0]);
+		globfree(&g);
+	}
+	free(pat);
+	return out;
+}
+
+static void report(struct json *j, const struct target_info *t, const char *image, int rc,
+		   const struct refusals *rf, const struct flash_result *res, int mapped)
+{
+	if (!json_mode)
+		return;
+	json_begin(j, stdout, 0);
+	json_obj(j);
+	json_kbool(j, "ok", rc == 0);
+	json_kint(j, "exit", rc);
+	if (t && t->path) {
+		json_kstr(j, "device", t->path);
+		json_kstr(j, "model", t->model ? t->model : "");
+		json_kstr(j, "bus", t->bus ? t->bus : "");
+		json_kstr(j, "serial", t->serial ? t->serial : "");
+		json_kint(j, "device_size", (long long)t->size);
+	}
+	if (image)
+		json_kstr(j, "image", image);
+	if (res) {
+		json_kstr(j, "image_sha256", res->image_sha256);
+		json_kbool(j, "block_map", mapped);
+		json_kint(j, "bytes_written", (long long)res->written);
+		json_kstr(j, "verify",
+			  res->verify_ok == 1	? "ok"
+			  : res->verify_ok == 0 ? "mismatch"
+						: "skipped");
+		json_kbool(j, "direct_io", res->direct);
+		char s[32];
+		snprintf(s, sizeof s, "%.3f", res->seconds);
+		json_key(j, "seconds");
+		j->after_key = 0;
+		fputs(s, j->f);
+		if (res->error)
+			json_kstr(j, "error", res->error);
+	}
+	if (rf && rf->n) {
+		json_key(j, "refusals");
+		json_arr(j);
+		for (size_t i = 0; i < rf->n; i++) {
+			json_obj(j);
+			json_kstr(j, "code", rf->v[i].code);
+			json_kstr(j, "reason", rf->v[i].reason);
+			json_kstr(j, "override", rf->v[i].fix);
+			json_end_obj(j);
+		}
+		json_end_arr(j);
+	}
+	json_end_obj(j);
+}
+
+static int fail(int rc, const char *msg, const struct target_info *t, const char *image)
+{
+	struct json j;
+	if (json_mode) {
+		report(&j, t, image, rc, NULL, NULL, 0);
+	}
+	(void)msg;
+	return rc;
+}
+
+int cmd_flash(int argc, char **argv)
+{
+	int yes = 0, allow_loop = 0, allow_fixed = 0, no_map = 0, no_verify = 0;
+	const char *expect_serial = NULL, *expect_size = NULL, *device = NULL, *progress = "auto";
+	struct strlist rest = {0};
+	struct option opts[] = {
+	    {OPT_BOOL, 'y', "yes", &yes, "do not ask"},
+	    {OPT_STRING, 0, "expect-serial", &expect_serial, "serial"},
+	    {OPT_STRING, 0, "expect-size", &expect_size, "size"},
+	    {OPT_STRING, 0, "device", &device, "fleet device"},
+	    {OPT_BOOL, 0, "allow-loop", &allow_loop, "loop devices"},
+	    {OPT_BOOL, 0, "allow-fixed", &allow_fixed, "fixed disks"},
+	    {OPT_BOOL, 0, "no-map", &no_map, "write every byte"},
+	    {OPT_BOOL, 0, "no-verify", &no_verify, "no read-back"},
+	    {OPT_STRING, 0, "progress", &progress, "progress mode"},
+	    {OPT_BOOL, 0, "json", &json_mode, "JSON report"},
+	    {OPT_END, 0, NULL, NULL, NULL},
+	};
+	parse_options(argc, argv, opts, usage_flash, &rest);
+	enum progress_mode pm = PROGRESS_NONE;
+	if (!strcmp(progress, "auto"))
+		pm = isatty(2) ? PROGRESS_TTY : PROGRESS_NONE;
+	else if (!strcmp(progress, "tty"))
+		pm = PROGRESS_TTY;
+	else if (!strcmp(progress, "jsonl"))
+		pm = PROGRESS_JSONL;
+	else if (!strcmp(progress, "none"))
+		pm = PROGRESS_NONE;
+	else
+		usage_error(usage_flash, "--progress is auto, tty, jsonl or none, not '%s'",
+			    progress);
+	if (expect_size) {
+		uint64_t x;
+		if (parse_size(expect_size, &x) < 0 || !x)
+			usage_error(usage_flash, "--expect-size wants a size such as 32G, not '%s'",
+				    expect_size);
+	}
+	char *image = NULL;
+	const char *dev;
+	if (device) {
+		if (rest.n < 1 || rest.n > 2)
+			usage_error(usage_flash, "--device NAME takes [FLEET-DIR] DEVICE");
+		image = fleet_image(rest.n == 2 ? rest.v[0] : ".", device);
+		if (!image)
+			return fail(EXIT_USAGE, "no such fleet device", NULL, NULL);
+		dev = rest.v[rest.n - 1];
+	} else {
+		if (rest.n != 2)
+			usage_error(usage_flash, "give an image (or build directory) and a device");
+		image = resolve_image(rest.v[0]);
+		if (!image) {
+			error("no image at %s", rest.v[0]);
+			hint("give sdcard.img or a build directory ('uk build' writes "
+			     "build/TARGET/sdcard.img)");
+			json_error(EXIT_USAGE, "no image");
+			return EXIT_USAGE;
+		}
+		dev = rest.v[1];
+	}
+	struct stat ist;
+	if (stat(image, &ist) < 0 || !S_ISREG(ist.st_mode)) {
+		error("cannot read the image %s", image);
+		json_error(EXIT_USAGE, "cannot read the image");
+		return EXIT_USAGE;
+	}
+
+	/* the block map */
+	struct bmap map;
+	int have_map = 0;
+	char *mp = xasprintf("%s.bmap", image);
+	int ml = no_map ? -1 : bmap_load(mp, &map);
+	if (ml == -2) {
+		error("the block map %s is malformed", mp);
+		hint("rebuild ('uk build'), or write every byte with --no-map");
+		free(mp);
+		return fail(EXIT_CORRUPT, "malformed block map", NULL, image);
+	}
+	have_map = ml == 0;
+	free(mp);
+	char *expect = recorded_sha256(image);
+	if (!expect && have_map && map.image_sha256[0])
+		expect = xstrdup(map.image_sha256);
+
+	/* the target */
+	struct target_info t;
+	if (target_probe(dev, &t) < 0)
+		return fail(EXIT_REFUSED, "cannot probe", NULL, image);
+	struct safety_opts so = {.image = image,
+				 .image_size = (uint64_t)ist.st_size,
+				 .allow_loop = allow_loop,
+				 .allow_fixed = allow_fixed,
+				 .expect_serial = expect_serial,
+				 .expect_size = expect_size};
+	struct refusals rf = {0};
+	struct json j;
+	char *hs = human_size(t.size), *is = human_size((uint64_t)ist.st_size);
+	note("target: %s: %s, %s, bus %s, serial %s", t.path, *t.model ? t.model : "unknown model",
+	     t.is_block ? hs : "plain file", t.bus, *t.serial ? t.serial : "none");
+	if (have_map) {
+		char *ms = human_size(map.mapped);
+		note("image:  %s (%s, %s of it in use per its block map)", image, is, ms);
+		free(ms);
+	} else {
+		note("image:  %s (%s, no block map: every byte is written)", image, is);
+	}
+	free(hs), free(is);
+	if (target_check(&t, &so, &rf)) {
+		for (size_t i = 0; i < rf.n; i++) {
+			error("refusing %s: %s", t.path, rf.v[i].reason);
+			hint("override: %s", rf.v[i].fix);
+		}
+		report(&j, &t, image, EXIT_REFUSED, &rf, NULL, have_map);
+		return EXIT_REFUSED;
+	}
+
+	if (!yes) {
+		fprintf(stderr,
+			"Everything on %s will be erased. Type its name (%s) to go on: ", t.path,
+			t.name);
+		fflush(stderr);
+		char line[256];
+		if (!fgets(line, sizeof line, stdin))
+			line[0] = 0;
+		line[strcspn(line, "\r\n")] = 0;
+		if (strcmp(line, t.name) && strcmp(line, t.path)) {
+			error("not confirmed ('%s' is not '%s'): nothing was written", line,
+			      t.name);
+			hint("scripts pass --yes, with --expect-serial or --expect-size to pin the "
+			     "card");
+			report(&j, &t, image, EXIT_DECLINED, NULL, NULL, have_map);
+			return EXIT_DECLINED;
+		}
+	}
+
+	int direct = 0;
+	int fd = flash_open(&t, &direct);
+	if (fd < 0) {
+		int e = -fd;
+		int rc = e == EBUSY ? EXIT_BUSY : EXIT_WRITE;
+		error("cannot open %s: %s", t.path, strerror(e));
+		if (e == EBUSY)
+			hint("something holds it open (a mount, a partition in use, another "
+			     "writer); "
+			     "nothing was written");
+		report(&j, &t, image, rc, NULL, NULL, have_map);
+		return rc;
+	}
+	struct flash_opts fo = {.image = image,
+				.map = have_map ? &map : NULL,
+				.expect_sha256 = expect,
+				.verify = !no_verify,
+				.progress = pm};
+	struct flash_result res;
+	int rc = flash_write(fd, &t, &fo, &res);
+	if (rc == 0 && t.is_block)
+		ioctl(fd, BLKRRPART, 0); /* let the kernel see the new partition */
+	if (close(fd) < 0 && rc == 0) {
+		res.error = xasprintf("closing %s: %s", t.path, strerror(errno));
+		rc = EXIT_WRITE;
+	}
+	if (rc) {
+		error("%s", res.error);
+	} else if (!json_mode) {
+		char *w = human_size(res.written);
+		printf("%s%s%s %s to %s: %s in %.2f s, %s (sha256 %.16s...)\n",
+		       col_out("\033[1;32m"), "wrote", col_out("\033[0m"), image, t.path, w,
+		       res.seconds,
+		       res.verify_ok == 1 ? "read back and verified" : "not verified (--no-verify)",
+		       res.image_sha256);
+		free(w);
+	}
+	report(&j, &t, image, rc, NULL, &res, have_map);
+	if (have_map)
+		bmap_free(&map);
+	free(expect), free(image), free(res.error);
+	target_free(&t);
+	return rc;
+}

@@ -1,0 +1,258 @@
+/* flash_bmap.c: the block map beside an image (sdcard.img.bmap): which byte ranges matter.
+ * uk flash writes only those ranges; the rest of the card may keep any old contents because
+ * nothing reads it: the FAT32 partition uk builds only reads its reserved sectors, its FATs and
+ * the clusters the FAT marks as used. The map is computed from the image's own MBR and FAT,
+ * never from holes in the file (a FAT sector of zeros is a hole in sdcard.img but must still
+ * be written). Text, one item a line:
+ *   uk-bmap 1
+ *   image-size BYTES
+ *   block-size 4096
+ *   image-sha256 HEX         (of the whole image; "-" when unknown)
+ *   mapped-bytes BYTES
+ *   mapped-sha256 HEX        (of the mapped bytes, range after range)
+ *   range START END          (bytes, [START, END), 4 KiB aligned, sorted, disjoint) */
+#define _GNU_SOURCE
+#include "flash.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static uint32_t le16(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8;
+}
+
+static uint32_t le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void add(struct bmap *b, uint64_t start, uint64_t end, size_t *cap)
+{
+	start &= ~(uint64_t)(BMAP_BLOCK - 1);
+	end = (end + BMAP_BLOCK - 1) & ~(uint64_t)(BMAP_BLOCK - 1);
+	if (end > b->image_size)
+		end = b->image_size;
+	if (start >= end)
+		return;
+	if (b->n && start <= b->r[b->n - 1][1]) {
+		if (end > b->r[b->n - 1][1])
+			b->r[b->n - 1][1] = end;
+		return;
+	}
+	if (b->n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		b->r = xrealloc(b->r, *cap * sizeof *b->r);
+	}
+	b->r[b->n][0] = start, b->r[b->n][1] = end;
+	b->n++;
+}
+
+static int full_read(int fd, void *buf, size_t n, uint64_t off)
+{
+	size_t done = 0;
+	while (done < n) {
+		ssize_t r = pread(fd, (char *)buf + done, n - done, (off_t)(off + done));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		done += (size_t)r;
+	}
+	return 0;
+}
+
+/* sha256 of the mapped bytes, range after range */
+static int hash_ranges(int fd, struct bmap *b)
+{
+	struct sha256 h;
+	sha256_init(&h);
+	size_t bs = 1 << 20;
+	unsigned char *buf = xmalloc(bs);
+	b->mapped = 0;
+	for (size_t i = 0; i < b->n; i++)
+		for (uint64_t o = b->r[i][0]; o < b->r[i][1];) {
+			size_t n = b->r[i][1] - o < bs ? (size_t)(b->r[i][1] - o) : bs;
+			if (full_read(fd, buf, n, o) < 0) {
+				free(buf);
+				return -1;
+			}
+			sha256_update(&h, buf, n);
+			b->mapped += n;
+			o += n;
+		}
+	free(buf);
+	unsigned char d[32];
+	sha256_final(&h, d);
+	sha256_hex(d, b->mapped_sha256);
+	return 0;
+}
+
+int bmap_compute(const char *image, struct bmap *b)
+{
+	memset(b, 0, sizeof *b);
+	int fd = open(image, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	struct stat st;
+	unsigned char mbr[512], bs[512];
+	size_t cap = 0;
+	unsigned char *fat = NULL;
+	int rc = -1;
+	if (fstat(fd, &st) < 0 || st.st_size < 1 << 20 || full_read(fd, mbr, 512, 0) < 0 ||
+	    mbr[510] != 0x55 || mbr[511] != 0xaa)
+		goto out;
+	b->image_size = (uint64_t)st.st_size;
+	const unsigned char *pe = mbr + 446;
+	uint64_t off = (uint64_t)le32(pe + 8) * 512;
+	if ((pe[4] != 0x0c && pe[4] != 0x0b) || off == 0 || off + 512 > b->image_size ||
+	    full_read(fd, bs, 512, off) < 0 || memcmp(bs + 82, "FAT32   ", 8))
+		goto out;
+	uint32_t bps = le16(bs + 11), spc = bs[13], res = le16(bs + 14), nfats = bs[16];
+	uint32_t fatsz = le32(bs + 36), tot = le32(bs + 32);
+	if (bps < 512 || bps > 4096 || (bps & (bps - 1)) || !spc || !res || !nfats || !fatsz ||
+	    tot <= res + nfats * fatsz)
+		goto out;
+	uint64_t meta = (uint64_t)(res + (uint64_t)nfats * fatsz) * bps;
+	if (off + meta > b->image_size)
+		goto out;
+	add(b, 0, 64 << 10, &cap); /* the MBR, and any old GPT header after it: zeroed */
+	add(b, off, off + meta, &cap);
+	uint64_t clusters = (tot - res - (uint64_t)nfats * fatsz) / spc;
+	uint64_t fatbytes = (uint64_t)fatsz * bps;
+	if (fatbytes > (1ull << 30))
+		goto out;
+	fat = xmalloc(fatbytes);
+	if (full_read(fd, fat, fatbytes, off + (uint64_t)res * bps) < 0)
+		goto out;
+	uint64_t data = off + meta, csize = (uint64_t)spc * bps;
+	for (uint64_t c = 2; c < clusters + 2 && (c + 1) * 4 <= fatbytes; c++)
+		if (le32(fat + c * 4) & 0x0fffffff)
+			add(b, data + (c - 2) * csize, data + (c - 1) * csize, &cap);
+	if (hash_ranges(fd, b) < 0)
+		goto out;
+	strcpy(b->image_sha256, "");
+	rc = 0;
+out:
+	free(fat);
+	close(fd);
+	if (rc)
+		bmap_free(b);
+	return rc;
+}
+
+int bmap_save(const char *path, const struct bmap *b)
+{
+	char *tmp = xasprintf("%s.tmp-%d", path, (int)getpid());
+	FILE *f = fopen(tmp, "w");
+	if (!f) {
+		free(tmp);
+		return -1;
+	}
+	fprintf(f,
+		"uk-bmap 1\nimage-size %llu\nblock-size %d\nimage-sha256 %s\nmapped-bytes "
+		"%llu\nmapped-sha256 %s\n",
+		(unsigned long long)b->image_size, BMAP_BLOCK,
+		b->image_sha256[0] ? b->image_sha256 : "-", (unsigned long long)b->mapped,
+		b->mapped_sha256);
+	for (size_t i = 0; i < b->n; i++)
+		fprintf(f, "range %llu %llu\n", (unsigned long long)b->r[i][0],
+			(unsigned long long)b->r[i][1]);
+	int bad = ferror(f);
+	bad |= fclose(f) != 0;
+	if (bad || rename(tmp, path) < 0) {
+		unlink(tmp);
+		free(tmp);
+		return -1;
+	}
+	free(tmp);
+	return 0;
+}
+
+int bmap_load(const char *path, struct bmap *b)
+{
+	memset(b, 0, sizeof *b);
+	char *text;
+	if (read_file(path, &text, NULL) < 0)
+		return -1;
+	size_t cap = 0;
+	int version = 0, ok = 1;
+	uint64_t last = 0, sum = 0;
+	char *save = NULL;
+	for (char *l = strtok_r(text, "\n", &save); l && ok; l = strtok_r(NULL, "\n", &save)) {
+		unsigned long long x, y;
+		char hex[80];
+		if (sscanf(l, "uk-bmap %d", &version) == 1)
+			continue;
+		if (sscanf(l, "image-size %llu", &x) == 1)
+			b->image_size = x;
+		else if (sscanf(l, "block-size %llu", &x) == 1)
+			ok = x == BMAP_BLOCK;
+		else if (sscanf(l, "image-sha256 %79s", hex) == 1) {
+			if (strlen(hex) == 64)
+				memcpy(b->image_sha256, hex, 65);
+			else
+				b->image_sha256[0] = 0;
+		} else if (sscanf(l, "mapped-bytes %llu", &x) == 1)
+			b->mapped = x;
+		else if (sscanf(l, "mapped-sha256 %79s", hex) == 1)
+			ok = strlen(hex) == 64, hex[64] = 0, memcpy(b->mapped_sha256, hex, 65);
+		else if (sscanf(l, "range %llu %llu", &x, &y) == 2) {
+			ok = x < y && x >= last && y <= b->image_size && !(x % BMAP_BLOCK) &&
+			     (!(y % BMAP_BLOCK) || y == b->image_size);
+			if (b->n == cap) {
+				cap = cap ? cap * 2 : 64;
+				b->r = xrealloc(b->r, cap * sizeof *b->r);
+			}
+			b->r[b->n][0] = x, b->r[b->n][1] = y;
+			b->n++;
+			last = y;
+			sum += y - x;
+		} else if (l[0] != '#')
+			ok = 0;
+	}
+	free(text);
+	if (!ok || version != 1 || !b->image_size || !b->n || sum != b->mapped ||
+	    !b->mapped_sha256[0] || b->r[0][0] != 0) {
+		bmap_free(b);
+		return -2;
+	}
+	return 0;
+}
+
+void bmap_free(struct bmap *b)
+{
+	free(b->r);
+	b->r = NULL, b->n = 0;
+}
+
+int bmap_write_for(const char *image, const char *image_sha256)
+{
+	char *path = xasprintf("%s.bmap", image);
+	struct stat is, ms;
+	if (stat(image, &is) == 0 && stat(path, &ms) == 0 &&
+	    (ms.st_mtim.tv_sec > is.st_mtim.tv_sec || (ms.st_mtim.tv_sec == is.st_mtim.tv_sec &&
+						       ms.st_mtim.tv_nsec >= is.st_mtim.tv_nsec))) {
+		free(path);
+		return 0;
+	}
+	struct bmap b;
+	int rc = -1;
+	if (bmap_compute(image, &b) == 0) {
+		uint64_t sz;
+		if (image_sha256)
+			snprintf(b.image_sha256, 65, "%s", image_sha256);
+		else if (sha256_file(image, b.image_sha256, &sz) < 0)
+			b.image_sha256[0] = 0;
+		rc = bmap_save(path, &b);
+		bmap_free(&b);
+	}
+	if (rc < 0)
+		error("cannot write the block map %s", path);
+	free(path);
+	return rc;
+}

@@ -1,0 +1,393 @@
+/* flash_write.c: writes an image to a card so that a card is either right or has no partition
+ * table. Order: zero the first block (the old partition table goes first), write every mapped
+ * range but the first block, syncing as it goes, check the image's hash, read everything back
+ * from the device and compare hashes, and only then write the first block (the MBR) and read
+ * it back. Ctrl-C, an I/O error, a corrupt image or a mismatch stop before the MBR and zero the
+ * first block again.
+ * Test hooks (environment, for tests/cli/flash.bats only):
+ *   UK_FLASH_TEST_FLIP=OFFSET             flip the byte at OFFSET on the target after writing
+ *   UK_FLASH_TEST_INTERRUPT_AFTER=BYTES   raise SIGINT once BYTES are written
+ *   UK_FLASH_TEST_DELAY_MS=MS             sleep MS after each chunk (a slow card) */
+#define _GNU_SOURCE
+#include "flash.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CHUNK	   (4u << 20)
+#define SYNC_EVERY (32ull << 20)
+#define FIRST	   4096 /* the first block: the MBR and what follows it */
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int s)
+{
+	stop_signal = s;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int flash_open(const struct target_info *t, int *direct)
+{
+	int flags = O_RDWR | O_CLOEXEC | (t->is_block ? O_EXCL : O_CREAT);
+	int fd = open(t->path, flags | O_DIRECT, 0644);
+	*direct = fd >= 0;
+	if (fd < 0 && errno == EINVAL) /* no O_DIRECT here (tmpfs): buffered, synced as we go */
+		fd = open(t->path, flags, 0644);
+	return fd < 0 ? -errno : fd;
+}
+
+struct prog {
+	enum progress_mode mode;
+	const char *phase;
+	uint64_t total, done;
+	double start, last;
+	int drawn;
+};
+
+static void progress(struct prog *p, int final)
+{
+	double t = now();
+	if (p->mode == PROGRESS_NONE ||
+	    (!final && t - p->last < (p->mode == PROGRESS_TTY ? 0.2 : 0.5)))
+		return;
+	p->last = t;
+	double el = t - p->start, rate = el > 0 ? (double)p->done / el : 0;
+	double left = rate > 0 ? (double)(p->total - p->done) / rate : 0;
+	if (p->mode == PROGRESS_JSONL) {
+		printf("{\"phase\":\"%s\",\"done\":%llu,\"total\":%llu,\"mb_per_s\":%.1f,"
+		       "\"eta_s\":%.1f}\n",
+		       p->phase, (unsigned long long)p->done, (unsigned long long)p->total,
+		       rate / 1e6, left);
+		fflush(stdout);
+		return;
+	}
+	int pct = p->total ? (int)(100.0 * (double)p->done / (double)p->total) : 100;
+	char bar[31];
+	for (int i = 0; i < 30; i++)
+		bar[i] = i < pct * 30 / 100 ? '#' : '.';
+	bar[30] = 0;
+	fprintf(stderr, "\r\033[K%-6s [%s] %3d%%  %.1f/%.1f MiB  %.1f MB/s  %d:%02d left", p->phase,
+		bar, pct, (double)p->done / (1 << 20), (double)p->total / (1 << 20), rate / 1e6,
+		(int)left / 60, (int)left % 60);
+	if (final)
+		fputc('\n', stderr);
+	p->drawn = 1;
+}
+
+static void prog_start(struct prog *p, const char *phase, uint64_t total)
+{
+	p->phase = phase, p->total = total, p->done = 0;
+	p->start = p->last = now();
+	p->last -= 1;
+	progress(p, 0);
+}
+
+static int pwrite_all(int fd, const void *buf, size_t n, uint64_t off, int *direct)
+{
+	size_t done = 0;
+	while (done < n) {
+		ssize_t w = pwrite(fd, (const char *)buf + done, n - done, (off_t)(off + done));
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EINVAL && *direct) {
+			/* an unaligned tail: the rest buffered */
+			int fl = fcntl(fd, F_GETFL);
+			if (fl >= 0 && fcntl(fd, F_SETFL, fl & ~O_DIRECT) == 0) {
+				*direct = 0;
+				continue;
+			}
+		}
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
+			return -1;
+		}
+		done += (size_t)w;
+	}
+	return 0;
+}
+
+static int pread_all(int fd, void *buf, size_t n, uint64_t off, int *direct)
+{
+	size_t done = 0;
+	while (done < n) {
+		ssize_t r = pread(fd, (char *)buf + done, n - done, (off_t)(off + done));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == EINVAL && direct && *direct) {
+			int fl = fcntl(fd, F_GETFL);
+			if (fl >= 0 && fcntl(fd, F_SETFL, fl & ~O_DIRECT) == 0) {
+				*direct = 0;
+				continue;
+			}
+		}
+		if (r <= 0) {
+			if (r == 0)
+				errno = EIO;
+			return -1;
+		}
+		done += (size_t)r;
+	}
+	return 0;
+}
+
+/* So that the read-back comes from the card, not from the page cache. */
+static void drop_cache(int fd, const struct target_info *t)
+{
+	fdatasync(fd);
+	if (t->is_block)
+		ioctl(fd, BLKFLSBUF, 0);
+	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+}
+
+/* Leaves the card without a partition table: the first block zeroed. */
+static int zero_first(int fd, int *direct)
+{
+	static unsigned char z[FIRST] __attribute__((aligned(4096)));
+	memset(z, 0, sizeof z);
+	if (pwrite_all(fd, z, sizeof z, 0, direct) < 0)
+		return -1;
+	return fdatasync(fd);
+}
+
+static long env_num(const char *name, long dflt)
+{
+	const char *s = getenv(name);
+	return s && *s ? strtol(s, NULL, 0) : dflt;
+}
+
+/* The test hook: corrupt one byte on the target, as a bad card would. */
+static void test_flip(int fd, int *direct)
+{
+	long off = env_num("UK_FLASH_TEST_FLIP", -1);
+	if (off < 0)
+		return;
+	unsigned char *b;
+	if (posix_memalign((void **)&b, 4096, 4096))
+		return;
+	uint64_t blk = (uint64_t)off & ~4095ull;
+	if (pread_all(fd, b, 4096, blk, direct) == 0) {
+		b[off - (long)blk] ^= 0xff;
+		pwrite_all(fd, b, 4096, blk, direct);
+		fdatasync(fd);
+	}
+	free(b);
+}
+
+int flash_write(int fd, const struct target_info *t, const struct flash_opts *o,
+		struct flash_result *res)
+{
+	memset(res, 0, sizeof *res);
+	res->verify_ok = -1;
+	double t0 = now();
+	int direct = (fcntl(fd, F_GETFL) & O_DIRECT) != 0;
+	int in = open(o->image, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (in < 0 || fstat(in, &st) < 0) {
+		res->error = xasprintf("cannot read %s: %s", o->image, strerror(errno));
+		if (in >= 0)
+			close(in);
+		return EXIT_CORRUPT;
+	}
+	uint64_t size = (uint64_t)st.st_size;
+	uint64_t one[1][2] = {{0, size}};
+	const uint64_t(*r)[2] = one;
+	size_t nr = 1;
+	uint64_t total = size;
+	if (o->map) {
+		if (o->map->image_size != size) {
+			res->error = xasprintf("the block map is for a %llu-byte image, but %s has "
+					       "%llu bytes: a stale or foreign map",
+					       (unsigned long long)o->map->image_size, o->image,
+					       (unsigned long long)size);
+			close(in);
+			return EXIT_CORRUPT;
+		}
+		r = (const uint64_t(*)[2])o->map->r, nr = o->map->n, total = o->map->mapped;
+	}
+	if (size < FIRST) {
+		res->error = xasprintf("%s (%llu bytes) is too small to be an SD card image",
+				       o->image, (unsigned long long)size);
+		close(in);
+		return EXIT_CORRUPT;
+	}
+	unsigned char *buf, *first;
+	if (posix_memalign((void **)&buf, 4096, CHUNK) ||
+	    posix_memalign((void **)&first, 4096, FIRST))
+		exit(EXIT_FAIL);
+	struct sigaction sa = {.sa_handler = on_signal}, o_int, o_term, o_hup;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &o_int);
+	sigaction(SIGTERM, &sa, &o_term);
+	sigaction(SIGHUP, &sa, &o_hup);
+	stop_signal = 0;
+	long intr_after = env_num("UK_FLASH_TEST_INTERRUPT_AFTER", -1);
+	long delay_ms = env_num("UK_FLASH_TEST_DELAY_MS", 0);
+	struct prog p = {.mode = o->progress};
+	struct sha256 h;
+	int rc = 0;
+	uint64_t pos = 0;
+	unsigned char d[32];
+	char hex[65];
+
+	if (!t->is_block && ftruncate(fd, (off_t)size) < 0)
+		goto io;
+	if (zero_first(fd, &direct) < 0 || pread_all(in, first, FIRST, 0, NULL) < 0)
+		goto io;
+
+	/* write */
+	sha256_init(&h);
+	prog_start(&p, "write", total);
+	uint64_t since_sync = 0;
+	for (size_t i = 0; i < nr && !stop_signal; i++)
+		for (pos = r[i][0]; pos < r[i][1] && !stop_signal;) {
+			size_t n = r[i][1] - pos < CHUNK ? (size_t)(r[i][1] - pos) : CHUNK;
+			if (pread_all(in, buf, n, pos, NULL) < 0) {
+				res->error = xasprintf("reading %s at %llu: %s", o->image,
+						       (unsigned long long)pos, strerror(errno));
+				rc = EXIT_CORRUPT;
+				goto fail;
+			}
+			sha256_update(&h, buf, n);
+			size_t skip = pos == 0 ? (n < FIRST ? n : FIRST) : 0;
+			if (n > skip &&
+			    pwrite_all(fd, buf + skip, n - skip, pos + skip, &direct) < 0)
+				goto io;
+			pos += n, p.done += n, res->written += n, since_sync += n;
+			if (since_sync >= SYNC_EVERY) {
+				if (fdatasync(fd) < 0)
+					goto io;
+				since_sync = 0;
+			}
+			if (intr_after >= 0 && res->written >= (uint64_t)intr_after) {
+				intr_after = -1;
+				raise(SIGINT);
+			}
+			if (delay_ms > 0) {
+				struct timespec ts = {delay_ms / 1000, (delay_ms % 1000) * 1000000};
+				nanosleep(&ts, NULL);
+			}
+			progress(&p, 0);
+		}
+	if (stop_signal)
+		goto intr;
+	if (fdatasync(fd) < 0)
+		goto io;
+	progress(&p, 1);
+	sha256_final(&h, d);
+	sha256_hex(d, hex);
+	const char *want = o->map ? o->map->mapped_sha256 : o->expect_sha256;
+	if (want && *want && strcmp(want, hex)) {
+		res->error = xasprintf("%s does not match its %s (sha256 %s, recorded %s): the "
+				       "image is corrupt or was changed after it was built",
+				       o->image, o->map ? "block map" : "recorded hash", hex, want);
+		rc = EXIT_CORRUPT;
+		goto fail;
+	}
+	if (o->map)
+		snprintf(res->image_sha256, 65, "%s", o->map->image_sha256);
+	else
+		snprintf(res->image_sha256, 65, "%s", hex);
+	test_flip(fd, &direct);
+
+	/* verify: every written byte, from the card */
+	if (o->verify) {
+		drop_cache(fd, t);
+		struct sha256 v;
+		sha256_init(&v);
+		prog_start(&p, "verify", total);
+		for (size_t i = 0; i < nr && !stop_signal; i++)
+			for (pos = r[i][0]; pos < r[i][1] && !stop_signal;) {
+				size_t n = r[i][1] - pos < CHUNK ? (size_t)(r[i][1] - pos) : CHUNK;
+				if (pread_all(fd, buf, n, pos, &direct) < 0)
+					goto io;
+				if (pos == 0) /* the MBR is not on the card yet: checked below */
+					memcpy(buf, first, n < FIRST ? n : FIRST);
+				sha256_update(&v, buf, n);
+				pos += n, p.done += n, res->verified += n;
+				progress(&p, 0);
+			}
+		if (stop_signal)
+			goto intr;
+		progress(&p, 1);
+		unsigned char vd[32];
+		char vhex[65];
+		sha256_final(&v, vd);
+		sha256_hex(vd, vhex);
+		if (strcmp(vhex, hex)) {
+			res->verify_ok = 0;
+			res->error = xasprintf("the card does not hold what was written (read back "
+					       "sha256 %s, written %s): a failing card or reader",
+					       vhex, hex);
+			rc = EXIT_VERIFY;
+			goto fail;
+		}
+	}
+
+	/* last: the partition table */
+	if (pwrite_all(fd, first, FIRST, 0, &direct) < 0 || fdatasync(fd) < 0)
+		goto io;
+	if (o->verify) {
+		drop_cache(fd, t);
+		if (pread_all(fd, buf, FIRST, 0, &direct) < 0)
+			goto io;
+		if (memcmp(buf, first, FIRST)) {
+			res->verify_ok = 0;
+			res->error =
+			    xasprintf("the first block read back differs from the image's");
+			rc = EXIT_VERIFY;
+			goto fail;
+		}
+		res->verify_ok = 1;
+	}
+	goto done;
+intr:
+	if (p.drawn)
+		fputc('\n', stderr);
+	rc = EXIT_INTR;
+	res->error = xasprintf("interrupted (%s)", strsignal(stop_signal));
+	goto fail;
+io:
+	if (p.drawn)
+		fputc('\n', stderr);
+	res->error =
+	    xasprintf("writing %s at %llu: %s", t->path, (unsigned long long)pos, strerror(errno));
+	rc = EXIT_WRITE;
+fail:
+	if (zero_first(fd, &direct) < 0) {
+		char *e = xasprintf("%s; zeroing its first block failed too (%s): do not boot this "
+				    "card, flash it again",
+				    res->error, strerror(errno));
+		free(res->error);
+		res->error = e;
+	} else {
+		char *e = xasprintf("%s; %s now holds no partition table (its first block is "
+				    "zeroed): flash it again",
+				    res->error, t->path);
+		free(res->error);
+		res->error = e;
+	}
+done:
+	sigaction(SIGINT, &o_int, NULL);
+	sigaction(SIGTERM, &o_term, NULL);
+	sigaction(SIGHUP, &o_hup, NULL);
+	res->direct = direct;
+	res->seconds = now() - t0;
+	free(buf), free(first);
+	close(in);
+	return rc;
+}

@@ -1,0 +1,877 @@
+/* fleet.c: uk build --fleet INVENTORY: one SD image per device from one build. The images
+ * differ only in the boot partition's cmdline.txt (the device's boot arguments: net.hostname,
+ * net.ip, net.gateway, net.dns and any key the app reads) and the device's own files.
+ * The inventory is YAML (a `devices:` list, in uk.yaml or its own file, or a bare list) or CSV
+ * (a header line: name,hostname,ip,gateway,dns,files, and any other column is a boot argument).
+ * Output, beside the build: OUT/fleet/NAME/{sdcard.img,sdcard.img.bmap,cmdline.txt} and
+ * OUT/fleet/fleet.json, built in OUT/fleet.tmp-PID and swapped in whole. */
+#define _GNU_SOURCE
+#include "flash.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml.h>
+
+struct device {
+	char *name;
+	struct strlist args;	  /* key=value, in order (values unquoted) */
+	struct strlist dest, src; /* files: name on the boot partition, path on this host */
+	int line;
+	/* results */
+	char sha256[65];
+	uint64_t size;
+	char *cmdline;
+	int rc;
+};
+
+struct inventory {
+	const char *path;
+	char *dir; /* relative file paths start here */
+	struct device *d;
+	size_t n;
+	int errors;
+};
+
+static void inv_err(struct inventory *inv, int line, int colm, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void inv_err(struct inventory *inv, int line, int colm, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s%s:%d:%d:%s %serror:%s ", col("\033[1m"), inv->path, line, colm,
+		col("\033[0m"), col("\033[1;31m"), col("\033[0m"));
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	inv->errors++;
+}
+
+static int ident_ok(const char *s, const char *extra)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr(extra, *s))
+			return 0;
+	return 1;
+}
+
+/* Sets key=value, replacing an earlier value of the same key. */
+static void set_arg(struct strlist *l, const char *k, const char *v)
+{
+	size_t kl = strlen(k);
+	for (size_t i = 0; i < l->n; i++)
+		if (!strncmp(l->v[i], k, kl) && l->v[i][kl] == '=') {
+			free(l->v[i]);
+			l->v[i] = xasprintf("%s=%s", k, v);
+			return;
+		}
+	sl_pushf(l, "%s=%s", k, v);
+}
+
+static struct device *new_device(struct inventory *inv, int line)
+{
+	inv->d = xrealloc(inv->d, (inv->n + 1) * sizeof *inv->d);
+	struct device *d = &inv->d[inv->n++];
+	memset(d, 0, sizeof *d);
+	d->line = line;
+	return d;
+}
+
+/* One value: key (hostname, ip, gateway, dns, or a boot argument) = v. */
+static void device_value(struct inventory *inv, struct device *d, const char *key, const char *v,
+			 int line, int colm)
+{
+	if (strchr(v, '"') || strchr(v, '\n')) {
+		inv_err(inv, line, colm, "the value of '%s' may not contain '\"' or a newline",
+			key);
+		return;
+	}
+	if (!strcmp(key, "hostname")) {
+		if (!ident_ok(v, "-."))
+			inv_err(inv, line, colm,
+				"hostname '%s' may hold only letters, digits, '-' and '.'", v);
+		set_arg(&d->args, "net.hostname", v);
+	} else if (!strcmp(key, "ip")) {
+		if (strcmp(v, "dhcp") && !ident_ok(v, "./"))
+			inv_err(inv, line, colm, "ip '%s': write 'dhcp' or A.B.C.D/N", v);
+		set_arg(&d->args, "net.ip", v);
+	} else if (!strcmp(key, "gateway") || !strcmp(key, "dns")) {
+		char *k = xasprintf("net.%s", key);
+		set_arg(&d->args, k, v);
+		free(k);
+	} else {
+		if (!ident_ok(key, "_-."))
+			inv_err(inv, line, colm,
+				"boot argument '%s' may hold only letters, digits, '_', '-', '.'",
+				key);
+		else if (!strcmp(key, "uk.qemu"))
+			inv_err(inv, line, colm, "'uk.qemu' is set by 'uk run'; remove it");
+		set_arg(&d->args, key, v);
+	}
+}
+
+static void device_file(struct inventory *inv, struct device *d, const char *dest, const char *src,
+			int line, int colm)
+{
+	if (!ident_ok(dest, "_-.") || dest[0] == '.') {
+		inv_err(inv, line, colm,
+			"file name '%s' on the boot partition may hold only letters, digits, '_', "
+			"'-', '.'",
+			dest);
+		return;
+	}
+	char *p = path_join(inv->dir, src);
+	if (!file_exists(p) || is_dir(p))
+		inv_err(inv, line, colm, "file '%s' does not exist (%s)", src, p);
+	sl_push(&d->dest, dest);
+	sl_push(&d->src, p);
+	free(p);
+}
+
+static const char *sbase(const char *p)
+{
+	const char *s = strrchr(p, '/');
+	return s ? s + 1 : p;
+}
+
+/* ---- YAML ---- */
+static const char *yscalar(yaml_node_t *n)
+{
+	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static int parse_yaml(struct inventory *inv, const char *text, size_t len)
+{
+	yaml_parser_t p;
+	yaml_document_t doc;
+	yaml_parser_initialize(&p);
+	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&p, &doc)) {
+		inv_err(inv, (int)p.problem_mark.line + 1, (int)p.problem_mark.column + 1,
+			"malformed YAML: %s", p.problem ? p.problem : "parse error");
+		yaml_parser_delete(&p);
+		return -1;
+	}
+	yaml_node_t *root = yaml_document_get_root_node(&doc), *list = root;
+	if (root && root->type == YAML_MAPPING_NODE) {
+		list = NULL;
+		for (yaml_node_pair_t *q = root->data.mapping.pairs.start;
+		     q < root->data.mapping.pairs.top; q++) {
+			const char *k = yscalar(yaml_document_get_node(&doc, q->key));
+			if (k && !strcmp(k, "devices"))
+				list = yaml_document_get_node(&doc, q->value);
+		}
+	}
+	if (!list || list->type != YAML_SEQUENCE_NODE) {
+		inv_err(inv, 1, 1,
+			"no device list: write 'devices:' followed by '- name: ...' items");
+		goto out;
+	}
+	for (yaml_node_item_t *it = list->data.sequence.items.start;
+	     it < list->data.sequence.items.top; it++) {
+		yaml_node_t *dn = yaml_document_get_node(&doc, *it);
+		int dl = (int)dn->start_mark.line + 1, dc = (int)dn->start_mark.column + 1;
+		if (dn->type != YAML_MAPPING_NODE) {
+			inv_err(inv, dl, dc, "a device is a mapping such as '- name: sensor-1'");
+			continue;
+		}
+		struct device *d = new_device(inv, dl);
+		for (yaml_node_pair_t *q = dn->data.mapping.pairs.start;
+		     q < dn->data.mapping.pairs.top; q++) {
+			yaml_node_t *kn = yaml_document_get_node(&doc, q->key);
+			yaml_node_t *vn = yaml_document_get_node(&doc, q->value);
+			const char *k = yscalar(kn), *v = yscalar(vn);
+			int l = (int)vn->start_mark.line + 1, c = (int)vn->start_mark.column + 1;
+			if (!k) {
+				inv_err(inv, l, c, "keys must be plain strings");
+				continue;
+			}
+			if (!strcmp(k, "name")) {
+				if (!v || !ident_ok(v, "_-.") || v[0] == '.')
+					inv_err(inv, l, c,
+						"device name must hold only letters, digits, '_', "
+						"'-', '.'");
+				else
+					d->name = xstrdup(v);
+			} else if (!strcmp(k, "hostname") || !strcmp(k, "ip") ||
+				   !strcmp(k, "gateway") || !strcmp(k, "dns")) {
+				if (!v)
+					inv_err(inv, l, c, "'%s' must be a string", k);
+				else
+					device_value(inv, d, k, v, l, c);
+			} else if (!strcmp(k, "bootargs")) {
+				if (vn->type != YAML_MAPPING_NODE) {
+					inv_err(inv, l, c,
+						"'bootargs' must be a mapping key: value");
+					continue;
+				}
+				for (yaml_node_pair_t *b = vn->data.mapping.pairs.start;
+				     b < vn->data.mapping.pairs.top; b++) {
+					yaml_node_t *bv = yaml_document_get_node(&doc, b->value);
+					const char *bk =
+					    yscalar(yaml_document_get_node(&doc, b->key));
+					const char *bs = yscalar(bv);
+					int bl = (int)bv->start_mark.line + 1,
+					    bc = (int)bv->start_mark.column + 1;
+					if (!bk || !bs)
+						inv_err(inv, bl, bc,
+							"boot arguments are 'key: value' strings");
+					else
+						device_value(inv, d, bk, bs, bl, bc);
+				}
+			} else if (!strcmp(k, "files")) {
+				if (vn->type == YAML_MAPPING_NODE) {
+					for (yaml_node_pair_t *b = vn->data.mapping.pairs.start;
+					     b < vn->data.mapping.pairs.top; b++) {
+						yaml_node_t *bv =
+						    yaml_document_get_node(&doc, b->value);
+						const char *bk =
+						    yscalar(yaml_document_get_node(&doc, b->key));
+						const char *bs = yscalar(bv);
+						int bl = (int)bv->start_mark.line + 1,
+						    bc = (int)bv->start_mark.column + 1;
+						if (!bk || !bs)
+							inv_err(inv, bl, bc,
+								"files are 'name-on-card: path'");
+						else
+							device_file(inv, d, bk, bs, bl, bc);
+					}
+				} else if (vn->type == YAML_SEQUENCE_NODE) {
+					for (yaml_node_item_t *f = vn->data.sequence.items.start;
+					     f < vn->data.sequence.items.top; f++) {
+						yaml_node_t *fn = yaml_document_get_node(&doc, *f);
+						const char *fs = yscalar(fn);
+						int fl = (int)fn->start_mark.line + 1,
+						    fc = (int)fn->start_mark.column + 1;
+						if (!fs)
+							inv_err(inv, fl, fc, "a file is a path");
+						else
+							device_file(inv, d, sbase(fs), fs, fl, fc);
+					}
+				} else {
+					inv_err(inv, l, c,
+						"'files' is a list of paths or a mapping "
+						"name-on-card: path");
+				}
+			} else {
+				inv_err(inv, (int)kn->start_mark.line + 1,
+					(int)kn->start_mark.column + 1,
+					"unknown device key '%s'; allowed: name, hostname, ip, "
+					"gateway, dns, bootargs, files",
+					k);
+			}
+		}
+	}
+out:
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&p);
+	return 0;
+}
+
+/* ---- CSV ---- */
+/* Splits one CSV line ("..." quoting, "" inside quotes). */
+static void csv_fields(const char *s, struct strlist *out)
+{
+	size_t cap = strlen(s) + 1, n = 0;
+	char *f = xmalloc(cap);
+	for (;;) {
+		n = 0;
+		if (*s == '"') {
+			s++;
+			while (*s && !(*s == '"' && s[1] != '"')) {
+				if (*s == '"')
+					s++;
+				f[n++] = *s++;
+			}
+			if (*s == '"')
+				s++;
+		}
+		while (*s && *s != ',')
+			f[n++] = *s++;
+		f[n] = 0;
+		char *t = f;
+		while (*t == ' ')
+			t++;
+		size_t l = strlen(t);
+		while (l && (t[l - 1] == ' ' || t[l - 1] == '\r'))
+			t[--l] = 0;
+		sl_push(out, t);
+		if (*s != ',')
+			break;
+		s++;
+	}
+	free(f);
+}
+
+static int parse_csv(struct inventory *inv, char *text)
+{
+	struct strlist hdr = {0};
+	int line = 0;
+	char *save = NULL;
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		line++;
+		if (!*l || *l == '#' || *l == '\r')
+			continue;
+		struct strlist f = {0};
+		csv_fields(l, &f);
+		if (!hdr.n) {
+			hdr = f;
+			if (!sl_has(&hdr, "name"))
+				inv_err(inv, line, 1, "the header line needs a 'name' column");
+			continue;
+		}
+		struct device *d = new_device(inv, line);
+		for (size_t i = 0; i < f.n && i < hdr.n; i++) {
+			const char *k = hdr.v[i], *v = f.v[i];
+			int c = (int)i + 1;
+			if (!*v)
+				continue;
+			if (!strcmp(k, "name")) {
+				if (!ident_ok(v, "_-.") || v[0] == '.')
+					inv_err(inv, line, c,
+						"device name '%s' must hold only letters, digits, "
+						"'_', '-', '.'",
+						v);
+				else
+					d->name = xstrdup(v);
+			} else if (!strcmp(k, "files")) {
+				struct strlist w = {0};
+				split_words(v, &w);
+				for (size_t x = 0; x < w.n; x++) {
+					char *eq = strchr(w.v[x], '=');
+					if (eq) {
+						*eq = 0;
+						device_file(inv, d, w.v[x], eq + 1, line, c);
+					} else {
+						device_file(inv, d, sbase(w.v[x]), w.v[x], line, c);
+					}
+				}
+				sl_free(&w);
+			} else {
+				device_value(inv, d, k, v, line, c);
+			}
+		}
+		if (f.n > hdr.n)
+			inv_err(inv, line, (int)hdr.n + 1,
+				"more fields than the header has columns");
+		sl_free(&f);
+	}
+	sl_free(&hdr);
+	return 0;
+}
+
+static int inventory_load(const char *path, struct inventory *inv)
+{
+	memset(inv, 0, sizeof *inv);
+	inv->path = path;
+	char *abs = abs_path(path);
+	inv->dir = xstrdup(abs);
+	*strrchr(inv->dir, '/') = 0;
+	if (!*inv->dir)
+		strcpy(inv->dir, "/");
+	free(abs);
+	char *text;
+	size_t len;
+	if (read_file(path, &text, &len) < 0) {
+		error("cannot read the inventory %s: %s", path, strerror(errno));
+		return EXIT_USAGE;
+	}
+	size_t pl = strlen(path);
+	if (pl > 4 && !strcasecmp(path + pl - 4, ".csv"))
+		parse_csv(inv, text);
+	else
+		parse_yaml(inv, text, len);
+	free(text);
+	for (size_t i = 0; i < inv->n; i++) {
+		struct device *d = &inv->d[i];
+		if (!d->name) {
+			inv_err(inv, d->line, 1, "a device without a 'name'");
+			continue;
+		}
+		for (size_t k = 0; k < i; k++)
+			if (inv->d[k].name && !strcmp(inv->d[k].name, d->name))
+				inv_err(inv, d->line, 1, "device '%s' appears twice (line %d)",
+					d->name, inv->d[k].line);
+		int has_host = 0;
+		for (size_t a = 0; a < d->args.n; a++)
+			has_host |= !strncmp(d->args.v[a], "net.hostname=", 13);
+		if (!has_host) /* the hostname defaults to the device's name */
+			set_arg(&d->args, "net.hostname", d->name);
+		for (size_t a = 0; a < d->dest.n; a++)
+			for (size_t b = 0; b < a; b++)
+				if (!strcasecmp(d->dest.v[a], d->dest.v[b]))
+					inv_err(inv, d->line, 1,
+						"device '%s' has two files named %s", d->name,
+						d->dest.v[a]);
+	}
+	if (!inv->n && !inv->errors)
+		inv_err(inv, 1, 1, "the inventory lists no device");
+	if (inv->errors) {
+		hint("docs/fleet.md describes the inventory");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* ---- secrets shared by several devices ---- */
+static int secret_key(const char *k)
+{
+	const char *w[] = {"key", "secret", "token", "pass", "psk", "cred", NULL};
+	char low[128];
+	size_t i = 0;
+	for (; k[i] && k[i] != '=' && i < sizeof low - 1; i++)
+		low[i] = (char)tolower((unsigned char)k[i]);
+	low[i] = 0;
+	for (int x = 0; w[x]; x++)
+		if (strstr(low, w[x]))
+			return 1;
+	return 0;
+}
+
+static void warn_shared(struct inventory *inv)
+{
+	/* every secret as "what\tdigest", per device */
+	struct strlist what = {0}, who = {0};
+	for (size_t i = 0; i < inv->n; i++) {
+		struct device *d = &inv->d[i];
+		for (size_t a = 0; a < d->args.n; a++)
+			if (secret_key(d->args.v[a])) {
+				char *eq = strchr(d->args.v[a], '=');
+				sl_pushf(&what, "boot argument '%.*s'\t%s",
+					 (int)(eq - d->args.v[a]), d->args.v[a], eq + 1);
+				sl_push(&who, d->name);
+			}
+		for (size_t f = 0; f < d->src.n; f++) {
+			char hex[65];
+			if (sha256_file(d->src.v[f], hex, NULL) < 0)
+				continue;
+			sl_pushf(&what, "file '%s'\t%s", d->dest.v[f], hex);
+			sl_push(&who, d->name);
+		}
+	}
+	int *done = xmalloc((what.n + 1) * sizeof(int));
+	memset(done, 0, (what.n + 1) * sizeof(int));
+	for (size_t i = 0; i < what.n; i++) {
+		if (done[i])
+			continue;
+		char *tab = strchr(what.v[i], '\t');
+		struct strlist names = {0};
+		sl_push(&names, who.v[i]);
+		for (size_t k = i + 1; k < what.n; k++)
+			if (!done[k] && !strcmp(strchr(what.v[k], '\t') + 1, tab + 1)) {
+				done[k] = 1;
+				if (!sl_has(&names, who.v[k]))
+					sl_push(&names, who.v[k]);
+			}
+		if (names.n > 1) {
+			char *list = format_bootargs(&names);
+			warning("%.*s: the same secret on %zu devices (%s): one lost card exposes "
+				"them all",
+				(int)(tab - what.v[i]), what.v[i], names.n, list);
+			free(list);
+		}
+		sl_free(&names);
+	}
+	free(done);
+	sl_free(&what), sl_free(&who);
+}
+
+/* ---- stamping ---- */
+struct base {
+	const char *out;
+	char *tmp;
+	struct strlist files; /* the build's boot/ minus cmdline.txt */
+	struct strlist args;  /* the build's cmdline.txt, as key=value (unquoted) */
+	struct bootfs bfs;
+	uint64_t size, offset;
+	uint32_t sig;
+	struct inventory *inv;
+	pthread_mutex_t lock;
+	size_t next;
+};
+
+static volatile sig_atomic_t fleet_stop;
+
+static void on_stop(int s)
+{
+	(void)s;
+	fleet_stop = 1;
+}
+
+static const char *json_num(const char *text, const char *key, const char *from)
+{
+	const char *s = strstr(from ? from : text, key);
+	return s ? s + strlen(key) : NULL;
+}
+
+static int read_build(struct base *b, const char *target)
+{
+	char *bj = path_join(b->out, "build.json"), *text = NULL;
+	if (read_file(bj, &text, NULL) < 0) {
+		error("no %s: build first", bj);
+		free(bj);
+		return -1;
+	}
+	free(bj);
+	const char *img = strstr(text, "\"image\": {"), *s;
+	int ok = img != NULL;
+	if (ok && (s = json_num(text, "\"size\": ", img)))
+		b->size = strtoull(s, NULL, 10);
+	if (ok && (s = json_num(text, "\"partition_offset\": ", img)))
+		b->offset = strtoull(s, NULL, 10);
+	if (ok && (s = json_num(text, "\"disk_signature\": \"", img)))
+		b->sig = (uint32_t)strtoul(s, NULL, 16);
+	if (ok && (s = json_num(text, "\"volume_id\": \"", img)))
+		b->bfs.volume_id = (uint32_t)strtoul(s, NULL, 16);
+	if ((s = json_num(text, "\"source_date_epoch\": ", NULL)))
+		b->bfs.epoch = strtoll(s, NULL, 10);
+	free(text);
+	if (!ok || !b->size || !b->offset || b->offset >= b->size) {
+		error("%s/build.json has no image layout", b->out);
+		return -1;
+	}
+	b->bfs.size = b->size - b->offset;
+	b->bfs.hidden_sectors = (uint32_t)(b->offset / 512);
+	b->bfs.label = "UKBOOT";
+	struct conf lay = {0};
+	char *lp = xasprintf("%s/images/%s/layout.conf", uk_home(), target);
+	static char label[16];
+	if (conf_read(lp, &lay, uk_home(), uk_cache()) == 0) {
+		const char *l = conf_get(&lay, "VOLUME_LABEL");
+		if (l && *l) {
+			snprintf(label, sizeof label, "%s", l);
+			b->bfs.label = label;
+		}
+		conf_free(&lay);
+	}
+	free(lp);
+
+	char *boot = path_join(b->out, "boot");
+	DIR *d = opendir(boot);
+	struct dirent *e;
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.' && strcmp(e->d_name, "cmdline.txt")) {
+			char *p = path_join(boot, e->d_name);
+			sl_push(&b->files, p);
+			free(p);
+		}
+	if (d)
+		closedir(d);
+	sl_sort(&b->files);
+	char *cl = path_join(boot, "cmdline.txt"), *ct = NULL;
+	if (read_file(cl, &ct, NULL) == 0) {
+		split_words(ct, &b->args);
+		free(ct);
+	}
+	free(cl), free(boot);
+	return 0;
+}
+
+static char *cmdline_of(const struct base *b, const struct device *d)
+{
+	struct strlist all = {0};
+	sl_append(&all, &b->args);
+	for (size_t i = 0; i < d->args.n; i++) {
+		char *eq = strchr(d->args.v[i], '=');
+		char *k = xasprintf("%.*s", (int)(eq - d->args.v[i]), d->args.v[i]);
+		set_arg(&all, k, eq + 1);
+		free(k);
+	}
+	struct strlist q = {0};
+	for (size_t i = 0; i < all.n; i++) {
+		char *eq = strchr(all.v[i], '=');
+		if (eq && strpbrk(eq + 1, " \t"))
+			sl_pushf(&q, "%.*s=\"%s\"", (int)(eq - all.v[i]), all.v[i], eq + 1);
+		else
+			sl_push(&q, all.v[i]);
+	}
+	char *s = format_bootargs(&q), *line = xasprintf("%s\n", s);
+	free(s);
+	sl_free(&all), sl_free(&q);
+	return line;
+}
+
+static int stamp(struct base *b, struct device *d)
+{
+	char *dir = path_join(b->tmp, d->name), *stage = path_join(dir, ".stage");
+	char *cl = path_join(dir, "cmdline.txt"), *vf = path_join(dir, ".boot.vfat");
+	char *img = path_join(dir, "sdcard.img");
+	struct strlist files = {0};
+	int rc = -1;
+	if (mkdir_p(stage) < 0) {
+		error("cannot create %s: %s", stage, strerror(errno));
+		goto out;
+	}
+	d->cmdline = cmdline_of(b, d);
+	if (write_file(cl, d->cmdline, strlen(d->cmdline)) < 0)
+		goto out;
+	for (size_t i = 0; i < b->files.n; i++) {
+		const char *bn = sbase(b->files.v[i]);
+		for (size_t f = 0; f < d->dest.n; f++)
+			if (!strcasecmp(bn, d->dest.v[f])) {
+				error("device %s: file %s would replace the build's own %s",
+				      d->name, d->dest.v[f], bn);
+				goto out;
+			}
+		sl_push(&files, b->files.v[i]);
+	}
+	sl_push(&files, cl);
+	for (size_t f = 0; f < d->dest.n; f++) {
+		if (!strcasecmp(d->dest.v[f], "cmdline.txt")) {
+			error("device %s: cmdline.txt is written by uk; set boot arguments instead",
+			      d->name);
+			goto out;
+		}
+		char *to = path_join(stage, d->dest.v[f]);
+		int c = copy_file(d->src.v[f], to);
+		sl_push(&files, to);
+		free(to);
+		if (c < 0) {
+			error("cannot copy %s: %s", d->src.v[f], strerror(errno));
+			goto out;
+		}
+	}
+	if (bootfs_write_files(vf, &files, &b->bfs) < 0 ||
+	    sdimage_write(img, b->size, b->offset, vf, b->sig) < 0)
+		goto out;
+	if (sha256_file(img, d->sha256, &d->size) < 0 || bmap_write_for(img, d->sha256) < 0)
+		goto out;
+	rc = 0;
+out:
+	unlink(vf);
+	rm_rf(stage);
+	sl_free(&files);
+	free(dir), free(stage), free(cl), free(vf), free(img);
+	return rc;
+}
+
+static void *worker(void *arg)
+{
+	struct base *b = arg;
+	for (;;) {
+		pthread_mutex_lock(&b->lock);
+		size_t i = b->next++;
+		pthread_mutex_unlock(&b->lock);
+		if (i >= b->inv->n || fleet_stop)
+			break;
+		b->inv->d[i].rc = stamp(b, &b->inv->d[i]);
+	}
+	return NULL;
+}
+
+static int write_fleet_json(struct base *b, const struct manifest *m, const char *target)
+{
+	char *p = path_join(b->tmp, "fleet.json");
+	FILE *f = fopen(p, "w");
+	free(p);
+	if (!f)
+		return -1;
+	char *sd = path_join(b->out, "sdcard.img"), hex[65] = "";
+	char *bjhex = NULL;
+	(void)bjhex;
+	sha256_file(sd, hex, NULL);
+	free(sd);
+	struct json j;
+	json_begin(&j, f, 1);
+	json_obj(&j);
+	json_kstr(&j, "name", m->name);
+	json_kstr(&j, "target", target);
+	json_kstr(&j, "uk", UK_VERSION);
+	json_kstr(&j, "inventory", sbase(b->inv->path));
+	json_kstr(&j, "base_sdcard_sha256", hex);
+	json_key(&j, "devices");
+	json_arr(&j);
+	for (size_t i = 0; i < b->inv->n; i++) {
+		struct device *d = &b->inv->d[i];
+		json_obj(&j);
+		json_kstr(&j, "name", d->name);
+		char *path = xasprintf("%s/sdcard.img", d->name);
+		json_kstr(&j, "path", path);
+		free(path);
+		json_kint(&j, "size", (long long)d->size);
+		json_kstr(&j, "sha256", d->sha256);
+		char *c = xstrdup(d->cmdline);
+		c[strcspn(c, "\n")] = 0;
+		json_kstr(&j, "cmdline", c);
+		free(c);
+		json_key(&j, "files");
+		json_arr(&j);
+		for (size_t k = 0; k < d->dest.n; k++)
+			json_str(&j, d->dest.v[k]);
+		json_end_arr(&j);
+		json_end_obj(&j);
+	}
+	json_end_arr(&j);
+	json_end_obj(&j);
+	return fclose(f);
+}
+
+int fleet_build(struct manifest *m, const char *target, const char *out, const char *inventory)
+{
+	struct inventory inv;
+	int rc = inventory_load(inventory, &inv);
+	if (rc) {
+		json_error(rc, "invalid inventory");
+		return rc;
+	}
+	warn_shared(&inv);
+	struct base b;
+	memset(&b, 0, sizeof b);
+	b.out = out;
+	b.inv = &inv;
+	if (read_build(&b, target) < 0)
+		return EXIT_FAIL;
+	char *fleet = path_join(out, "fleet");
+	b.tmp = xasprintf("%s.tmp-%d", fleet, (int)getpid());
+	rm_rf(b.tmp);
+	if (mkdir_p(b.tmp) < 0) {
+		error("cannot create %s: %s", b.tmp, strerror(errno));
+		free(fleet);
+		return EXIT_FAIL;
+	}
+	struct sigaction sa = {.sa_handler = on_stop}, oi, ot;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &oi);
+	sigaction(SIGTERM, &sa, &ot);
+	fleet_stop = 0;
+	pthread_mutex_init(&b.lock, NULL);
+	long nc = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nt = nc > 0 ? (size_t)nc : 1;
+	if (nt > inv.n)
+		nt = inv.n;
+	if (nt > 16)
+		nt = 16;
+	pthread_t th[16];
+	size_t started = 0;
+	for (size_t i = 0; i < nt; i++)
+		if (pthread_create(&th[i], NULL, worker, &b) == 0)
+			started++;
+	if (!started)
+		worker(&b);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	rc = 0;
+	for (size_t i = 0; i < inv.n; i++)
+		if (inv.d[i].rc || !inv.d[i].cmdline)
+			rc = EXIT_FAIL;
+	if (fleet_stop) {
+		error("interrupted: the previous fleet output is untouched");
+		rc = EXIT_INTR;
+	}
+	if (!rc && write_fleet_json(&b, m, target) < 0) {
+		error("cannot write fleet.json");
+		rc = EXIT_FAIL;
+	}
+	if (!rc) {
+		if (is_dir(fleet)) {
+			if (renameat2(AT_FDCWD, b.tmp, AT_FDCWD, fleet, RENAME_EXCHANGE) < 0)
+				rc = EXIT_FAIL;
+		} else if (rename(b.tmp, fleet) < 0) {
+			rc = EXIT_FAIL;
+		}
+		if (rc)
+			error("cannot replace %s: %s", fleet, strerror(errno));
+	}
+	rm_rf(b.tmp);
+	sigaction(SIGINT, &oi, NULL);
+	sigaction(SIGTERM, &ot, NULL);
+	if (!rc && !json_mode) {
+		printf("%sfleet:%s %zu device images in %s\n", col_out("\033[1;32m"),
+		       col_out("\033[0m"), inv.n, fleet);
+		for (size_t i = 0; i < inv.n; i++)
+			printf("  %-16s %s/sdcard.img  sha256 %.16s...  %s", inv.d[i].name,
+			       inv.d[i].name, inv.d[i].sha256, inv.d[i].cmdline);
+	}
+	free(fleet);
+	for (size_t i = 0; i < inv.n; i++) {
+		struct device *d = &inv.d[i];
+		free(d->name), free(d->cmdline);
+		sl_free(&d->args), sl_free(&d->dest), sl_free(&d->src);
+	}
+	free(inv.d), free(inv.dir);
+	sl_free(&b.files), sl_free(&b.args);
+	free(b.tmp);
+	return rc;
+}
+
+/* DIR may be the fleet directory, a build output, or an app (one build/TARGET/fleet). */
+char *fleet_image(const char *dir, const char *name)
+{
+	char *cands[] = {path_join(dir, "fleet.json"), xasprintf("%s/fleet/fleet.json", dir), NULL};
+	char *found = NULL;
+	for (int i = 0; cands[i]; i++)
+		if (!found && file_exists(cands[i]))
+			found = xstrdup(cands[i]);
+	free(cands[0]), free(cands[1]);
+	if (!found) {
+		char *pat = xasprintf("%s/build/*/fleet/fleet.json", dir);
+		glob_t g;
+		if (glob(pat, 0, NULL, &g) == 0) {
+			if (g.gl_pathc == 1)
+				found = xstrdup(g.gl_pathv[0]);
+			else
+				error("%s has fleets for %zu targets; give the directory, e.g. %s",
+				      dir, g.gl_pathc, g.gl_pathv[0]);
+			globfree(&g);
+		}
+		free(pat);
+	}
+	if (!found) {
+		error("no fleet.json in %s", dir);
+		hint("build the fleet first: uk build --fleet INVENTORY; then uk flash --device "
+		     "NAME "
+		     "[FLEET-DIR] DEVICE");
+		return NULL;
+	}
+	char *text = NULL, *out = NULL;
+	read_file(found, &text, NULL);
+	char *key = xasprintf("\"name\": \"%s\",", name);
+	char *devs = text ? strstr(text, "\"devices\": [") : NULL;
+	char *at = devs ? strstr(devs, key) : NULL;
+	free(key);
+	char *fdir = xstrdup(found);
+	*strrchr(fdir, '/') = 0;
+	if (at) {
+		char *p = strstr(at, "\"path\": \"");
+		char *e = p ? strchr(p + 9, '"') : NULL;
+		if (e) {
+			char *rel = xasprintf("%.*s", (int)(e - p - 9), p + 9);
+			out = path_join(fdir, rel);
+			free(rel);
+		}
+	}
+	if (!out)
+		error("no device '%s' in %s", name, found);
+	free(text), free(found), free(fdir);
+	return out;
+}
+
+int build_after(struct manifest *m, const char *target, const char *out, const char *inventory)
+{
+	char *img = path_join(out, "sdcard.img");
+	char *bj = path_join(out, "build.json"), *text = NULL, hex[65] = "";
+	if (read_file(bj, &text, NULL) == 0) {
+		char *k = strstr(text, "\"sdcard.img\": {");
+		char *h = k ? strstr(k, "\"sha256\": \"") : NULL;
+		if (h && strlen(h + 11) >= 64)
+			snprintf(hex, sizeof hex, "%.64s", h + 11);
+	}
+	free(text), free(bj);
+	int rc = bmap_write_for(img, hex[0] ? hex : NULL) < 0 ? EXIT_FAIL : 0;
+	free(img);
+	if (!rc && inventory)
+		rc = fleet_build(m, target, out, inventory);
+	return rc;
+}
