@@ -24,4 +24,9 @@ void psci_system_off(bool hvc);
 
 struct netdev *virtio_net_probe(void);
 
+/* USB host stack (drivers/usb/): the DWC2 at base (interrupt irq, DMA addresses = physical |
+ * bus_offset), enumerated once; later calls return the first result. Thread context. */
+int usb_start(uintptr_t base, unsigned irq, uint32_t bus_offset);
+struct netdev *cdc_ecm_netdev(void); /* the first CDC Ethernet device found, or NULL */
+
 #endif

@@ -53,3 +53,35 @@ net_stop() {
 	rm -f "$NET_LOG"
 	NET_PID=
 }
+
+# ---- usb-net (tests/usb.bats) ----
+#   net_boot_usb TARGET IMAGE PATTERN [BOOTARGS...]
+#       like net_boot (same ports, same wait), with QEMU's usb-net (a CDC Ethernet device behind
+#       QEMU's USB hub on the Pi's DWC2 controller) in place of virtio-net; NET_USB_MAC, when
+#       set, is the device's mac= property
+net_boot_usb() {
+	local target=$1 image=$2 pattern=$3
+	shift 3
+	UDP_PORT=$(free_port udp)
+	TCP_PORT=$(free_port tcp)
+	HTTP_PORT=$(free_port tcp)
+	NET_LOG=$(mktemp)
+	local guest=${GUEST_IP:-}
+	local cmd
+	cmd=$(qemu_cmd "$target" "$image")
+	# shellcheck disable=SC2086
+	timeout -k 5 "${NET_TIMEOUT:-120}" $cmd \
+		-netdev "user,id=n0,hostfwd=udp:127.0.0.1:$UDP_PORT-$guest:7,hostfwd=tcp:127.0.0.1:$TCP_PORT-$guest:7,hostfwd=tcp:127.0.0.1:$HTTP_PORT-$guest:80" \
+		-device "usb-net,netdev=n0${NET_USB_MAC:+,mac=$NET_USB_MAC}" -append "uk.qemu=1 $*" \
+		</dev/null >"$NET_LOG" 2>&1 &
+	NET_PID=$!
+	local end=$((SECONDS + 60))
+	until tr -d '\r' <"$NET_LOG" | grep -qE "$pattern"; do
+		if ! kill -0 "$NET_PID" 2>/dev/null || [ $SECONDS -ge $end ]; then
+			echo "# guest never printed '$pattern':" >&2
+			sed 's/^/# /' "$NET_LOG" >&2
+			return 1
+		fi
+		inotifywait -qq -t 1 -e modify "$NET_LOG" 2>/dev/null || sleep 0.1
+	done
+}

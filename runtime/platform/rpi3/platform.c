@@ -45,10 +45,19 @@ static uint64_t rpi3_ram_size(void)
 	return bcm_mailbox_arm_memory();
 }
 
-/* The Pi's Ethernet (USB LAN951x/LAN7800 on the Pi 3, GENET on the Pi 4) is not driven yet. */
+/* The DWC2 USB controller: BCM2835 ARM Peripherals section 15, GPU IRQ 9. It reaches RAM
+ * through the VideoCore bus, where 0xc0000000 is the uncached alias of physical 0. */
+#define USB_BASE       (PERIPH + 0x980000)
+#define USB_IRQ	       9
+#define USB_BUS_OFFSET 0xc0000000u
+
+/* A CDC Ethernet device on USB: QEMU's usb-net. The board's own LAN951x/LAN7800 (SMSC95xx and
+ * LAN78xx protocols) is not driven yet. */
 struct netdev *netdev_probe(void)
 {
-	return NULL;
+	if (usb_start(USB_BASE, USB_IRQ, USB_BUS_OFFSET) != 0)
+		return NULL;
+	return cdc_ecm_netdev();
 }
 
 const struct platform platform = {

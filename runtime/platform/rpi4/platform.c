@@ -46,10 +46,18 @@ static uint64_t rpi4_ram_size(void)
 	return bcm_mailbox_arm_memory();
 }
 
-/* The Pi's Ethernet (USB LAN951x/LAN7800 on the Pi 3, GENET on the Pi 4) is not driven yet. */
+/* The DWC2 USB controller (BCM2711 ARM Peripherals: the USB-C port's OTG core), VideoCore
+ * IRQ 9; DMA through the VideoCore bus, where 0xc0000000 aliases physical 0. */
+#define USB_BASE       (PERIPH + 0x980000)
+#define USB_IRQ	       (96 + 9)
+#define USB_BUS_OFFSET 0xc0000000u
+
+/* A CDC Ethernet device on USB (QEMU's usb-net). The board's GENET is not driven yet. */
 struct netdev *netdev_probe(void)
 {
-	return NULL;
+	if (usb_start(USB_BASE, USB_IRQ, USB_BUS_OFFSET) != 0)
+		return NULL;
+	return cdc_ecm_netdev();
 }
 
 const struct platform platform = {

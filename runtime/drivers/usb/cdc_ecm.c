@@ -1,0 +1,315 @@
+/*
+ * CDC Ethernet Control Model (USB CDC ECM 1.2) class driver, as a struct netdev: QEMU's usb-net
+ * (0525:a4a2) and any ECM adapter. Ethernet frames travel unframed on the data interface's bulk
+ * endpoints (ECM 1.2 section 3.3.1): one frame per transfer, and a transfer ends with a short
+ * packet, or with a zero-length packet when the frame is a whole number of packets. That is how
+ * Linux's usbnet/cdc_ether sends, and what QEMU's usb-net waits for before it passes a frame on.
+ *
+ * Receive: a ring of 2 KiB buffers with one bulk IN transfer outstanding on the next free one;
+ * its completion (interrupt context) files the frame, resubmits, and signals the stack.
+ * Transmit: a ring of frames sent one transfer at a time, each followed by a ZLP when needed.
+ * The notification endpoint (link up/down, section 6.3) is not read: the link counts as up.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uk/time.h>
+
+#include "drivers.h"
+#include "netdev.h"
+#include "sysreg.h"
+#include "usb.h"
+
+#define CDC_CLASS_COMM	      0x02 /* CDC 1.2 table 3 */
+#define CDC_SUBCLASS_ECM      0x06 /* CDC 1.2 table 4 */
+#define CDC_CLASS_DATA	      0x0a /* CDC 1.2 table 6 */
+#define CDC_ETHERNET_FUNC     0x0f /* Ethernet Networking Functional Descriptor, ECM 1.2 5.4 */
+#define CDC_SET_PACKET_FILTER 0x43 /* SetEthernetPacketFilter, ECM 1.2 section 6.2.4 */
+#define PACKET_TYPE_DIRECTED  (1u << 2)
+#define PACKET_TYPE_BROADCAST (1u << 3)
+#define PACKET_TYPE_ALL_MCAST (1u << 1)
+
+#define RX_SLOTS 32
+#define RX_BUF	 2048 /* more than a frame: QEMU's DWC2 moves such transfers in one go */
+#define TX_SLOTS 32
+#define TX_BUF	 1536
+#define ETH_MAX	 1514
+#define ETH_MIN	 14
+
+struct ecm {
+	struct netdev netdev;
+	struct usb_device *dev;
+	uint8_t ep_in, ep_out;
+	uint16_t mps_in, mps_out;
+	/* receive ring: [rx_head, rx_head + rx_count) hold frames; transfer fills rx_tail */
+	uint8_t *rx_bufs;
+	uint16_t rx_len[RX_SLOTS];
+	unsigned rx_head, rx_tail, rx_count;
+	bool rx_busy; /* the IN transfer is outstanding */
+	struct usb_xfer rx;
+	/* transmit ring: [tx_head, tx_head + tx_count) wait; tx_head is on the wire when busy */
+	uint8_t *tx_bufs;
+	uint16_t tx_len[TX_SLOTS];
+	unsigned tx_head, tx_count;
+	bool tx_busy, tx_zlp; /* tx_zlp: the frame's data went, its ZLP is on the wire */
+	struct usb_xfer tx;
+	struct uk_timer retry; /* restarts receive after an error or a busy controller */
+};
+
+static struct ecm *ecm;
+
+/* IRQs masked. Starts the IN transfer on the tail slot if there is room. */
+static void rx_start(struct ecm *e)
+{
+	if (e->rx_busy || e->rx_count == RX_SLOTS)
+		return;
+	e->rx.buf = e->rx_bufs + (size_t)e->rx_tail * RX_BUF;
+	e->rx.len = RX_BUF;
+	e->rx_busy = true;
+	if (usb_submit(&e->rx) != 0) {
+		e->rx_busy = false;
+		uk_timer_start(&e->retry, uk_now_ns() + 1000000);
+	}
+}
+
+/* Interrupt context. */
+static void rx_done(struct usb_xfer *x)
+{
+	struct ecm *e = x->arg;
+	e->rx_busy = false;
+	if (x->status == 0) {
+		if (x->actual >= ETH_MIN && x->actual <= ETH_MAX) {
+			e->rx_len[e->rx_tail] = (uint16_t)x->actual;
+			e->rx_tail = (e->rx_tail + 1) % RX_SLOTS;
+			e->rx_count++;
+		} else {
+			e->netdev.stats.rx_dropped++;
+		}
+		rx_start(e);
+	} else {
+		e->netdev.stats.rx_dropped++; /* an error: give the device a moment */
+		uk_timer_start(&e->retry, uk_now_ns() + 10000000);
+	}
+	if (e->rx_count && e->netdev.rx_ready)
+		e->netdev.rx_ready(&e->netdev);
+}
+
+/* Timer callback (interrupt context). */
+static void rx_retry(struct uk_timer *t, void *arg)
+{
+	(void)t;
+	rx_start(arg);
+}
+
+static size_t ecm_receive(struct netdev *nd, void *buf, size_t max)
+{
+	struct ecm *e = nd->priv;
+	for (;;) {
+		uint64_t flags = irq_save();
+		if (!e->rx_count) {
+			irq_restore(flags);
+			return 0;
+		}
+		unsigned slot = e->rx_head;
+		irq_restore(flags);
+		size_t len = e->rx_len[slot];
+		bool ok = len <= max;
+		if (ok)
+			memcpy(buf, e->rx_bufs + (size_t)slot * RX_BUF, len);
+		flags = irq_save();
+		e->rx_head = (e->rx_head + 1) % RX_SLOTS;
+		e->rx_count--;
+		rx_start(e); /* the ring may have been full */
+		irq_restore(flags);
+		if (ok) {
+			nd->stats.rx_frames++;
+			return len;
+		}
+		nd->stats.rx_dropped++;
+	}
+}
+
+/* IRQs masked. Puts the head frame (or its ZLP) on the wire. */
+static void tx_start(struct ecm *e)
+{
+	e->tx.buf = e->tx_bufs + (size_t)e->tx_head * TX_BUF;
+	e->tx.len = e->tx_zlp ? 0 : e->tx_len[e->tx_head];
+	e->tx_busy = true;
+	if (usb_submit(&e->tx) != 0) { /* no channel free: drop it rather than stall the ring */
+		e->tx_busy = false;
+		e->tx_zlp = false;
+		e->netdev.stats.tx_dropped++;
+		e->tx_head = (e->tx_head + 1) % TX_SLOTS;
+		e->tx_count--;
+	}
+}
+
+/* Interrupt context. */
+static void tx_done(struct usb_xfer *x)
+{
+	struct ecm *e = x->arg;
+	e->tx_busy = false;
+	if (x->status != 0)
+		e->netdev.stats.tx_dropped++;
+	else if (!e->tx_zlp && x->len % e->mps_out == 0) {
+		e->tx_zlp = true; /* a whole number of packets: a ZLP ends the frame */
+		tx_start(e);
+		return;
+	}
+	e->tx_zlp = false;
+	e->tx_head = (e->tx_head + 1) % TX_SLOTS;
+	e->tx_count--;
+	while (e->tx_count && !e->tx_busy)
+		tx_start(e);
+}
+
+static int ecm_transmit(struct netdev *nd, const void *frame, size_t len)
+{
+	struct ecm *e = nd->priv;
+	if (len > ETH_MAX || len == 0) {
+		nd->stats.tx_dropped++;
+		return -EMSGSIZE;
+	}
+	uint64_t flags = irq_save();
+	if (e->tx_count == TX_SLOTS) {
+		irq_restore(flags);
+		nd->stats.tx_dropped++;
+		return -EAGAIN;
+	}
+	unsigned slot = (e->tx_head + e->tx_count) % TX_SLOTS;
+	irq_restore(flags);
+	memcpy(e->tx_bufs + (size_t)slot * TX_BUF, frame, len);
+	e->tx_len[slot] = (uint16_t)len;
+	flags = irq_save();
+	e->tx_count++;
+	if (!e->tx_busy)
+		tx_start(e);
+	irq_restore(flags);
+	nd->stats.tx_frames++;
+	return 0;
+}
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
+}
+
+static int ecm_probe(struct usb_device *d, const uint8_t *cfg, size_t len)
+{
+	if (ecm)
+		return -EBUSY; /* one network device is all the stack uses */
+	const uint8_t *end = cfg + len;
+	int comm = -1, data = -1, data_alt = -1, cur_class = -1, cur_iface = -1, cur_alt = 0;
+	uint8_t mac_idx = 0, ep_in = 0, ep_out = 0;
+	uint16_t mps_in = 0, mps_out = 0;
+	for (const uint8_t *p = cfg; p; p = usb_desc_next(p, end)) {
+		if (p[1] == USB_DT_INTERFACE && p[0] >= 9) {
+			cur_iface = p[2];
+			cur_alt = p[3];
+			cur_class = p[5];
+			if (p[5] == CDC_CLASS_COMM && p[6] == CDC_SUBCLASS_ECM && comm < 0)
+				comm = p[2];
+		} else if (p[1] == USB_DT_CS_INTERFACE && p[0] >= 13 && p[2] == CDC_ETHERNET_FUNC &&
+			   cur_iface == comm && comm >= 0) {
+			mac_idx = p[3];
+		} else if (p[1] == USB_DT_ENDPOINT && p[0] >= 7 && cur_class == CDC_CLASS_DATA &&
+			   comm >= 0 && (p[3] & 3) == USB_EP_BULK &&
+			   (data < 0 || data == cur_iface)) {
+			uint16_t mps = (uint16_t)((p[4] | p[5] << 8) & 0x7ff);
+			if (p[2] & USB_DIR_IN) {
+				ep_in = p[2];
+				mps_in = mps;
+			} else {
+				ep_out = p[2];
+				mps_out = mps;
+			}
+			data = cur_iface;
+			data_alt = cur_alt;
+		}
+	}
+	if (comm < 0 || data < 0 || !ep_in || !ep_out || !mps_in || !mps_out)
+		return -ENODEV;
+
+	struct ecm *e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	e->rx_bufs = aligned_alloc(64, (size_t)RX_SLOTS * RX_BUF);
+	e->tx_bufs = aligned_alloc(64, (size_t)TX_SLOTS * TX_BUF);
+	if (!e->rx_bufs || !e->tx_bufs) {
+		free(e->rx_bufs);
+		free(e->tx_bufs);
+		free(e);
+		return -ENOMEM;
+	}
+	if (usb_control(d, USB_REQ_DEVICE, USB_SET_CONFIGURATION, cfg[5], 0, NULL, 0) < 0)
+		return -EIO;
+	/* The data interface's alternate setting 0 has no endpoints; selecting the one with the
+	 * bulk pair starts the function (ECM 1.2 section 3.3). */
+	if (data_alt > 0)
+		usb_control(d, USB_REQ_INTERFACE, USB_SET_INTERFACE, (uint16_t)data_alt,
+			    (uint16_t)data, NULL, 0);
+	usb_control(d, USB_REQ_CLASS | USB_REQ_INTERFACE, CDC_SET_PACKET_FILTER,
+		    PACKET_TYPE_DIRECTED | PACKET_TYPE_BROADCAST | PACKET_TYPE_ALL_MCAST,
+		    (uint16_t)comm, NULL, 0);
+
+	/* iMACAddress: 12 hex digits, most significant first (ECM 1.2 section 5.4). */
+	char s[16];
+	bool mac_ok = usb_string(d, mac_idx, s, sizeof(s)) == 12;
+	for (int i = 0; mac_ok && i < 6; i++) {
+		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+		mac_ok = hi >= 0 && lo >= 0;
+		e->netdev.mac[i] = (uint8_t)(hi << 4 | lo);
+	}
+	if (!mac_ok) { /* locally administered, unicast */
+		static const uint8_t fallback[6] = {0x02, 0x75, 0x6b, 0x00, 0x00, 0x02};
+		memcpy(e->netdev.mac, fallback, 6);
+	}
+	const uint8_t *m = e->netdev.mac;
+	kprintf("usb-ecm: device %u: interfaces %d/%d, bulk in %#x out %#x (%u/%u bytes), "
+		"mac %02x:%02x:%02x:%02x:%02x:%02x%s\n",
+		d->addr, comm, data, ep_in, ep_out, mps_in, mps_out, m[0], m[1], m[2], m[3], m[4],
+		m[5], mac_ok ? "" : " (no iMACAddress: made up)");
+
+	e->dev = d;
+	e->ep_in = ep_in;
+	e->ep_out = ep_out;
+	e->mps_in = mps_in;
+	e->mps_out = mps_out;
+	e->rx = (struct usb_xfer){.dev = d,
+				  .ep = ep_in,
+				  .type = USB_EP_BULK,
+				  .pid = USB_PID_AUTO,
+				  .mps = mps_in,
+				  .done = rx_done,
+				  .arg = e};
+	e->tx = (struct usb_xfer){.dev = d,
+				  .ep = ep_out,
+				  .type = USB_EP_BULK,
+				  .pid = USB_PID_AUTO,
+				  .mps = mps_out,
+				  .done = tx_done,
+				  .arg = e};
+	uk_timer_init(&e->retry, rx_retry, e);
+	e->netdev.name = "usb-ecm";
+	e->netdev.mtu = 1500;
+	e->netdev.receive = ecm_receive;
+	e->netdev.transmit = ecm_transmit;
+	e->netdev.priv = e;
+	d->class_priv = e;
+	uint64_t flags = irq_save();
+	rx_start(e);
+	irq_restore(flags);
+	ecm = e;
+	return 0;
+}
+
+struct netdev *cdc_ecm_netdev(void)
+{
+	return ecm ? &ecm->netdev : NULL;
+}
+
+const struct usb_driver cdc_ecm_driver = {.name = "cdc-ecm", .probe = ecm_probe};

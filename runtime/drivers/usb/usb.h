@@ -1,0 +1,137 @@
+/*
+ * The USB host stack's internal interfaces (USB 2.0 specification, chapters 9 and 11):
+ *   dwc2.c      the host controller driver (Synopsys DWC2, the Pi's OTG core): channels, transfers
+ *   usb_core.c  enumeration: descriptors, addresses, configurations, class-driver matching
+ *   usb_hub.c   the hub class driver (chapter 11)
+ *   cdc_ecm.c   the CDC Ethernet (ECM) class driver, a struct netdev
+ * One bus, one host controller. Transfers complete in interrupt context through a callback;
+ * usb_transfer_wait() turns that into a blocking call for thread context.
+ */
+#ifndef UK_USB_H
+#define UK_USB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uk/thread.h>
+
+/* Port speeds, encoded as the DWC2 reports them in HPRT.PrtSpd (databook, HPRT). */
+#define USB_SPEED_HIGH 0
+#define USB_SPEED_FULL 1
+#define USB_SPEED_LOW  2
+
+/* Endpoint transfer types (USB 2.0 table 9-13, bmAttributes bits 1:0; also HCCHAR.EPType). */
+#define USB_EP_CONTROL 0
+#define USB_EP_ISOC    1
+#define USB_EP_BULK    2
+#define USB_EP_INTR    3
+#define USB_DIR_IN     0x80 /* endpoint address bit 7 (USB 2.0 table 9-13) */
+
+/* bmRequestType (USB 2.0 table 9-2) */
+#define USB_REQ_IN	  0x80
+#define USB_REQ_CLASS	  0x20
+#define USB_REQ_DEVICE	  0x00
+#define USB_REQ_INTERFACE 0x01
+#define USB_REQ_OTHER	  0x03 /* a hub port (USB 2.0 table 11-15) */
+/* bRequest (USB 2.0 table 9-4) */
+#define USB_GET_STATUS	      0
+#define USB_CLEAR_FEATURE     1
+#define USB_SET_FEATURE	      3
+#define USB_SET_ADDRESS	      5
+#define USB_GET_DESCRIPTOR    6
+#define USB_SET_CONFIGURATION 9
+#define USB_SET_INTERFACE     11
+/* descriptor types (USB 2.0 table 9-5; 0x24 CDC 1.2 table 12; 0x29 USB 2.0 table 11-13) */
+#define USB_DT_DEVICE	    1
+#define USB_DT_CONFIG	    2
+#define USB_DT_STRING	    3
+#define USB_DT_INTERFACE    4
+#define USB_DT_ENDPOINT	    5
+#define USB_DT_CS_INTERFACE 0x24
+#define USB_DT_HUB	    0x29
+
+#define USB_CLASS_HUB 9
+
+/* The standard device descriptor (USB 2.0 table 9-8), as it arrives on the wire. */
+struct usb_device_desc {
+	uint8_t bLength, bDescriptorType;
+	uint16_t bcdUSB;
+	uint8_t bDeviceClass, bDeviceSubClass, bDeviceProtocol, bMaxPacketSize0;
+	uint16_t idVendor, idProduct, bcdDevice;
+	uint8_t iManufacturer, iProduct, iSerialNumber, bNumConfigurations;
+} __attribute__((packed));
+
+struct usb_device {
+	uint8_t addr;  /* 0 until SET_ADDRESS */
+	uint8_t speed; /* USB_SPEED_* */
+	uint8_t port;  /* on the parent hub, 1-based; 0 on the root port */
+	uint8_t depth; /* 0 on the root port */
+	struct usb_device *parent;
+	struct usb_device_desc desc;
+	uint8_t toggle[2]; /* next data toggle of endpoint n: bit n of [0] OUT, of [1] IN */
+	void *class_priv;
+};
+
+/*
+ * One transfer on one endpoint. Fill the public part, then usb_submit(). The buffer must be
+ * 64-byte aligned and a whole number of cache lines (the controller reads and writes it by DMA
+ * and the driver cleans or invalidates it by line).
+ */
+#define USB_PID_AUTO  0xff /* bulk/interrupt: the endpoint's data toggle */
+#define USB_PID_DATA0 0
+#define USB_PID_DATA1 2
+#define USB_PID_SETUP 3
+struct usb_xfer {
+	struct usb_device *dev;
+	uint8_t ep;   /* endpoint number | USB_DIR_IN */
+	uint8_t type; /* USB_EP_* */
+	uint8_t pid;  /* USB_PID_*: control stages name theirs */
+	uint16_t mps; /* the endpoint's wMaxPacketSize */
+	void *buf;
+	uint32_t len;
+	/* results, valid in done() */
+	uint32_t actual;
+	int status; /* 0, -EPIPE (STALL), -EAGAIN (interrupt endpoint NAKed), -EIO */
+	/* Interrupt context: the transfer is over and may be submitted again from here. */
+	void (*done)(struct usb_xfer *x);
+	void *arg;
+	struct uk_sem sem; /* private: usb_transfer_wait */
+};
+
+/* ---- dwc2.c ---- */
+int dwc2_init(uintptr_t base, unsigned irq, uint32_t bus_offset);
+/* Waits (sleeping) for a device on the root port and resets it: 0 and its speed, or -ENODEV. */
+int dwc2_root_port_reset(uint8_t *speed);
+/* Starts x on a free channel: 0, or -EBUSY when every channel is in use. Any context. */
+int usb_submit(struct usb_xfer *x);
+/* Gives up on a submitted transfer (a timeout): its channel is disabled, done() is not called. */
+void usb_cancel(struct usb_xfer *x);
+
+/* ---- usb_core.c ---- */
+/* Submits x and blocks until it is done or timeout_ns passed: x->status. Thread context. */
+int usb_transfer_wait(struct usb_xfer *x, uint64_t timeout_ns);
+/* A control transfer (USB 2.0 section 8.5.3): bytes of data moved, or -errno. Thread context. */
+int usb_control(struct usb_device *d, uint8_t type, uint8_t req, uint16_t value, uint16_t index,
+		void *data, uint16_t len);
+/* Reads string descriptor idx as ASCII (non-ASCII becomes '?'): its length or -errno. */
+int usb_string(struct usb_device *d, uint8_t idx, char *out, size_t max);
+/* Enumerates the device that was just reset on parent's port (NULL parent: the root port). */
+struct usb_device *usb_enumerate(struct usb_device *parent, uint8_t port, uint8_t speed);
+/* Descriptor walking: the next descriptor in [p, end), or NULL. */
+const uint8_t *usb_desc_next(const uint8_t *p, const uint8_t *end);
+void usb_sleep_ms(unsigned ms);
+const char *usb_speed_name(uint8_t speed);
+
+/* A class driver: probe() looks at one configuration (all of its descriptors) and returns 0 when
+ * it selected that configuration and took the device. Thread context. */
+struct usb_driver {
+	const char *name;
+	int (*probe)(struct usb_device *d, const uint8_t *config, size_t len);
+};
+extern const struct usb_driver usb_hub_driver, cdc_ecm_driver;
+
+/* ---- cdc_ecm.c ---- */
+struct netdev *cdc_ecm_netdev(void); /* the first ECM device enumerated, or NULL */
+
+#endif

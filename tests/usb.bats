@@ -1,0 +1,91 @@
+#!/usr/bin/env bats
+# The USB host stack (runtime/drivers/usb) on QEMU's raspi3b and raspi4b: the DWC2 controller,
+# QEMU's hub, and usb-net (CDC Ethernet) behind it as the network device. Traffic stays on this
+# machine: QEMU user networking with host ports forwarded on 127.0.0.1.
+load 'lib/net'
+
+setup() {
+	load '/usr/lib/bats/bats-support/load'
+	load '/usr/lib/bats/bats-assert/load'
+	USB_APP=$BUILD/tests/apps/usb
+	ECHO=$BUILD/examples/net-echo
+}
+
+teardown() {
+	net_stop || true
+}
+
+usb_boot() { # TARGET IMAGE QEMU_ARGS...: boots with extra QEMU arguments, like boot()
+	local target=$1 image=$2
+	shift 2
+	local cmd
+	cmd=$(qemu_cmd "$target" "$image")
+	# shellcheck disable=SC2086
+	run timeout -k 5 "$BOOT_TIMEOUT" $cmd "$@" -append uk.qemu=1 </dev/null
+	strip_cr
+}
+
+@test "rpi3: enumeration finds QEMU's hub and the CDC Ethernet device behind it, MAC from iMACAddress" {
+	usb_boot rpi3 "$USB_APP/rpi3/kernel8.img" -netdev user,id=n0 \
+		-device usb-net,netdev=n0,mac=52:54:00:aa:bb:cc
+	assert_success
+	assert_line --regexp '^usb: DWC2 [0-9.a-f]+, [0-9]+ host channels$'
+	assert_line --regexp '^usb: device 1 \(root port 0, full speed\): 0409:55aa class 09 .*"QEMU USB Hub", 1 configuration$'
+	assert_line "usb: hub 1: 8 ports"
+	assert_line --regexp '^usb: device 2 \(hub port 1, full speed\): 0525:a4a2 class 02 .*"RNDIS/QEMU USB Network Device", 2 configurations$'
+	# QEMU's usb-net reports the mac= property with its first byte replaced by 0x40
+	assert_line "usb-ecm: device 2: interfaces 0/1, bulk in 0x82 out 0x2 (64/64 bytes), mac 40:54:00:aa:bb:cc"
+	assert_line "usb-test: network device found"
+}
+
+@test "rpi3: an empty root port means no network device, quickly" {
+	usb_boot rpi3 "$USB_APP/rpi3/kernel8.img"
+	assert_equal "$status" 1
+	assert_line "usb: nothing on the root port"
+	assert_line "usb-test: network device not found"
+}
+
+@test "rpi4: QEMU's raspi4b DWC2 carries usb-net too" {
+	usb_boot rpi4 "$USB_APP/rpi4/kernel8.img" -netdev user,id=n0 -device usb-net,netdev=n0
+	assert_success
+	assert_line --regexp '^usb: device 2 \(hub port 1, full speed\): 0525:a4a2 class 02 '
+	assert_line --regexp '^usb-ecm: device 2: .* mac 40:54:00:12:34:5[0-9a-f]$'
+}
+
+@test "rpi3: net-echo gets a DHCP lease over usb-net" {
+	net_boot_usb rpi3 "$ECHO/rpi3/kernel8.img" 'serving udp'
+	net_stop
+	run echo "$NET_CONSOLE"
+	assert_line "net: dhcp lease 10.0.2.15 netmask 255.255.255.0 gateway 10.0.2.2 (uk.local)"
+	assert_line --regexp '^net-echo: serving udp and tcp on 10.0.2.15 port 7 \(mac 40:54:00:12:34:5[0-9a-f]\)$'
+}
+
+@test "rpi3: UDP echo over usb-net returns 1,000 datagrams of 1 to 1472 bytes byte-exact" {
+	net_boot_usb rpi3 "$ECHO/rpi3/kernel8.img" 'serving udp'
+	run "$NETPROBE" udp-echo 127.0.0.1 "$UDP_PORT" 1000 1472
+	assert_success
+	assert_line "udp-echo: 1000 sent, 1000 echoed intact, 0 lost, 0 corrupted"
+}
+
+@test "rpi3: 20 concurrent TCP connections over usb-net, 20 kB each way, byte-exact" {
+	net_boot_usb rpi3 "$ECHO/rpi3/kernel8.img" 'serving udp'
+	run "$NETPROBE" tcp-echo 127.0.0.1 "$TCP_PORT" 20 20000
+	assert_success
+	assert_line "tcp-echo: 20 of 20 connections echoed 20000 bytes intact"
+}
+
+@test "rpi3: a UDP burst far beyond the receive ring leaves the guest serving" {
+	net_boot_usb rpi3 "$ECHO/rpi3/kernel8.img" 'serving udp'
+	run "$NETPROBE" udp-flood 127.0.0.1 "$UDP_PORT" 5000 1400
+	assert_success
+	run "$NETPROBE" udp-echo 127.0.0.1 "$UDP_PORT" 100 1472
+	assert_success
+	assert_line "udp-echo: 100 sent, 100 echoed intact, 0 lost, 0 corrupted"
+}
+
+@test "rpi4: net-echo serves UDP over usb-net" {
+	net_boot_usb rpi4 "$ECHO/rpi4/kernel8.img" 'serving udp'
+	run "$NETPROBE" udp-echo 127.0.0.1 "$UDP_PORT" 200 1472
+	assert_success
+	assert_line "udp-echo: 200 sent, 200 echoed intact, 0 lost, 0 corrupted"
+}
