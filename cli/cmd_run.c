@@ -10,15 +10,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 const char usage_run[] =
     "usage: uk run --qemu [DIR] [--target T] [-m MEM] [--append K=V]... [--timeout S]\n"
-    "                     [--gdb[=PORT]] [--out DIR]\n"
+    "                     [--gdb[=PORT]] [--out DIR] [-p [PROTO:]HOST:GUEST]... [--net N]\n"
     "\n"
     "Build the app in DIR (default: .) when stale, then boot it in QEMU with its console on\n"
-    "this terminal. Boot arguments are uk.qemu=1, the manifest's bootargs, then --append.\n"
+    "this terminal. Boot arguments are uk.qemu=1, the manifest's bootargs and network\n"
+    "(net.*), then --append.\n"
     "\n"
     "Options:\n"
     "      --qemu          run in QEMU (the only runner today)\n"
@@ -28,6 +32,16 @@ const char usage_run[] =
     "      --timeout S     stop QEMU after S seconds\n"
     "      --gdb[=PORT]    start paused with a gdb stub on PORT (default 1234)\n"
     "  -o, --out DIR       build output directory (as uk build --out)\n"
+    "  -p, --publish [tcp:|udp:]HOST:GUEST\n"
+    "                      forward 127.0.0.1:HOST to the guest's port GUEST (default tcp;\n"
+    "                      repeatable; added to uk.yaml's network.hostfwd)\n"
+    "      --net user|tap:NAME\n"
+    "                      the guest's network: QEMU user networking (the default), or the\n"
+    "                      existing tap device NAME (no -p then)\n"
+    "\n"
+    "Networking (uk.yaml's network:, -p, --net, or a net.* boot argument) gives the guest a NIC\n"
+    "(virt: virtio-net; rpi3: usb-net, which the runtime cannot drive yet; rpi4: none in QEMU)\n"
+    "and net.ip=dhcp unless an address is set, so the network is up before main.\n"
     "\n"
     "Exit status: the app's (main's return value; 134 after a panic). uk's own failures:\n"
     "1 build failed, 2 usage or uk.yaml error, 3 runtime/QEMU missing,\n"
@@ -159,23 +173,196 @@ static void stop_qemu(pid_t pid)
 	waitpid(pid, NULL, 0);
 }
 
-static void hostfwd(struct strlist *netdev, const char *spec)
+/* Does a list of KEY=VALUE boot arguments hold a net.* key (the runtime then starts the network)?
+ */
+static int has_net_arg(const struct strlist *kvs)
 {
-	/* manifest "udp:5555:7" -> QEMU "hostfwd=udp:127.0.0.1:5555-:7": reachable from this host
-	 * only */
-	char proto[4] = {0};
-	memcpy(proto, spec, 3);
-	const char *hp = spec + 4, *gp = strchr(hp, ':');
-	if (!gp)
+	for (size_t i = 0; i < kvs->n; i++)
+		if (!strncmp(kvs->v[i], "net.", 4))
+			return 1;
+	return 0;
+}
+
+/* Can QEMU bind PROTO port on 127.0.0.1? 0, or an errno (EADDRINUSE, EACCES). */
+static int port_error(const char *proto, unsigned port)
+{
+	int udp = !strcmp(proto, "udp");
+	int fd = socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	int one = 1; /* as slirp does for TCP: a port in TIME_WAIT is free */
+	if (!udp)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	int e = bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ? errno : 0;
+	close(fd);
+	return e == EADDRINUSE || e == EACCES ? e : 0;
+}
+
+/* The QEMU network: user networking with forwards (host side on 127.0.0.1 only), or a tap. */
+struct net_plan {
+	int on;		     /* give the guest a NIC */
+	const char *tap;     /* --net tap:NAME, else user networking */
+	struct strlist fwds; /* PROTO:HOSTPORT:GUESTPORT, the manifest's then -p's */
+	struct strlist why;  /* where each forward came from, for messages */
+};
+
+static int check_tap(const char *name)
+{
+	char *dir = xasprintf("/sys/class/net/%s", name);
+	char *flags = path_join(dir, "tun_flags"), *text = NULL;
+	int rc = 0;
+	if (!is_dir(dir)) {
+		error("--net tap:%s: there is no network device '%s'", name, name);
+		hint("create it first (as root): ip tuntap add dev %s mode tap user $USER && ip "
+		     "link set %s up",
+		     name, name);
+		rc = EXIT_USAGE;
+	} else if (read_file(flags, &text, NULL) < 0 || (strtoul(text, NULL, 0) & 3) != 2) {
+		error("--net tap:%s: '%s' is not a tap device (%s)", name, name,
+		      text ? "it is a tun device" : "no tun_flags in /sys/class/net");
+		hint("QEMU needs a tap device: ip tuntap add dev NAME mode tap");
+		rc = EXIT_USAGE;
+	}
+	free(text);
+	free(flags);
+	free(dir);
+	return rc;
+}
+
+/* Validates the network options against the manifest and the target, before anything is built.
+ * Returns 0 or an exit code (the message is printed). */
+static int plan_network(const struct manifest *m, const char *target, const struct strlist *publish,
+			const char *net, const struct strlist *appends, struct net_plan *np)
+{
+	memset(np, 0, sizeof *np);
+	np->tap = net && !strncmp(net, "tap:", 4) ? net + 4 : NULL;
+	np->on = m->has_network || publish->n || net || has_net_arg(&m->bootargs) ||
+		 has_net_arg(appends);
+	if (!np->on)
+		return 0;
+	if (!strcmp(target, "rpi4")) {
+		if (publish->n || net) {
+			error("QEMU's raspi4b has no network device: %s needs another target",
+			      publish->n ? "-p" : "--net");
+			hint("networking runs in QEMU on --target virt (virtio-net)");
+			return EXIT_USAGE;
+		}
+		warning("QEMU's raspi4b has no network device: running without one (the boot "
+			"arguments still hold net.*)");
+		np->on = 0;
+		return 0;
+	}
+	if (np->tap) {
+		if (m->net_hostfwd.n)
+			warning("%s: network.hostfwd applies to user networking; ignored with "
+				"--net tap:%s",
+				m->path, np->tap);
+		return check_tap(np->tap);
+	}
+	char proto[4], p2[4];
+	unsigned hp, gp, h2, g2;
+	const char *why;
+	/* -p PROTO:HOST:GUEST replaces the manifest's forward of the same guest port */
+	for (size_t i = 0; i < m->net_hostfwd.n; i++) {
+		hostfwd_parse(m->net_hostfwd.v[i], proto, &hp, &gp, &why);
+		size_t j = 0;
+		for (; j < publish->n; j++) {
+			hostfwd_parse(publish->v[j], p2, &h2, &g2, &why); /* checked in cmd_run */
+			if (g2 == gp && !strcmp(p2, proto))
+				break;
+		}
+		if (j < publish->n) {
+			note("-p %s replaces %s's hostfwd %s", publish->v[j], m->path,
+			     m->net_hostfwd.v[i]);
+			continue;
+		}
+		sl_push(&np->fwds, m->net_hostfwd.v[i]);
+		sl_pushf(&np->why, "%s in %s", m->net_hostfwd.v[i], m->path);
+	}
+	for (size_t i = 0; i < publish->n; i++) {
+		hostfwd_parse(publish->v[i], proto, &hp, &gp, &why);
+		sl_pushf(&np->fwds, "%s:%u:%u", proto, hp, gp);
+		sl_pushf(&np->why, "-p %s", publish->v[i]);
+	}
+	for (size_t i = 0; i < np->fwds.n; i++) {
+		hostfwd_parse(np->fwds.v[i], proto, &hp, &gp, &why);
+		for (size_t j = 0; j < i; j++) {
+			hostfwd_parse(np->fwds.v[j], p2, &h2, &g2, &why);
+			if (strcmp(p2, proto))
+				continue;
+			if (h2 == hp) {
+				error("host port %s %u is forwarded twice: %s and %s", proto, hp,
+				      np->why.v[j], np->why.v[i]);
+				hint("each host port can forward to one guest port");
+				return EXIT_USAGE;
+			}
+			if (g2 == gp && !strcmp(proto, "udp")) {
+				error("guest port udp %u is forwarded twice: %s and %s", gp,
+				      np->why.v[j], np->why.v[i]);
+				hint("QEMU's user networking sends every UDP reply from one guest "
+				     "port "
+				     "through its first forward: forward each guest UDP port once");
+				return EXIT_USAGE;
+			}
+		}
+		int e = port_error(proto, hp);
+		if (e == EADDRINUSE) {
+			error("host port %s %u (%s) is already in use on 127.0.0.1", proto, hp,
+			      np->why.v[i]);
+			hint("pick another host port: -p %s:PORT:%u", proto, gp);
+			return EXIT_USAGE;
+		}
+		if (e == EACCES) {
+			error("host port %s %u (%s) needs root: ports below 1024 are privileged",
+			      proto, hp, np->why.v[i]);
+			hint("pick a host port of 1024 or above: -p %s:%u:%u", proto, hp + 8000,
+			     gp);
+			return EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
+static void add_network(struct strlist *a, const struct net_plan *np, const char *target)
+{
+	if (!np->on)
 		return;
-	sl_pushf(netdev, "hostfwd=%s:127.0.0.1:%.*s-:%s", proto, (int)(gp - hp), hp, gp + 1);
+	sl_push(a, "-netdev");
+	if (np->tap) {
+		sl_pushf(a, "tap,id=n0,ifname=%s,script=no,downscript=no", np->tap);
+	} else {
+		char *nd = xstrdup("user,id=n0");
+		for (size_t i = 0; i < np->fwds.n; i++) {
+			char proto[4];
+			unsigned hp, gp;
+			const char *why;
+			hostfwd_parse(np->fwds.v[i], proto, &hp, &gp, &why);
+			/* reachable from this host only */
+			char *t = xasprintf("%s,hostfwd=%s:127.0.0.1:%u-:%u", nd, proto, hp, gp);
+			free(nd);
+			nd = t;
+		}
+		sl_push(a, nd);
+		free(nd);
+	}
+	sl_push(a, "-device");
+	if (!strcmp(target, "virt")) {
+		sl_push(a, "virtio-net-device,netdev=n0");
+	} else {
+		sl_push(a, "usb-net,netdev=n0");
+		warning("rpi3: QEMU gets a usb-net device, but the runtime has no USB driver yet: "
+			"the guest will not see a network device");
+	}
 }
 
 int cmd_run(int argc, char **argv)
 {
 	int qemu = 0, timeout = 0, gdb = 0;
 	const char *target = NULL, *mem = NULL, *out = NULL;
-	struct strlist appends = {0}, rest = {0};
+	const char *net = NULL;
+	struct strlist appends = {0}, rest = {0}, publish = {0};
 	struct option opts[] = {
 	    {OPT_BOOL, 0, "qemu", &qemu, "run in QEMU"},
 	    {OPT_STRING, 't', "target", &target, "target"},
@@ -184,6 +371,8 @@ int cmd_run(int argc, char **argv)
 	    {OPT_INT, 0, "timeout", &timeout, "seconds"},
 	    {OPT_OPTINT, 0, "gdb", &gdb, "gdb port"},
 	    {OPT_STRING, 'o', "out", &out, "output directory"},
+	    {OPT_LIST, 'p', "publish", &publish, "port forward"},
+	    {OPT_STRING, 0, "net", &net, "network"},
 	    {OPT_END, 0, NULL, NULL, NULL},
 	};
 	parse_options(argc, argv, opts, usage_run, &rest);
@@ -203,6 +392,23 @@ int cmd_run(int argc, char **argv)
 		usage_error(usage_run, "-m wants a size such as 256M, not '%s'", mem);
 	if (gdb < 0)
 		gdb = 1234;
+	for (size_t i = 0; i < publish.n; i++) {
+		char proto[4];
+		unsigned hp, gp;
+		const char *why;
+		if (hostfwd_parse(publish.v[i], proto, &hp, &gp, &why) < 0)
+			usage_error(usage_run, "-p '%s': %s", publish.v[i], why);
+	}
+	if (net && strcmp(net, "user") &&
+	    (strncmp(net, "tap:", 4) || !net[4] || strlen(net + 4) > 15 ||
+	     strpbrk(net + 4, "/, \t:=") || !strcmp(net + 4, ".") || !strcmp(net + 4, "..")))
+		usage_error(usage_run, "--net wants user or tap:NAME (a tap device name), not '%s'",
+			    net);
+	if (net && !strncmp(net, "tap:", 4) && publish.n)
+		usage_error(usage_run,
+			    "-p forwards ports through QEMU's user networking; it does not work "
+			    "with --net %s (reach the guest at its own address on the tap)",
+			    net);
 
 	struct manifest m;
 	int rc = manifest_load(rest.n ? rest.v[0] : ".", &m);
@@ -210,6 +416,9 @@ int cmd_run(int argc, char **argv)
 		return rc;
 	if (!target)
 		target = m.targets.v[0];
+	struct net_plan np;
+	if ((rc = plan_network(&m, target, &publish, net, &appends, &np)))
+		return rc;
 	struct build_result br;
 	char *o = default_out(&m, target, out, 0);
 	rc = build_target(&m, target, o, &br);
@@ -247,27 +456,7 @@ int cmd_run(int argc, char **argv)
 		sl_push(&a, "-dtb");
 		sl_push(&a, dtb);
 	}
-	if (m.has_network) {
-		struct strlist nd = {0};
-		sl_push(&nd, "user,id=net0");
-		for (size_t i = 0; i < m.net_hostfwd.n; i++)
-			hostfwd(&nd, m.net_hostfwd.v[i]);
-		char *joined = format_bootargs(&nd);
-		for (char *p = joined; *p; p++)
-			if (*p == ' ')
-				*p = ',';
-		if (!strcmp(target, "rpi4")) {
-			warning("QEMU emulates no network device for raspi4b; running without one");
-		} else {
-			sl_push(&a, "-netdev");
-			sl_push(&a, joined);
-			sl_push(&a, "-device");
-			sl_push(&a, !strcmp(target, "virt") ? "virtio-net-device,netdev=net0"
-							    : "usb-net,netdev=net0");
-		}
-		free(joined);
-		sl_free(&nd);
-	}
+	add_network(&a, &np, target);
 	if (gdb) {
 		sl_push(&a, "-S");
 		sl_push(&a, "-gdb");
@@ -277,13 +466,9 @@ int cmd_run(int argc, char **argv)
 	sl_push(&a, br.kernel);
 	struct strlist args = {0};
 	sl_push(&args, "uk.qemu=1");
-	sl_append(&args, &m.bootargs);
-	if (m.net_ip)
-		sl_pushf(&args, "net.ip=%s", m.net_ip);
-	if (m.net_gateway)
-		sl_pushf(&args, "net.gateway=%s", m.net_gateway);
-	if (m.net_dns)
-		sl_pushf(&args, "net.dns=%s", m.net_dns);
+	sl_append(&args, &m.bootargs); /* with the manifest's net.* */
+	if (np.on && !bootargs_has(&m.bootargs, "net.ip") && !bootargs_has(&appends, "net.ip"))
+		sl_push(&args, "net.ip=dhcp");	 /* -p or --net: the runtime starts the network */
 	for (size_t i = 0; i < appends.n; i++) { /* a value with spaces is quoted, as in uk.yaml */
 		const char *kv = appends.v[i], *eq = strchr(kv, '=');
 		if (strpbrk(eq, " \t") && !strchr(eq, '"'))
@@ -408,5 +593,7 @@ int cmd_run(int argc, char **argv)
 		symbolise(br.elf, addrs, nums, nframes, lr);
 	sl_free(&a);
 	sl_free(&args);
+	sl_free(&np.fwds);
+	sl_free(&np.why);
 	return status;
 }

@@ -3,6 +3,7 @@
  * Every problem is reported as file:line:col with what is allowed; nothing is written on error. */
 #include "uk.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <glob.h>
 #include <stdarg.h>
@@ -20,7 +21,7 @@ static const char *const top_keys[] = {"name",	  "target",  "sources", "include"
 				       "defines", "libs",    "memory",	"bootargs", "config_txt",
 				       "image",	  "network", NULL};
 static const char *const image_keys[] = {"size", NULL};
-static const char *const net_keys[] = {"ip", "gateway", "dns", "hostfwd", NULL};
+static const char *const net_keys[] = {"ip", "gateway", "dns", "hostname", "hostfwd", NULL};
 
 static void perr(struct ctx *c, yaml_mark_t mk, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -256,6 +257,200 @@ char *format_bootargs(const struct strlist *kvs)
 	return s;
 }
 
+int bootargs_has(const struct strlist *kvs, const char *key)
+{
+	size_t n = strlen(key);
+	for (size_t i = 0; i < kvs->n; i++)
+		if (!strncmp(kvs->v[i], key, n) && kvs->v[i][n] == '=')
+			return 1;
+	return 0;
+}
+
+/* A decimal port, up to 9 digits so that 70000 is reported as out of range, not malformed. */
+static int port_num(const char *s, size_t n, unsigned *out)
+{
+	unsigned v = 0;
+	if (n == 0 || n > 9)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int hostfwd_parse(const char *spec, char proto[4], unsigned *host, unsigned *guest,
+		  const char **why)
+{
+	const char *s = spec, *c1 = strchr(spec, ':');
+	memcpy(proto, "tcp", 4);
+	if (c1 && strchr(c1 + 1, ':')) { /* PROTO:HOST:GUEST */
+		if (c1 - s != 3 || (strncmp(s, "tcp", 3) && strncmp(s, "udp", 3))) {
+			*why = "the protocol must be tcp or udp";
+			return -1;
+		}
+		memcpy(proto, s, 3);
+		s = c1 + 1;
+		c1 = strchr(s, ':');
+	}
+	if (!c1 || port_num(s, (size_t)(c1 - s), host) || port_num(c1 + 1, strlen(c1 + 1), guest)) {
+		*why = "write [tcp:|udp:]HOSTPORT:GUESTPORT, e.g. 8080:80 or udp:5000:7";
+		return -1;
+	}
+	if (!*host || *host > 65535 || !*guest || *guest > 65535) {
+		*why = "ports are 1 to 65535";
+		return -1;
+	}
+	return 0;
+}
+
+static int ipv4_ok(const char *s)
+{
+	struct in_addr a;
+	return inet_pton(AF_INET, s, &a) == 1;
+}
+
+/* A.B.C.D/PREFIX, as the runtime's net.ip wants it. */
+static int cidr_ok(const char *s)
+{
+	const char *slash = strchr(s, '/');
+	char buf[INET_ADDRSTRLEN];
+	unsigned prefix;
+	if (!slash || (size_t)(slash - s) >= sizeof buf ||
+	    port_num(slash + 1, strlen(slash + 1), &prefix) || prefix > 32)
+		return 0;
+	memcpy(buf, s, (size_t)(slash - s));
+	buf[slash - s] = 0;
+	return ipv4_ok(buf);
+}
+
+/* One DNS label (RFC 1123): 1-63 letters, digits and '-', not starting or ending with '-'. */
+static int label_ok(const char *s)
+{
+	size_t n = strlen(s);
+	return n >= 1 && n <= 63 && ident_ok(s, "-") && s[0] != '-' && s[n - 1] != '-';
+}
+
+/* One network: key: its value (NULL if absent or not a string), and a check that bootargs does
+ * not set the same boot argument too. */
+static const char *net_value(struct ctx *c, yaml_node_t *map, const char *key, const char *arg,
+			     yaml_node_t **node)
+{
+	char field[32];
+	snprintf(field, sizeof field, "network.%s", key);
+	*node = get(c, map, key);
+	if (!*node)
+		return NULL;
+	const char *s = scalar(c, *node, field);
+	if (s && bootargs_has(&c->m->bootargs, arg))
+		perr(c, (*node)->start_mark,
+		     "%s and bootargs '%s' set the same boot argument; keep one (a later "
+		     "--append overrides either)",
+		     field, arg);
+	return s;
+}
+
+static void load_network(struct ctx *c, yaml_node_t *n)
+{
+	struct manifest *m = c->m;
+	yaml_node_t *v;
+	const char *s;
+	m->has_network = 1;
+	check_keys(c, n, " in 'network'", net_keys);
+	if ((s = net_value(c, n, "ip", "net.ip", &v))) {
+		if (strcmp(s, "dhcp") && !cidr_ok(s))
+			perr(c, v->start_mark,
+			     "network.ip '%s': write 'dhcp' or an IPv4 address with its prefix "
+			     "length, e.g. 192.168.1.20/24",
+			     s);
+		m->net_ip = xstrdup(s);
+	}
+	if ((s = net_value(c, n, "gateway", "net.gateway", &v))) {
+		if (!ipv4_ok(s))
+			perr(c, v->start_mark,
+			     "network.gateway '%s' is not an IPv4 address such as 192.168.1.1", s);
+		m->net_gateway = xstrdup(s);
+	}
+	if ((s = net_value(c, n, "dns", "net.dns", &v))) {
+		struct in6_addr a6;
+		if (!ipv4_ok(s) && inet_pton(AF_INET6, s, &a6) != 1)
+			perr(c, v->start_mark,
+			     "network.dns '%s' is not an IP address such as 192.168.1.1", s);
+		m->net_dns = xstrdup(s);
+	}
+	if ((s = net_value(c, n, "hostname", "net.hostname", &v))) {
+		if (!label_ok(s))
+			perr(c, v->start_mark,
+			     "network.hostname '%s' is not a DNS label: 1 to 63 letters, digits "
+			     "and '-', not starting or ending with '-' (it is answered as "
+			     "NAME.local)",
+			     s);
+		m->net_hostname = xstrdup(s);
+	}
+	if ((v = get(c, n, "hostfwd"))) {
+		struct strlist specs = {0};
+		int lines[64], cols[64];
+		strings(c, v, "network.hostfwd", &specs, 0, lines, cols);
+		for (size_t i = 0; i < specs.n; i++) {
+			yaml_mark_t mk = v->start_mark;
+			if (i < 64)
+				mk.line = (size_t)lines[i], mk.column = (size_t)cols[i];
+			char proto[4];
+			unsigned hp, gp;
+			const char *why;
+			if (hostfwd_parse(specs.v[i], proto, &hp, &gp, &why) < 0) {
+				perr(c, mk, "hostfwd '%s': %s", specs.v[i], why);
+				continue;
+			}
+			char *norm = xasprintf("%s:%u:%u", proto, hp, gp), *pre = NULL;
+			int udp_twice = 0;
+			for (size_t j = 0; j < m->net_hostfwd.n && !pre; j++) {
+				char p2[4];
+				unsigned h2, g2;
+				hostfwd_parse(m->net_hostfwd.v[j], p2, &h2, &g2, &why);
+				if (!strcmp(p2, proto) && h2 == hp)
+					pre = m->net_hostfwd.v[j];
+			}
+			for (size_t j = 0; j < m->net_hostfwd.n && !pre; j++) {
+				char p2[4];
+				unsigned h2, g2;
+				hostfwd_parse(m->net_hostfwd.v[j], p2, &h2, &g2, &why);
+				if (!strcmp(p2, "udp") && !strcmp(proto, "udp") && g2 == gp)
+					pre = m->net_hostfwd.v[j], udp_twice = 1;
+			}
+			if (pre && udp_twice)
+				perr(
+				    c, mk,
+				    "hostfwd '%s': guest port udp %u is already forwarded by '%s'; "
+				    "QEMU's user networking sends every UDP reply from one guest "
+				    "port "
+				    "through its first forward",
+				    specs.v[i], gp, pre);
+			else if (pre)
+				perr(c, mk,
+				     "hostfwd '%s': host port %s %u is already forwarded by '%s'",
+				     specs.v[i], proto, hp, pre);
+			else
+				sl_push(&m->net_hostfwd, norm);
+			free(norm);
+		}
+		sl_free(&specs);
+	}
+	/* the boot arguments the runtime reads: any net.* brings the network up before main */
+	if (m->net_ip)
+		sl_pushf(&m->bootargs, "net.ip=%s", m->net_ip);
+	else if (!bootargs_has(&m->bootargs, "net.ip"))
+		sl_push(&m->bootargs, "net.ip=dhcp");
+	if (m->net_gateway)
+		sl_pushf(&m->bootargs, "net.gateway=%s", m->net_gateway);
+	if (m->net_dns)
+		sl_pushf(&m->bootargs, "net.dns=%s", m->net_dns);
+	if (m->net_hostname)
+		sl_pushf(&m->bootargs, "net.hostname=%s", m->net_hostname);
+}
+
 static void expand_sources(struct ctx *c, yaml_node_t *n)
 {
 	struct manifest *m = c->m;
@@ -469,34 +664,8 @@ static void load(struct ctx *c, yaml_node_t *root)
 		}
 	}
 
-	if ((n = get(c, root, "network")) && want_map(c, n, "network")) {
-		m->has_network = 1;
-		check_keys(c, n, " in 'network'", net_keys);
-		yaml_node_t *v;
-		if ((v = get(c, n, "ip"))) {
-			const char *s = scalar(c, v, "network.ip");
-			if (s && strcmp(s, "dhcp") && !ident_ok(s, "./:"))
-				perr(c, v->start_mark, "network.ip '%s': write 'dhcp' or A.B.C.D/N",
-				     s);
-			if (s)
-				m->net_ip = xstrdup(s);
-		}
-		if ((v = get(c, n, "gateway")) && scalar(c, v, "network.gateway"))
-			m->net_gateway = xstrdup((const char *)v->data.scalar.value);
-		if ((v = get(c, n, "dns")) && scalar(c, v, "network.dns"))
-			m->net_dns = xstrdup((const char *)v->data.scalar.value);
-		if ((v = get(c, n, "hostfwd"))) {
-			strings(c, v, "network.hostfwd", &m->net_hostfwd, 0, NULL, NULL);
-			for (size_t i = 0; i < m->net_hostfwd.n; i++) {
-				const char *h = m->net_hostfwd.v[i];
-				if (strncmp(h, "udp:", 4) && strncmp(h, "tcp:", 4))
-					perr(c, v->start_mark,
-					     "hostfwd '%s': write PROTO:HOSTPORT:GUESTPORT, e.g. "
-					     "udp:5555:7",
-					     h);
-			}
-		}
-	}
+	if ((n = get(c, root, "network")) && want_map(c, n, "network"))
+		load_network(c, n);
 
 	if (src && c->errors == 0)
 		expand_sources(c, src);

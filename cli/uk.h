@@ -156,10 +156,10 @@ struct manifest {
 	struct strlist targets, sources, include, cflags, defines, libs, config_txt, bootargs;
 	char *memory;	     /* QEMU -m, e.g. 256M */
 	uint64_t image_size; /* bytes; 0: board default */
-	int has_network;
-	char *net_ip, *net_gateway, *net_netmask, *net_dns;
-	struct strlist net_hostfwd;
-	struct strlist files; /* sources expanded, sorted, relative to dir */
+	int has_network;     /* network: given; its net.* boot arguments end bootargs */
+	char *net_ip, *net_gateway, *net_netmask, *net_dns, *net_hostname;
+	struct strlist net_hostfwd; /* normalised: PROTO:HOSTPORT:GUESTPORT */
+	struct strlist files;	    /* sources expanded, sorted, relative to dir */
 	int source_line[64], source_col[64];
 };
 /* Loads and validates DIR/uk.yaml. Prints every problem as file:line:col; returns 0 or EXIT_USAGE.
@@ -167,6 +167,12 @@ struct manifest {
 int manifest_load(const char *dir, struct manifest *m);
 int parse_size(const char *s, uint64_t *out); /* 64M, 1G, 4096K, bytes */
 char *format_bootargs(const struct strlist *kvs);
+/* A port forward [tcp:|udp:]HOSTPORT:GUESTPORT (no prefix: tcp), ports 1-65535. Returns 0, or -1
+ * with *why saying what is wrong. */
+int hostfwd_parse(const char *spec, char proto[4], unsigned *host, unsigned *guest,
+		  const char **why);
+/* Is KEY set in a list of KEY=VALUE boot arguments? */
+int bootargs_has(const struct strlist *kvs, const char *key);
 
 /* ---- firmware.c ---- */
 /* Extracts the named files from ./usr/lib/raspi-firmware/ of the raspi-firmware .deb. */

@@ -151,7 +151,7 @@ network:
 	run uk build a
 	assert_success
 	run cat a/build/virt/boot/cmdline.txt
-	assert_output 'who=world msg="two words"'
+	assert_output 'who=world msg="two words" net.ip=dhcp'
 	run stat -c %s a/build/virt/sdcard.img
 	assert_output $((48 << 20))
 }
@@ -168,5 +168,6 @@ network:
 	assert_output --partial "built sensor for virt"
 	assert_output --partial "built sensor for rpi3"
 	[ -s s/build/rpi3/boot/start_cd.elf ]
-	assert_equal "$(cat s/build/rpi3/boot/cmdline.txt)" 'port=7000 banner="hello sensor"'
+	assert_equal "$(cat s/build/rpi3/boot/cmdline.txt)" \
+		'port=7000 banner="hello sensor" net.ip=dhcp net.hostname=sensor'
 }

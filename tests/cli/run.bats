@@ -161,7 +161,7 @@ network:
 	assert_success
 	assert_output --partial "hi from app"
 	assert_line --regexp "^\+ qemu-system-aarch64 -M virt.* -m 96M -display none -monitor none -serial stdio -no-reboot -semihosting-config enable=on,target=native"
-	assert_output --partial "-netdev user,id=net0,hostfwd=udp:127.0.0.1:$port-:7 -device virtio-net-device,netdev=net0"
+	assert_output --partial "-netdev user,id=n0,hostfwd=udp:127.0.0.1:$port-:7 -device virtio-net-device,netdev=n0"
 	assert_output --partial "-kernel $T/app/build/virt/kernel8.img -append 'uk.qemu=1 net.ip=dhcp'"
 }
 
