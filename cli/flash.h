@@ -85,6 +85,8 @@ int bmap_load(const char *path, struct bmap *b); /* -1 missing, -2 malformed */
 /* Writes IMAGE.bmap unless it is newer than the image; image_sha256 may be NULL. */
 int bmap_write_for(const char *image, const char *image_sha256);
 void bmap_free(struct bmap *b);
+/* sha256 of a (sparse) file without reading its holes */
+int sha256_sparse(const char *path, char hex[65], uint64_t *size);
 
 /* ---- flash_write.c ---- */
 enum progress_mode { PROGRESS_NONE, PROGRESS_TTY, PROGRESS_JSONL };

@@ -256,3 +256,58 @@ int bmap_write_for(const char *image, const char *image_sha256)
 	free(path);
 	return rc;
 }
+
+/* sha256 of a file that is mostly holes: the holes are hashed as zeros without reading them
+ * (reading a hole makes the kernel zero page after page: most of the time of a plain read). */
+int sha256_sparse(const char *path, char hex[65], uint64_t *size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	static const unsigned char zeros[1 << 16];
+	size_t bs = 1 << 20;
+	unsigned char *buf = xmalloc(bs);
+	struct sha256 h;
+	sha256_init(&h);
+	off_t end = st.st_size, pos = 0;
+	int rc = 0;
+	while (pos < end && !rc) {
+		off_t data = lseek(fd, pos, SEEK_DATA);
+		if (data < 0)
+			data = errno == ENXIO ? end : pos;
+		for (; pos < data;) { /* a hole */
+			size_t n = (size_t)(data - pos) < sizeof zeros ? (size_t)(data - pos)
+								       : sizeof zeros;
+			sha256_update(&h, zeros, n);
+			pos += (off_t)n;
+		}
+		if (pos >= end)
+			break;
+		off_t hole = lseek(fd, pos, SEEK_HOLE);
+		if (hole < 0 || hole > end)
+			hole = end;
+		while (pos < hole) {
+			size_t n = (size_t)(hole - pos) < bs ? (size_t)(hole - pos) : bs;
+			if (full_read(fd, buf, n, (uint64_t)pos) < 0) {
+				rc = -1;
+				break;
+			}
+			sha256_update(&h, buf, n);
+			pos += (off_t)n;
+		}
+	}
+	free(buf);
+	close(fd);
+	if (rc)
+		return -1;
+	unsigned char d[32];
+	sha256_final(&h, d);
+	sha256_hex(d, hex);
+	if (size)
+		*size = (uint64_t)end;
+	return 0;
+}

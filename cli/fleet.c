@@ -407,8 +407,13 @@ static int inventory_load(const char *path, struct inventory *inv)
 		int has_host = 0;
 		for (size_t a = 0; a < d->args.n; a++)
 			has_host |= !strncmp(d->args.v[a], "net.hostname=", 13);
-		if (!has_host) /* the hostname defaults to the device's name */
-			set_arg(&d->args, "net.hostname", d->name);
+		if (!has_host) { /* the hostname defaults to the device's name, first */
+			struct strlist a = {0};
+			sl_pushf(&a, "net.hostname=%s", d->name);
+			sl_append(&a, &d->args);
+			sl_free(&d->args);
+			d->args = a;
+		}
 		for (size_t a = 0; a < d->dest.n; a++)
 			for (size_t b = 0; b < a; b++)
 				if (!strcasecmp(d->dest.v[a], d->dest.v[b]))
@@ -603,6 +608,8 @@ static char *cmdline_of(const struct base *b, const struct device *d)
 	return line;
 }
 
+static pthread_mutex_t sdimage_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static int stamp(struct base *b, struct device *d)
 {
 	char *dir = path_join(b->tmp, d->name), *stage = path_join(dir, ".stage");
@@ -643,10 +650,14 @@ static int stamp(struct base *b, struct device *d)
 			goto out;
 		}
 	}
-	if (bootfs_write_files(vf, &files, &b->bfs) < 0 ||
-	    sdimage_write(img, b->size, b->offset, vf, b->sig) < 0)
+	if (bootfs_write_files(vf, &files, &b->bfs) < 0)
 		goto out;
-	if (sha256_file(img, d->sha256, &d->size) < 0 || bmap_write_for(img, d->sha256) < 0)
+	pthread_mutex_lock(&sdimage_lock); /* sdimage_write has a static buffer */
+	int w = sdimage_write(img, b->size, b->offset, vf, b->sig);
+	pthread_mutex_unlock(&sdimage_lock);
+	if (w < 0)
+		goto out;
+	if (sha256_sparse(img, d->sha256, &d->size) < 0 || bmap_write_for(img, d->sha256) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -681,7 +692,7 @@ static int write_fleet_json(struct base *b, const struct manifest *m, const char
 	char *sd = path_join(b->out, "sdcard.img"), hex[65] = "";
 	char *bjhex = NULL;
 	(void)bjhex;
-	sha256_file(sd, hex, NULL);
+	sha256_sparse(sd, hex, NULL);
 	free(sd);
 	struct json j;
 	json_begin(&j, f, 1);

@@ -1,0 +1,182 @@
+#!/usr/bin/env bats
+# uk build --fleet: one image per device from one build, differing only in the boot partition's
+# cmdline.txt and files; fleet.json; reproducible; each image boots in QEMU with its own boot
+# arguments; uk flash --device. Writes only to plain files and loop devices it attaches.
+load helper
+
+setup() {
+	common_setup
+	: >"$T/loops"
+	cp -r "$UK_TOP/examples/hello" hello
+	rm -rf hello/build
+	mkdir keys
+	echo "key of sensor-1" >keys/s1.key
+	echo "one key for two" >keys/shared.key
+	cat >fleet.yaml <<'EOF'
+devices:
+  - name: sensor-1
+    ip: 10.0.2.15/24
+    gateway: 10.0.2.2
+    bootargs:
+      site: north
+    files:
+      device.key: keys/s1.key
+  - name: sensor-2
+    hostname: s2.example
+    ip: dhcp
+    bootargs:
+      site: "south yard"
+    files: [keys/shared.key]
+  - name: sensor-3
+    ip: 10.0.2.17/24
+    files: [keys/shared.key]
+EOF
+}
+
+teardown() {
+	local l
+	while read -r l; do [ -n "$l" ] && losetup -d "$l" 2>/dev/null; done <"$T/loops"
+	common_teardown
+}
+
+F=hello/build/virt/fleet
+
+# A file from the boot partition of an image, on stdout.
+boot_file() {
+	MTOOLS_SKIP_CHECK=1 mtype -i "$1@@4M" "::$2"
+}
+
+@test "uk build --fleet writes one image per device and fleet.json" {
+	run uk build hello --fleet fleet.yaml
+	assert_success
+	assert_output --partial "fleet: 3 device images in $T/$F"
+	for d in sensor-1 sensor-2 sensor-3; do
+		[ -s "$F/$d/sdcard.img" ] && [ -s "$F/$d/sdcard.img.bmap" ]
+		sum=$(jq -r --arg d "$d" '.devices[] | select(.name == $d) | .sha256' "$F/fleet.json")
+		assert_equal "$(sha256sum <"$F/$d/sdcard.img" | cut -d' ' -f1)" "$sum"
+		assert_equal "$(jq -r --arg d "$d" '.devices[] | select(.name == $d) | .path' "$F/fleet.json")" "$d/sdcard.img"
+	done
+	run boot_file "$F/sensor-1/sdcard.img" cmdline.txt
+	assert_output "net.hostname=sensor-1 net.ip=10.0.2.15/24 net.gateway=10.0.2.2 site=north"
+	run boot_file "$F/sensor-2/sdcard.img" cmdline.txt
+	assert_output 'net.hostname=s2.example net.ip=dhcp site="south yard"'
+	run boot_file "$F/sensor-1/sdcard.img" device.key
+	assert_output "key of sensor-1"
+	run boot_file "$F/sensor-3/sdcard.img" shared.key
+	assert_output "one key for two"
+	# the same kernel and config on every card
+	for d in sensor-1 sensor-2 sensor-3; do
+		cmp <(boot_file "$F/$d/sdcard.img" kernel8.img) hello/build/virt/kernel8.img
+		cmp <(boot_file "$F/$d/sdcard.img" config.txt) hello/build/virt/boot/config.txt
+	done
+}
+
+@test "fleet images differ from each other only inside the boot partition" {
+	uk build hello --fleet fleet.yaml >/dev/null
+	cmp -n 4194304 "$F/sensor-1/sdcard.img" "$F/sensor-3/sdcard.img"
+	cmp -n 4194304 "$F/sensor-1/sdcard.img" hello/build/virt/sdcard.img
+	first=$(cmp -l "$F/sensor-1/sdcard.img" "$F/sensor-3/sdcard.img" | head -1 | awk '{print $1}')
+	[ "$first" -gt 4194304 ]
+}
+
+@test "a secret shared by several devices draws a warning" {
+	run uk build hello --fleet fleet.yaml
+	assert_success
+	assert_output --partial "warning: file 'shared.key': the same secret on 2 devices (sensor-2 sensor-3)"
+	refute_output --partial "device.key"
+	printf 'name,api.token\na,t1\nb,t1\nc,t2\n' >tok.csv
+	run uk build hello --fleet tok.csv
+	assert_success
+	assert_output --partial "warning: boot argument 'api.token': the same secret on 2 devices (a b)"
+}
+
+@test "fleet images are byte-reproducible, from YAML or CSV, in any directory" {
+	uk build hello --fleet fleet.yaml >/dev/null
+	cp "$F/fleet.json" first.json
+	cat >fleet.csv <<'EOF'
+name,hostname,ip,gateway,site,files
+sensor-1,,10.0.2.15/24,10.0.2.2,north,device.key=keys/s1.key
+sensor-2,s2.example,dhcp,,south yard,keys/shared.key
+sensor-3,,10.0.2.17/24,,,keys/shared.key
+EOF
+	mkdir other
+	cp -r hello keys fleet.csv other/
+	rm -rf other/hello/build
+	(cd other && "$UK" build hello --fleet fleet.csv >/dev/null 2>&1)
+	diff <(jq '.devices' first.json) <(jq '.devices' "other/$F/fleet.json")
+	for d in sensor-1 sensor-2 sensor-3; do
+		cmp "$F/$d/sdcard.img" "other/$F/$d/sdcard.img"
+	done
+	# and a rebuild gives the same bytes again
+	uk build hello --fleet fleet.yaml >/dev/null 2>&1
+	cmp first.json "$F/fleet.json"
+}
+
+@test "each fleet image boots in QEMU virt and prints its own hostname and address" {
+	uk build hello --fleet fleet.yaml >/dev/null 2>&1
+	eval "$(grep -E '^QEMU(_SERIAL|_MEM)? =' "$BUILD/lib/uk/virt/target.conf" | sed 's/ = /="/; s/$/"/')"
+	for d in sensor-1 sensor-2 sensor-3; do
+		img="$F/$d/sdcard.img"
+		boot_file "$img" kernel8.img >"$d.kernel"
+		args=$(boot_file "$img" cmdline.txt)
+		# shellcheck disable=SC2086
+		run timeout 60 $QEMU -m "$QEMU_MEM" -display none -monitor none $QEMU_SERIAL -no-reboot \
+			-semihosting-config enable=on,target=native -kernel "$d.kernel" \
+			-append "uk.qemu=1 $args"
+		assert_success
+		output=${output//$'\r'/}
+		mapfile -t lines <<<"$output"
+		case $d in
+		sensor-1) assert_line "  net.hostname=sensor-1"
+			assert_line "  net.ip=10.0.2.15/24"
+			assert_line "  site=north" ;;
+		sensor-2) assert_line "  net.hostname=s2.example"
+			assert_line "  net.ip=dhcp"
+			assert_line "  site=south yard" ;;
+		sensor-3) assert_line "  net.hostname=sensor-3"
+			assert_line "  net.ip=10.0.2.17/24" ;;
+		esac
+	done
+}
+
+@test "uk flash --device NAME writes that device's image" {
+	uk build hello --fleet fleet.yaml >/dev/null 2>&1
+	run uk flash --device sensor-2 hello card.img --yes
+	assert_success
+	cmp card.img "$F/sensor-2/sdcard.img"
+	truncate -s 128M lo.img
+	l=$(losetup -f --show lo.img)
+	echo "$l" >>"$T/loops"
+	(cd hello && "$UK" flash --device sensor-3 "$l" --yes --allow-loop --json) >out.json
+	jq -e '.ok and .verify == "ok" and .block_map' out.json
+	run boot_file lo.img cmdline.txt
+	assert_output "net.hostname=sensor-3 net.ip=10.0.2.17/24"
+	run uk flash --device sensor-9 "$F" card.img --yes
+	assert_failure 2
+	assert_output --partial "no device 'sensor-9'"
+}
+
+@test "inventory mistakes are reported with file:line:col, nothing is written" {
+	cat >bad.yaml <<'EOF'
+devices:
+  - name: a
+    hostnme: x
+  - name: a
+  - name: b
+    hostname: "bad name"
+    files: [keys/missing.key]
+  - ip: dhcp
+EOF
+	run uk build hello --fleet bad.yaml
+	assert_failure 2
+	assert_output --partial "bad.yaml:3:5: error: unknown device key 'hostnme'"
+	assert_output --partial "device 'a' appears twice (line 2)"
+	assert_output --partial "hostname 'bad name' may hold only"
+	assert_output --partial "file 'keys/missing.key' does not exist"
+	assert_output --partial "a device without a 'name'"
+	[ ! -e "$F" ]
+	printf 'hostname\nx\n' >bad.csv
+	run uk build hello --fleet bad.csv
+	assert_failure 2
+	assert_output --partial "bad.csv:1:1: error: the header line needs a 'name' column"
+}
