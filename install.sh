@@ -52,6 +52,7 @@ packages=(
 	mtools dosfstools fdisk
 	bats bats-assert bats-support inotify-tools iproute2 curl
 	gdb-multiarch
+	iperf mosquitto mosquitto-clients dnsmasq-base iputils-ping jq
 )
 missing=()
 for p in "${packages[@]}"; do

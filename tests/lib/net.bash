@@ -54,6 +54,51 @@ net_stop() {
 	NET_PID=
 }
 
+# ---- more ways to boot (tests/net-apps.bats) ----
+#   net_boot_netdev NETDEV TARGET IMAGE PATTERN [BOOTARGS...]
+#       like net_boot, with NETDEV as QEMU's -netdev value (its id must be n0); NET_WRAP, when
+#       set, goes in front of the QEMU command (e.g. "ip netns exec NS")
+#   net_wait PATTERN [SECONDS]    waits (default 60 s) until the console of the running guest
+#                                 shows PATTERN (a grep -E regex); prints the console if not
+#   net_console                   the console so far, without CRs
+#   wait_tcp_port PORT [SECONDS]  waits until something listens on 127.0.0.1:PORT
+net_boot_netdev() {
+	local netdev=$1 target=$2 image=$3 pattern=$4
+	shift 4
+	NET_LOG=$(mktemp)
+	local cmd
+	cmd=$(qemu_cmd "$target" "$image")
+	# shellcheck disable=SC2086
+	${NET_WRAP:-} timeout -k 5 "${NET_TIMEOUT:-120}" $cmd -netdev "$netdev" \
+		-device virtio-net-device,netdev=n0 -append "uk.qemu=1 $*" </dev/null >"$NET_LOG" 2>&1 &
+	NET_PID=$!
+	net_wait "$pattern"
+}
+
+net_wait() {
+	local pattern=$1 end=$((SECONDS + ${2:-60}))
+	until tr -d '\r' <"$NET_LOG" | grep -qE "$pattern"; do
+		if ! kill -0 "$NET_PID" 2>/dev/null || [ $SECONDS -ge $end ]; then
+			echo "# guest never printed '$pattern':" >&2
+			sed 's/^/# /' "$NET_LOG" >&2
+			return 1
+		fi
+		inotifywait -qq -t 1 -e modify "$NET_LOG" 2>/dev/null || sleep 0.1
+	done
+}
+
+net_console() {
+	tr -d '\r' <"$NET_LOG"
+}
+
+wait_tcp_port() {
+	local end=$((SECONDS + ${2:-20}))
+	until ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; do
+		[ $SECONDS -lt $end ] || return 1
+		sleep 0.1
+	done
+}
+
 # ---- usb-net (tests/usb.bats) ----
 #   net_boot_usb TARGET IMAGE PATTERN [BOOTARGS...]
 #       like net_boot (same ports, same wait), with QEMU's usb-net (a CDC Ethernet device behind

@@ -1,0 +1,264 @@
+#!/usr/bin/env bats
+# The network examples on QEMU virt: tcp-echo, http-server, iperf (lwiperf), mqtt (lwIP's MQTT
+# client), and a guest on a tap device in a network namespace served by dnsmasq. Traffic stays on
+# this machine: QEMU user networking with host ports forwarded on 127.0.0.1, a mosquitto broker
+# on 127.0.0.1, and a namespace of the test's own.
+load 'lib/net'
+
+EX=$BUILD/examples
+
+setup() {
+	load '/usr/lib/bats/bats-support/load'
+	load '/usr/lib/bats/bats-assert/load'
+	T=$(mktemp -d)
+	BROKER_PID= DNSMASQ_PID= NS=
+}
+
+teardown() {
+	net_stop || true
+	[ -z "$BROKER_PID" ] || { kill "$BROKER_PID" 2>/dev/null && wait "$BROKER_PID" 2>/dev/null; } || true
+	[ -z "$DNSMASQ_PID" ] || { kill "$DNSMASQ_PID" 2>/dev/null && wait "$DNSMASQ_PID" 2>/dev/null; } || true
+	[ -z "$NS" ] || ip netns del "$NS" 2>/dev/null || true
+	rm -rf "$T"
+}
+
+# ---- tcp-echo: POSIX sockets, poll() ----
+
+@test "tcp-echo: 100 concurrent TCP clients are all served, 100 kB each way, byte-exact" {
+	net_boot virt "$EX/tcp-echo/virt/kernel8.img" 'tcp-echo: serving' net.ip=dhcp
+	run "$NETPROBE" tcp-echo 127.0.0.1 "$TCP_PORT" 100 100000
+	assert_success
+	assert_line "tcp-echo: 100 of 100 connections echoed 100000 bytes intact"
+}
+
+@test "tcp-echo: a 20 MB stream is echoed intact (a slow reader only slows itself)" {
+	net_boot virt "$EX/tcp-echo/virt/kernel8.img" 'tcp-echo: serving' net.ip=dhcp
+	run "$NETPROBE" tcp-echo 127.0.0.1 "$TCP_PORT" 1 20000000
+	assert_success
+	assert_line "tcp-echo: 1 of 1 connections echoed 20000000 bytes intact"
+}
+
+# ---- http-server: POSIX sockets, poll() ----
+HTTP_IMG=$BUILD/examples/http-server/virt/kernel8.img
+
+@test "http-server: curl fetches the page" {
+	net_boot virt "$HTTP_IMG" 'http-server: serving' net.ip=dhcp
+	run curl -sS --max-time 20 -D "$T/headers" "http://127.0.0.1:$HTTP_PORT/"
+	assert_success
+	assert_line "<h1>Hello from http-server</h1>"
+	assert_line "<p>A uk unikernel on linux,dummy-virt.</p>"
+	run tr -d '\r' <"$T/headers"
+	assert_line "HTTP/1.1 200 OK"
+	assert_line "Content-Type: text/html; charset=utf-8"
+	assert_line "Connection: close"
+}
+
+@test "http-server: /status is valid JSON with uptime, requests and the guest's address" {
+	net_boot virt "$HTTP_IMG" 'http-server: serving' net.ip=dhcp
+	curl -sS --max-time 20 -o /dev/null "http://127.0.0.1:$HTTP_PORT/"
+	run curl -sS --max-time 20 -o "$T/status.json" -w '%{http_code} %{content_type}' \
+		"http://127.0.0.1:$HTTP_PORT/status?x=1"
+	assert_success
+	assert_output "200 application/json"
+	run jq -e . "$T/status.json" # jq fails on anything that is not JSON
+	assert_success
+	run jq -r '[.system, .target, .ipv4, .mac, .hostname, .requests, .connections,
+		(.uptime_s > 0), (.rx_frames > 0), (.tx_frames > 0), .dhcp] | map(tostring) | join(" ")' \
+		"$T/status.json"
+	assert_success
+	assert_output "uk virt 10.0.2.15 52:54:00:12:34:56 uk 2 2 true true true true"
+}
+
+@test "http-server: unknown paths get 404, other methods 405, garbage 400, HEAD no body" {
+	net_boot virt "$HTTP_IMG" 'http-server: serving' net.ip=dhcp
+	run curl -sS --max-time 20 -w '%{http_code}\n' "http://127.0.0.1:$HTTP_PORT/nope"
+	assert_success
+	assert_output $'Not Found\n404'
+	run curl -sS --max-time 20 -o /dev/null -w '%{http_code}' -X POST -d x=1 \
+		"http://127.0.0.1:$HTTP_PORT/"
+	assert_output "405"
+	run curl -sS --max-time 20 --http1.0 -I "http://127.0.0.1:$HTTP_PORT/status"
+	assert_success
+	assert_line --partial "HTTP/1.1 200 OK"
+	assert_line --regexp '^Content-Length: [1-9][0-9]*'
+	exec 5<>"/dev/tcp/127.0.0.1/$HTTP_PORT"
+	printf 'hello\r\n\r\n' >&5
+	run timeout 20 cat <&5
+	exec 5<&-
+	assert_line --partial "HTTP/1.1 400 Bad Request"
+}
+
+@test "http-server: 20 clients open at once are served while one client stalls mid-request" {
+	net_boot virt "$HTTP_IMG" 'http-server: serving' net.ip=dhcp
+	# a client that sends half a request and then nothing: it must not block anyone
+	exec 5<>"/dev/tcp/127.0.0.1/$HTTP_PORT"
+	printf 'GET / HTTP/1.1\r\nHost: x\r\n' >&5
+	# QEMU's hostfwd listens with a backlog of 1 and takes ~0.4 s per connection, so
+	# simultaneous connects would mostly wait for SYN retransmits: open the 20 connections one
+	# after the other, then send all 20 requests, then read the answers. (100 concurrent
+	# clients without QEMU's user networking in the way: the netns tests below.)
+	local fds=() fd ok=0
+	for _ in $(seq 20); do
+		exec {fd}<>"/dev/tcp/127.0.0.1/$HTTP_PORT"
+		fds+=("$fd")
+	done
+	for fd in "${fds[@]}"; do printf 'GET /?fd=%s HTTP/1.0\r\n\r\n' "$fd" >&"$fd"; done
+	for fd in "${fds[@]}"; do
+		timeout 30 head -n 1 <&"$fd" | grep -q '^HTTP/1.1 200 OK' && ok=$((ok + 1))
+		exec {fd}<&-
+	done
+	assert_equal "$ok" 20
+	# the stalled client gets its answer once it finishes the request
+	printf '\r\n' >&5
+	run timeout 20 cat <&5
+	exec 5<&-
+	assert_line --partial "HTTP/1.1 200 OK"
+	run curl -sS --max-time 20 "http://127.0.0.1:$HTTP_PORT/status"
+	assert_success
+	run jq -r '"\(.requests) \(.connections)"' <<<"$output"
+	assert_output "22 22"
+}
+
+@test "http-server: the image is at most 512 KiB" {
+	local size
+	size=$(stat -c %s "$HTTP_IMG")
+	echo "# kernel8.img is $size bytes" >&3
+	[ "$size" -le $((512 * 1024)) ]
+}
+
+# ---- iperf: lwIP's lwiperf against Debian's iperf 2 client ----
+
+@test "iperf: Debian's iperf 2 client measures a positive bandwidth and lwiperf reports it" {
+	command -v iperf >/dev/null || skip "iperf is not installed (install.sh installs it)"
+	local port
+	port=$(free_port tcp)
+	net_boot_netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-:5001" virt \
+		"$EX/iperf/virt/kernel8.img" 'iperf: lwiperf server on 10.0.2.15 port 5001'
+	run timeout 60 iperf -c 127.0.0.1 -p "$port" -t 3
+	assert_success
+	local line
+	line=$(grep -E 'sec +[0-9.]+ [KMG]?Bytes +[0-9.]+ [KMG]?bits/sec' <<<"$output" | tail -n 1)
+	[ -n "$line" ] || fail "no bandwidth line in: $output"
+	echo "# $line" >&3
+	awk '{ for (i = 2; i <= NF; i++) if ($i ~ /bits\/sec$/) exit !($(i - 1) > 0); exit 1 }' \
+		<<<"$line" || fail "bandwidth not positive: $line"
+	net_wait 'iperf: done \(server\)' 20
+	run net_console
+	assert_line --regexp '^iperf: done \(server\): 10\.0\.2\.2:[0-9]+, [1-9][0-9]* bytes in [1-9][0-9]* ms, [1-9][0-9]* kbit/s$'
+}
+
+# ---- mqtt: lwIP's MQTT client through a mosquitto broker on the host ----
+
+# start_broker: mosquitto on 127.0.0.1:$BROKER_PORT (picked if unset), its own config, no
+# system service; waits until it listens.
+start_broker() {
+	command -v mosquitto >/dev/null || skip "mosquitto is not installed (install.sh installs it)"
+	: "${BROKER_PORT:=$(free_port tcp)}"
+	printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n' \
+		"$BROKER_PORT" >"$T/mosquitto.conf"
+	mosquitto -c "$T/mosquitto.conf" >>"$T/mosquitto.log" 2>&1 &
+	BROKER_PID=$!
+	wait_tcp_port "$BROKER_PORT" 20 || fail "mosquitto did not start: $(cat "$T/mosquitto.log")"
+}
+
+stop_broker() {
+	kill "$BROKER_PID" && wait "$BROKER_PID" 2>/dev/null
+	BROKER_PID=
+}
+
+@test "mqtt: three readings reach mosquitto_sub through a mosquitto broker" {
+	start_broker
+	net_boot_netdev "user,id=n0" virt "$EX/mqtt/virt/kernel8.img" 'mqtt: connected to' \
+		mqtt.broker=10.0.2.2 "mqtt.port=$BROKER_PORT"
+	run timeout 30 mosquitto_sub -h 127.0.0.1 -p "$BROKER_PORT" -t uk/uk/reading -C 3 -W 25
+	assert_success
+	assert_equal "${#lines[@]}" 3
+	for l in "${lines[@]}"; do
+		[[ $l =~ ^\{\"seq\":\ [0-9]+,\ \"uptime_s\":\ [0-9]+\.[0-9]{3}\}$ ]] || fail "bad reading: $l"
+		jq -e '.seq > 0' <<<"$l" >/dev/null || fail "not JSON: $l"
+	done
+	run net_console
+	assert_line "mqtt: 10.0.2.15 publishing to 10.0.2.2:$BROKER_PORT as uk/uk/reading every second"
+}
+
+@test "mqtt: the topic comes from mqtt.topic, and the client reconnects when the broker comes back" {
+	start_broker
+	net_boot_netdev "user,id=n0" virt "$EX/mqtt/virt/kernel8.img" 'mqtt: connected to' \
+		mqtt.broker=10.0.2.2 "mqtt.port=$BROKER_PORT" mqtt.topic=plant/7/uptime
+	run timeout 20 mosquitto_sub -h 127.0.0.1 -p "$BROKER_PORT" -t plant/7/uptime -C 1 -W 15
+	assert_success
+	stop_broker
+	net_wait "mqtt: 10.0.2.2:$BROKER_PORT: disconnected; retrying every 2 s" 30
+	start_broker
+	run timeout 30 mosquitto_sub -h 127.0.0.1 -p "$BROKER_PORT" -t plant/7/uptime -C 2 -W 25
+	assert_success
+	assert_equal "${#lines[@]}" 2
+	run net_console
+	assert_equal "$(grep -c "^mqtt: connected to 10.0.2.2:$BROKER_PORT$" <<<"$output")" 2
+}
+
+@test "mqtt: without mqtt.broker it says how to give one" {
+	boot virt "$EX/mqtt/virt/kernel8.img"
+	assert_equal "$status" 1
+	assert_line "mqtt: no broker: boot with mqtt.broker=ADDRESS [mqtt.port=1883] [mqtt.topic=TOPIC]"
+}
+
+# ---- a tap device in a network namespace, dnsmasq as the DHCP server ----
+
+# netns_up: a namespace NS with a tap device uktap0 (192.168.77.1/24) and dnsmasq serving DHCP on
+# it alone (no DNS), its config on the command line and its lease file in $T; then boots
+# http-server on the tap inside the namespace and sets GUEST to the address it leased.
+netns_up() {
+	command -v dnsmasq >/dev/null || skip "dnsmasq is not installed (install.sh installs dnsmasq-base)"
+	command -v ping >/dev/null || skip "ping is not installed (install.sh installs iputils-ping)"
+	[ -c /dev/net/tun ] || skip "no /dev/net/tun here"
+	NS=uk-apps-$$
+	ip netns add "$NS" 2>"$T/netns.err" || {
+		NS=
+		skip "cannot create a network namespace here: $(cat "$T/netns.err")"
+	}
+	ip -n "$NS" link set lo up
+	ip -n "$NS" tuntap add dev uktap0 mode tap
+	ip -n "$NS" addr add 192.168.77.1/24 dev uktap0
+	ip -n "$NS" link set uktap0 up
+	ip netns exec "$NS" dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts \
+		--port=0 --interface=uktap0 --bind-interfaces --user=root --group=root \
+		--dhcp-range=192.168.77.50,192.168.77.99,255.255.255.0,10m \
+		--dhcp-leasefile="$T/leases" --pid-file="$T/dnsmasq.pid" --log-dhcp \
+		>"$T/dnsmasq.log" 2>&1 &
+	DNSMASQ_PID=$!
+	NET_WRAP="ip netns exec $NS" net_boot_netdev \
+		"tap,id=n0,ifname=uktap0,script=no,downscript=no" virt "$HTTP_IMG" \
+		'http-server: serving' net.ip=dhcp net.hostname=tapguest
+	GUEST=$(net_console | sed -n 's/^net: dhcp lease \(192\.168\.77\.[0-9]*\) .*/\1/p')
+	[ -n "$GUEST" ] || fail "no dnsmasq lease on the console: $(net_console)"
+}
+
+@test "netns: the guest gets its lease from dnsmasq on a tap device and answers ping" {
+	netns_up
+	run net_console
+	assert_line "net: dhcp lease $GUEST netmask 255.255.255.0 gateway 192.168.77.1 (tapguest.local)"
+	run grep " 52:54:00:12:34:56 $GUEST " "$T/leases"
+	assert_success
+	run timeout 20 ip netns exec "$NS" ping -c 3 -W 2 "$GUEST"
+	assert_success
+	assert_line --partial "3 packets transmitted, 3 received"
+	run timeout 20 ip netns exec "$NS" curl -sS --max-time 10 "http://$GUEST/status"
+	assert_success
+	run jq -r '.ipv4 + " " + .hostname' <<<"$output"
+	assert_output "$GUEST tapguest"
+}
+
+@test "netns: http-server answers 100 simultaneous curl clients over the tap device" {
+	netns_up
+	local urls=() i
+	for i in $(seq 100); do urls+=(-o /dev/null "http://$GUEST/?n=$i"); done
+	run timeout 60 ip netns exec "$NS" curl -sS --max-time 30 --parallel --parallel-immediate \
+		--parallel-max 100 -w '%{http_code}\n' "${urls[@]}"
+	assert_success
+	assert_equal "$(grep -c '^200$' <<<"$output")" 100
+	run timeout 20 ip netns exec "$NS" curl -sS --max-time 10 "http://$GUEST/status"
+	assert_success
+	run jq -r '"\(.requests) \(.connections)"' <<<"$output"
+	assert_output "101 101"
+}
