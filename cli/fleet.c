@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include "flash.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -99,15 +100,33 @@ static void device_value(struct inventory *inv, struct device *d, const char *ke
 		return;
 	}
 	if (!strcmp(key, "hostname")) {
-		if (!ident_ok(v, "-."))
+		size_t l = strlen(v);
+		if (!ident_ok(v, "-") || l > 63 || v[0] == '-' || v[l - 1] == '-')
 			inv_err(inv, line, colm,
-				"hostname '%s' may hold only letters, digits, '-' and '.'", v);
+				"hostname '%s' must be one DNS label: letters, digits and '-', at "
+				"most 63",
+				v);
 		set_arg(&d->args, "net.hostname", v);
 	} else if (!strcmp(key, "ip")) {
-		if (strcmp(v, "dhcp") && !ident_ok(v, "./"))
+		char a[64];
+		const char *sl = strchr(v, '/');
+		struct in_addr ia;
+		int ok = !strcmp(v, "dhcp");
+		if (!ok && sl && (size_t)(sl - v) < sizeof a) {
+			snprintf(a, sizeof a, "%.*s", (int)(sl - v), v);
+			char *end;
+			long pl = strtol(sl + 1, &end, 10);
+			ok = inet_pton(AF_INET, a, &ia) == 1 && !*end && end != sl + 1 && pl >= 0 &&
+			     pl <= 32;
+		}
+		if (!ok)
 			inv_err(inv, line, colm, "ip '%s': write 'dhcp' or A.B.C.D/N", v);
 		set_arg(&d->args, "net.ip", v);
 	} else if (!strcmp(key, "gateway") || !strcmp(key, "dns")) {
+		struct in6_addr ia;
+		if (inet_pton(AF_INET, v, &ia) != 1 &&
+		    (!strcmp(key, "gateway") || inet_pton(AF_INET6, v, &ia) != 1))
+			inv_err(inv, line, colm, "%s '%s' is not an IP address", key, v);
 		char *k = xasprintf("net.%s", key);
 		set_arg(&d->args, k, v);
 		free(k);

@@ -19,7 +19,7 @@ struct ctx {
 
 static const char *const top_keys[] = {"name",	  "target",  "sources", "include",  "cflags",
 				       "defines", "libs",    "memory",	"bootargs", "config_txt",
-				       "image",	  "network", NULL};
+				       "image",	  "network", "devices", NULL};
 static const char *const image_keys[] = {"size", NULL};
 static const char *const net_keys[] = {"ip", "gateway", "dns", "hostname", "hostfwd", NULL};
 
@@ -666,6 +666,11 @@ static void load(struct ctx *c, yaml_node_t *root)
 
 	if ((n = get(c, root, "network")) && want_map(c, n, "network"))
 		load_network(c, n);
+
+	/* the fleet inventory, for uk build --fleet uk.yaml: fleet.c checks each entry */
+	if ((n = get(c, root, "devices")) && n->type != YAML_SEQUENCE_NODE)
+		perr(c, n->start_mark,
+		     "'devices' must be a list of devices such as '- name: sensor-1'");
 
 	if (src && c->errors == 0)
 		expand_sources(c, src);

@@ -22,7 +22,7 @@ devices:
     files:
       device.key: keys/s1.key
   - name: sensor-2
-    hostname: s2.example
+    hostname: s2-yard
     ip: dhcp
     bootargs:
       site: "south yard"
@@ -59,7 +59,7 @@ boot_file() {
 	run boot_file "$F/sensor-1/sdcard.img" cmdline.txt
 	assert_output "net.hostname=sensor-1 net.ip=10.0.2.15/24 net.gateway=10.0.2.2 site=north"
 	run boot_file "$F/sensor-2/sdcard.img" cmdline.txt
-	assert_output 'net.hostname=s2.example net.ip=dhcp site="south yard"'
+	assert_output 'net.hostname=s2-yard net.ip=dhcp site="south yard"'
 	run boot_file "$F/sensor-1/sdcard.img" device.key
 	assert_output "key of sensor-1"
 	run boot_file "$F/sensor-3/sdcard.img" shared.key
@@ -96,7 +96,7 @@ boot_file() {
 	cat >fleet.csv <<'EOF'
 name,hostname,ip,gateway,site,files
 sensor-1,,10.0.2.15/24,10.0.2.2,north,device.key=keys/s1.key
-sensor-2,s2.example,dhcp,,south yard,keys/shared.key
+sensor-2,s2-yard,dhcp,,south yard,keys/shared.key
 sensor-3,,10.0.2.17/24,,,keys/shared.key
 EOF
 	mkdir other
@@ -130,7 +130,7 @@ EOF
 		sensor-1) assert_line "  net.hostname=sensor-1"
 			assert_line "  net.ip=10.0.2.15/24"
 			assert_line "  site=north" ;;
-		sensor-2) assert_line "  net.hostname=s2.example"
+		sensor-2) assert_line "  net.hostname=s2-yard"
 			assert_line "  net.ip=dhcp"
 			assert_line "  site=south yard" ;;
 		sensor-3) assert_line "  net.hostname=sensor-3"
@@ -171,7 +171,7 @@ EOF
 	assert_failure 2
 	assert_output --partial "bad.yaml:3:5: error: unknown device key 'hostnme'"
 	assert_output --partial "device 'a' appears twice (line 2)"
-	assert_output --partial "hostname 'bad name' may hold only"
+	assert_output --partial "hostname 'bad name' must be one DNS label"
 	assert_output --partial "file 'keys/missing.key' does not exist"
 	assert_output --partial "a device without a 'name'"
 	[ ! -e "$F" ]
@@ -179,4 +179,37 @@ EOF
 	run uk build hello --fleet bad.csv
 	assert_failure 2
 	assert_output --partial "bad.csv:1:1: error: the header line needs a 'name' column"
+}
+
+@test "the inventory may be uk.yaml's devices: list; per-device values override network: and bootargs:" {
+	cat >>hello/uk.yaml <<'EOF2'
+bootargs:
+  site: default
+network:
+  ip: 10.0.2.99/24
+devices:
+  - name: gw-1
+    ip: 10.0.2.21/24
+  - name: gw-2
+    bootargs:
+      site: east
+EOF2
+	run uk build hello
+	assert_success
+	[ ! -e "$F" ]
+	run uk build hello --fleet hello/uk.yaml
+	assert_success
+	run boot_file "$F/gw-1/sdcard.img" cmdline.txt
+	assert_output --partial "site=default"
+	assert_output --partial "net.ip=10.0.2.21/24"
+	assert_output --partial "net.hostname=gw-1"
+	refute_output --partial "10.0.2.99"
+	run boot_file "$F/gw-2/sdcard.img" cmdline.txt
+	assert_output --partial "site=east"
+	assert_output --partial "net.ip=10.0.2.99/24"
+	refute_output --partial "site=default"
+	printf 'name: hello\nsources: [main.c]\ndevices: sensor-1\n' >hello/uk.yaml
+	run uk build hello
+	assert_failure 2
+	assert_output --partial "uk.yaml:3:10: error: 'devices' must be a list"
 }
