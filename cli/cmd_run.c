@@ -40,8 +40,8 @@ const char usage_run[] =
     "                      existing tap device NAME (no -p then)\n"
     "\n"
     "Networking (uk.yaml's network:, -p, --net, or a net.* boot argument) gives the guest a NIC\n"
-    "(virt: virtio-net; rpi3: usb-net, which the runtime cannot drive yet; rpi4: none in QEMU)\n"
-    "and net.ip=dhcp unless an address is set, so the network is up before main.\n"
+    "(virt: virtio-net; rpi3, rpi4: usb-net on QEMU's USB hub) and net.ip=dhcp unless an\n"
+    "address is set, so the network is up before main.\n"
     "\n"
     "Exit status: the app's (main's return value; 134 after a panic). uk's own failures:\n"
     "1 build failed, 2 usage or uk.yaml error, 3 runtime/QEMU missing,\n"
@@ -231,10 +231,10 @@ static int check_tap(const char *name)
 	return rc;
 }
 
-/* Validates the network options against the manifest and the target, before anything is built.
+/* Validates the network options against the manifest, before anything is built.
  * Returns 0 or an exit code (the message is printed). */
-static int plan_network(const struct manifest *m, const char *target, const struct strlist *publish,
-			const char *net, const struct strlist *appends, struct net_plan *np)
+static int plan_network(const struct manifest *m, const struct strlist *publish, const char *net,
+			const struct strlist *appends, struct net_plan *np)
 {
 	memset(np, 0, sizeof *np);
 	np->tap = net && !strncmp(net, "tap:", 4) ? net + 4 : NULL;
@@ -242,18 +242,6 @@ static int plan_network(const struct manifest *m, const char *target, const stru
 		 has_net_arg(appends);
 	if (!np->on)
 		return 0;
-	if (!strcmp(target, "rpi4")) {
-		if (publish->n || net) {
-			error("QEMU's raspi4b has no network device: %s needs another target",
-			      publish->n ? "-p" : "--net");
-			hint("networking runs in QEMU on --target virt (virtio-net)");
-			return EXIT_USAGE;
-		}
-		warning("QEMU's raspi4b has no network device: running without one (the boot "
-			"arguments still hold net.*)");
-		np->on = 0;
-		return 0;
-	}
 	if (np->tap) {
 		if (m->net_hostfwd.n)
 			warning("%s: network.hostfwd applies to user networking; ignored with "
@@ -348,13 +336,9 @@ static void add_network(struct strlist *a, const struct net_plan *np, const char
 		free(nd);
 	}
 	sl_push(a, "-device");
-	if (!strcmp(target, "virt")) {
-		sl_push(a, "virtio-net-device,netdev=n0");
-	} else {
-		sl_push(a, "usb-net,netdev=n0");
-		warning("rpi3: QEMU gets a usb-net device, but the runtime has no USB driver yet: "
-			"the guest will not see a network device");
-	}
+	/* the Pis: a CDC Ethernet device on QEMU's USB hub, behind the DWC2 controller (QEMU
+	 * emulates neither the Pi 3's LAN9514 nor the Pi 4's GENET) */
+	sl_push(a, !strcmp(target, "virt") ? "virtio-net-device,netdev=n0" : "usb-net,netdev=n0");
 }
 
 int cmd_run(int argc, char **argv)
@@ -417,7 +401,7 @@ int cmd_run(int argc, char **argv)
 	if (!target)
 		target = m.targets.v[0];
 	struct net_plan np;
-	if ((rc = plan_network(&m, target, &publish, net, &appends, &np)))
+	if ((rc = plan_network(&m, &publish, net, &appends, &np)))
 		return rc;
 	struct build_result br;
 	char *o = default_out(&m, target, out, 0);

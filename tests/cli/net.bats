@@ -8,7 +8,7 @@ NETPROBE=$BUILD/tests/tools/netprobe
 
 setup() {
 	common_setup
-	[ -x "$NETPROBE" ] || make -s -C "$UK_TOP/tests" "$NETPROBE" >/dev/null
+	[ -x "$NETPROBE" ] || make -s -C "$UK_TOP/tests" BUILD="$BUILD" "$NETPROBE" >/dev/null
 }
 teardown() {
 	[ -z "${bg:-}" ] || kill "$bg" 2>/dev/null || true
@@ -73,27 +73,6 @@ run_fails() { # message, uk run arguments...
 	[ ! -e app/build ] || fail "app/build was written"
 }
 
-@test "rpi4: -p and --net are errors, QEMU's raspi4b has no network device" {
-	uk new app --target rpi4 >/dev/null
-	run_fails "QEMU's raspi4b has no network device" app -p 8080:80
-	assert_output --partial "--target virt"
-	run_fails "QEMU's raspi4b has no network device" app --net user
-	[ ! -e app/build ] || fail "app/build was written"
-}
-
-@test "rpi4: a manifest network: only warns, and the app runs without a NIC" {
-	make_app app 'name: app
-target: rpi4
-sources: [main.c]
-network: {ip: dhcp}'
-	run timeout 90 "$UK" -v run --qemu app --timeout 60
-	assert_success
-	assert_output --partial "warning: QEMU's raspi4b has no network device: running without one"
-	refute_output --partial "-netdev"
-	assert_output --partial "-append 'uk.qemu=1 net.ip=dhcp'"
-	assert_output --partial "hi from app"
-}
-
 @test "-p: user networking with the forwards on 127.0.0.1, net.ip=dhcp, virtio-net on virt" {
 	uk new app >/dev/null
 	t1=$(free_port tcp) u1=$(free_port udp)
@@ -137,13 +116,39 @@ network:
 	run_fails "guest port udp 9 is forwarded twice" app -p "udp:$u2:9" -p "udp:$((u2 + 1)):9"
 }
 
-@test "rpi3: the network is usb-net (wired, though the runtime has no USB driver yet)" {
-	uk new app --target rpi3 >/dev/null
-	run timeout 90 "$UK" -v run --qemu app -p "$(free_port tcp):80" --timeout 60
+# Boots the udp-echo copy with uk -v run --qemu ue ARGS... in the background, logging to log;
+# echoes 100 datagrams of up to 1472 bytes through 127.0.0.1:$port; waits for --timeout.
+echo_through() {
+	timeout 120 "$UK" -v run --qemu ue "$@" >log 2>&1 3>&- &
+	bg=$!
+	run "$NETPROBE" wait-udp 127.0.0.1 "$port" 20
 	assert_success
-	assert_output --partial "-device usb-net,netdev=n0 "
-	assert_output --partial "the runtime has no USB driver yet"
-	assert_output --partial "Hello from app!"
+	run "$NETPROBE" udp-echo 127.0.0.1 "$port" 100 1472
+	assert_success
+	assert_line "udp-echo: 100 sent, 100 echoed intact, 0 lost, 0 corrupted"
+	rc=0
+	wait $bg || rc=$?
+	bg=
+	assert_equal "$rc" 124
+}
+
+@test "rpi3: -p through usb-net on QEMU's USB hub" {
+	udp_echo_app
+	port=$(free_port udp)
+	echo_through --target rpi3 -p "udp:$port:7" --timeout 15
+	run cat log
+	assert_output --partial "-netdev user,id=n0,hostfwd=udp:127.0.0.1:$port-:7 -device usb-net,netdev=n0 "
+	assert_output --partial "usb-ecm: device 2"
+}
+
+@test "rpi4: the manifest's hostfwd through usb-net (QEMU's raspi4b has no GENET)" {
+	udp_echo_app
+	port=$(free_port udp)
+	sed -i "s/udp:5555:7/udp:$port:7/" ue/uk.yaml
+	echo_through --target rpi4 --timeout 15
+	run cat log
+	assert_output --partial "-netdev user,id=n0,hostfwd=udp:127.0.0.1:$port-:7 -device usb-net,netdev=n0 "
+	assert_output --partial "-append 'uk.qemu=1 net.ip=dhcp'"
 }
 
 @test "examples/udp-echo with -p udp:PORT:7 echoes datagrams up to 1472 bytes; --timeout ends it" {
