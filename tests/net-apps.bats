@@ -11,13 +11,15 @@ setup() {
 	load '/usr/lib/bats/bats-support/load'
 	load '/usr/lib/bats/bats-assert/load'
 	T=$(mktemp -d)
-	BROKER_PID= DNSMASQ_PID= NS=
+	BROKER_PID= DNSMASQ_PID= NS= LINUX_PIDS=()
 }
 
 teardown() {
 	net_stop || true
 	[ -z "$BROKER_PID" ] || { kill "$BROKER_PID" 2>/dev/null && wait "$BROKER_PID" 2>/dev/null; } || true
 	[ -z "$DNSMASQ_PID" ] || { kill "$DNSMASQ_PID" 2>/dev/null && wait "$DNSMASQ_PID" 2>/dev/null; } || true
+	local p
+	for p in "${LINUX_PIDS[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
 	[ -z "$NS" ] || ip netns del "$NS" 2>/dev/null || true
 	rm -rf "$T"
 }
@@ -261,4 +263,39 @@ netns_up() {
 	assert_success
 	run jq -r '"\(.requests) \(.connections)"' <<<"$output"
 	assert_output "101 101"
+}
+
+# ---- the same sources as Linux programs ----
+
+@test "linux: tcp-echo and http-server build unchanged with gcc and serve the same tests" {
+	gcc -O2 -Wall -Wextra -Werror "$UK_TOP/examples/tcp-echo/main.c" -o "$T/tcp-echo"
+	gcc -O2 -Wall -Wextra -Werror "$UK_TOP/examples/http-server/main.c" -o "$T/http-server"
+	# in a namespace of their own, with only a loopback device: nothing is reachable from outside
+	NS=uk-apps-linux-$$
+	ip netns add "$NS" 2>"$T/netns.err" || {
+		NS=
+		skip "cannot create a network namespace here: $(cat "$T/netns.err")"
+	}
+	ip -n "$NS" link set lo up
+	ip netns exec "$NS" "$T/tcp-echo" 7007 >"$T/tcp-echo.log" 2>&1 &
+	LINUX_PIDS+=($!)
+	PORT=8088 ip netns exec "$NS" "$T/http-server" >"$T/http-server.log" 2>&1 &
+	LINUX_PIDS+=($!)
+	local end=$((SECONDS + 20))
+	until ip netns exec "$NS" ss -Hltn 'sport = :7007 or sport = :8088' | grep -c . | grep -qx 2; do
+		[ $SECONDS -lt $end ] || fail "the Linux builds did not listen"
+		sleep 0.1
+	done
+	run timeout 60 ip netns exec "$NS" "$NETPROBE" tcp-echo 127.0.0.1 7007 100 100000
+	assert_success
+	assert_line "tcp-echo: 100 of 100 connections echoed 100000 bytes intact"
+	run timeout 20 ip netns exec "$NS" curl -sS --max-time 10 http://127.0.0.1:8088/
+	assert_line "<p>A plain POSIX sockets program.</p>"
+	run timeout 20 ip netns exec "$NS" curl -sS --max-time 10 http://127.0.0.1:8088/status
+	assert_success
+	run jq -r '"\(.system) \(.requests) \(.uptime_s > 0)"' <<<"$output"
+	assert_output "Linux 2 true"
+	run timeout 20 ip netns exec "$NS" curl -sS --max-time 10 -o /dev/null -w '%{http_code}' \
+		http://127.0.0.1:8088/missing
+	assert_output "404"
 }
