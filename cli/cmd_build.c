@@ -103,12 +103,12 @@ int cmd_build(int argc, char **argv)
 		struct build_result r;
 		char *o = default_out(&m, targets.v[i], out, targets.n > 1);
 		rc = build_target(&m, targets.v[i], o, &r);
-		if (!rc)
-			rc = build_after(&m, targets.v[i], r.out, fleet);
 		free(o);
 		if (rc)
 			break;
 		print_result(&j, &m, targets.v[i], &r);
+		if ((rc = build_after(&m, targets.v[i], r.out, fleet)))
+			break;
 	}
 	if (json_mode) {
 		json_end_arr(&j);

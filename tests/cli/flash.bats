@@ -362,3 +362,25 @@ first_sector_zero() {
 	assert_success
 	echo "$output" | jq -e --arg n "$LOOPNAME" '.hidden[] | select(.name == $n) | .reasons[0].code == "loop-device"'
 }
+
+@test "a real read-only loop device is refused" {
+	truncate -s 128M ro.img
+	l=$(losetup -r -f --show ro.img)
+	echo "$l" >>"$T/loops"
+	run uk flash "$IMG" "$l" --yes --allow-loop
+	assert_failure 10
+	assert_output --partial "$l is read-only"
+}
+
+@test "an I/O error (a full disk) stops the write: exit 13, no partition table" {
+	mkloop 8M
+	mkfs.ext4 -q -F "$LOOP"
+	mkdir "$T/mnt"
+	mount "$LOOP" "$T/mnt"
+	run uk flash "$IMG" "$T/mnt/card.img" --yes --no-map --json
+	assert_failure 13
+	assert_output --partial "No space left on device"
+	assert_output --partial "holds no partition table"
+	assert_line --partial '"exit":13'
+	first_sector_zero "$T/mnt/card.img"
+}
