@@ -27,14 +27,14 @@ teardown() {
 # ---- tcp-echo: POSIX sockets, poll() ----
 
 @test "tcp-echo: 100 concurrent TCP clients are all served, 100 kB each way, byte-exact" {
-	net_boot virt "$EX/tcp-echo/virt/kernel8.img" 'tcp-echo: serving' net.ip=dhcp
+	net_boot_retry virt "$EX/tcp-echo/virt/kernel8.img" 'tcp-echo: serving' net.ip=dhcp
 	run "$NETPROBE" tcp-echo 127.0.0.1 "$TCP_PORT" 100 100000
 	assert_success
 	assert_line "tcp-echo: 100 of 100 connections echoed 100000 bytes intact"
 }
 
 @test "tcp-echo: a 20 MB stream is echoed intact (a slow reader only slows itself)" {
-	net_boot virt "$EX/tcp-echo/virt/kernel8.img" 'tcp-echo: serving' net.ip=dhcp
+	net_boot_retry virt "$EX/tcp-echo/virt/kernel8.img" 'tcp-echo: serving' net.ip=dhcp
 	run "$NETPROBE" tcp-echo 127.0.0.1 "$TCP_PORT" 1 20000000
 	assert_success
 	assert_line "tcp-echo: 1 of 1 connections echoed 20000000 bytes intact"
@@ -44,7 +44,7 @@ teardown() {
 HTTP_IMG=$BUILD/examples/http-server/virt/kernel8.img
 
 @test "http-server: curl fetches the page" {
-	net_boot virt "$HTTP_IMG" 'http-server: serving' net.ip=dhcp
+	net_boot_retry virt "$HTTP_IMG" 'http-server: serving' net.ip=dhcp
 	run curl -sS --max-time 20 -D "$T/headers" "http://127.0.0.1:$HTTP_PORT/"
 	assert_success
 	assert_line "<h1>Hello from http-server</h1>"
@@ -56,7 +56,7 @@ HTTP_IMG=$BUILD/examples/http-server/virt/kernel8.img
 }
 
 @test "http-server: /status is valid JSON with uptime, requests and the guest's address" {
-	net_boot virt "$HTTP_IMG" 'http-server: serving' net.ip=dhcp
+	net_boot_retry virt "$HTTP_IMG" 'http-server: serving' net.ip=dhcp
 	curl -sS --max-time 20 -o /dev/null "http://127.0.0.1:$HTTP_PORT/"
 	run curl -sS --max-time 20 -o "$T/status.json" -w '%{http_code} %{content_type}' \
 		"http://127.0.0.1:$HTTP_PORT/status?x=1"
@@ -72,7 +72,7 @@ HTTP_IMG=$BUILD/examples/http-server/virt/kernel8.img
 }
 
 @test "http-server: unknown paths get 404, other methods 405, garbage 400, HEAD no body" {
-	net_boot virt "$HTTP_IMG" 'http-server: serving' net.ip=dhcp
+	net_boot_retry virt "$HTTP_IMG" 'http-server: serving' net.ip=dhcp
 	run curl -sS --max-time 20 -w '%{http_code}\n' "http://127.0.0.1:$HTTP_PORT/nope"
 	assert_success
 	assert_output $'Not Found\n404'
@@ -91,7 +91,7 @@ HTTP_IMG=$BUILD/examples/http-server/virt/kernel8.img
 }
 
 @test "http-server: 20 clients open at once are served while one client stalls mid-request" {
-	net_boot virt "$HTTP_IMG" 'http-server: serving' net.ip=dhcp
+	net_boot_retry virt "$HTTP_IMG" 'http-server: serving' net.ip=dhcp
 	# a client that sends half a request and then nothing: it must not block anyone
 	exec 5<>"/dev/tcp/127.0.0.1/$HTTP_PORT"
 	printf 'GET / HTTP/1.1\r\nHost: x\r\n' >&5
@@ -133,9 +133,14 @@ HTTP_IMG=$BUILD/examples/http-server/virt/kernel8.img
 @test "iperf: Debian's iperf 2 client measures a positive bandwidth and lwiperf reports it" {
 	command -v iperf >/dev/null || skip "iperf is not installed (install.sh installs it)"
 	local port
-	port=$(free_port tcp)
-	net_boot_netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-:5001" virt \
-		"$EX/iperf/virt/kernel8.img" 'iperf: lwiperf server on 10.0.2.15 port 5001'
+	for _ in 1 2 3; do # again if another process takes the free port before QEMU binds it
+		port=$(free_port tcp)
+		net_boot_netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-:5001" virt \
+			"$EX/iperf/virt/kernel8.img" 'iperf: lwiperf server on 10.0.2.15 port 5001' && break
+		grep -q 'Could not set up host forwarding' "$NET_LOG" || fail "the guest did not start"
+		net_stop || true
+	done
+	[ -n "$NET_PID" ] || fail "no free port for iperf"
 	run timeout 60 iperf -c 127.0.0.1 -p "$port" -t 3
 	assert_success
 	local line
@@ -160,7 +165,8 @@ start_broker() {
 		"$BROKER_PORT" >"$T/mosquitto.conf"
 	mosquitto -c "$T/mosquitto.conf" >>"$T/mosquitto.log" 2>&1 &
 	BROKER_PID=$!
-	wait_tcp_port "$BROKER_PORT" 20 || fail "mosquitto did not start: $(cat "$T/mosquitto.log")"
+	wait_tcp_port "$BROKER_PORT" 20 && kill -0 "$BROKER_PID" 2>/dev/null ||
+		fail "mosquitto did not start: $(cat "$T/mosquitto.log")"
 }
 
 stop_broker() {

@@ -130,3 +130,14 @@ net_boot_usb() {
 		inotifywait -qq -t 1 -e modify "$NET_LOG" 2>/dev/null || sleep 0.1
 	done
 }
+
+# net_boot_retry ARGS...: net_boot, tried up to 3 times while QEMU reports that it could not bind
+# a forwarded port (free_port found it free, then another process took it).
+net_boot_retry() {
+	for _ in 1 2 3; do
+		net_boot "$@" && return 0
+		grep -q 'Could not set up host forwarding' "$NET_LOG" || return 1
+		net_stop || true
+	done
+	return 1
+}
