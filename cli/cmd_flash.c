@@ -33,6 +33,7 @@ const char usage_flash[] =
     "      --device NAME      write fleet device NAME's image (uk build --fleet)\n"
     "      --allow-loop       accept a loop device (tests, image files)\n"
     "      --allow-fixed      accept a disk that is neither removable nor on USB/MMC\n"
+    "      --overwrite-file   replace a plain file that does not look like a disk image\n"
     "      --no-map           write every byte, even with a block map\n"
     "      --no-verify        do not read back\n"
     "      --progress=MODE    auto (a bar on a terminal), tty, jsonl (stdout), none\n"
@@ -152,7 +153,7 @@ static int fail(int rc, const char *msg, const struct target_info *t, const char
 
 int cmd_flash(int argc, char **argv)
 {
-	int yes = 0, allow_loop = 0, allow_fixed = 0, no_map = 0, no_verify = 0;
+	int yes = 0, allow_loop = 0, allow_fixed = 0, no_map = 0, no_verify = 0, overwrite = 0;
 	const char *expect_serial = NULL, *expect_size = NULL, *device = NULL, *progress = "auto";
 	struct strlist rest = {0};
 	struct option opts[] = {
@@ -162,6 +163,7 @@ int cmd_flash(int argc, char **argv)
 	    {OPT_STRING, 0, "device", &device, "fleet device"},
 	    {OPT_BOOL, 0, "allow-loop", &allow_loop, "loop devices"},
 	    {OPT_BOOL, 0, "allow-fixed", &allow_fixed, "fixed disks"},
+	    {OPT_BOOL, 0, "overwrite-file", &overwrite, "any plain file"},
 	    {OPT_BOOL, 0, "no-map", &no_map, "write every byte"},
 	    {OPT_BOOL, 0, "no-verify", &no_verify, "no read-back"},
 	    {OPT_STRING, 0, "progress", &progress, "progress mode"},
@@ -216,22 +218,24 @@ int cmd_flash(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	/* the block map */
+	/* the block map; with --no-map it still records the image's sha256 */
 	struct bmap map;
 	int have_map = 0;
 	char *mp = xasprintf("%s.bmap", image);
-	int ml = no_map ? -1 : bmap_load(mp, &map);
-	if (ml == -2) {
+	int ml = bmap_load(mp, &map);
+	if (ml == -2 && !no_map) {
 		error("the block map %s is malformed", mp);
 		hint("rebuild ('uk build'), or write every byte with --no-map");
 		free(mp);
 		return fail(EXIT_CORRUPT, "malformed block map", NULL, image);
 	}
-	have_map = ml == 0;
 	free(mp);
 	char *expect = recorded_sha256(image);
-	if (!expect && have_map && map.image_sha256[0])
+	if (!expect && ml == 0 && map.image_sha256[0])
 		expect = xstrdup(map.image_sha256);
+	if (ml == 0 && no_map)
+		bmap_free(&map);
+	have_map = ml == 0 && !no_map;
 
 	/* the target */
 	struct target_info t;
@@ -241,6 +245,7 @@ int cmd_flash(int argc, char **argv)
 				 .image_size = (uint64_t)ist.st_size,
 				 .allow_loop = allow_loop,
 				 .allow_fixed = allow_fixed,
+				 .overwrite_file = overwrite,
 				 .expect_serial = expect_serial,
 				 .expect_size = expect_size};
 	struct refusals rf = {0};

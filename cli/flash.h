@@ -40,6 +40,7 @@ struct safety_opts {
 	uint64_t image_size;	   /* 0: not checked */
 	int allow_loop;		   /* --allow-loop */
 	int allow_fixed;	   /* --allow-fixed: a disk that is not removable */
+	int overwrite_file;	   /* --overwrite-file: a plain file that is not a disk image */
 	const char *expect_serial; /* --expect-serial */
 	const char *expect_size;   /* --expect-size */
 };

@@ -451,6 +451,23 @@ size_t target_check(const struct target_info *t, const struct safety_opts *o, st
 		    st.st_ino == ist.st_ino)
 			refuse(r, "holds-image", "no flag overrides this: write to another file",
 			       "%s is the image file itself", t->path);
+		else if (t->size && !o->overwrite_file) {
+			/* an existing file is replaced only when it looks like a disk image */
+			unsigned char s0[512] = {0};
+			FILE *f = fopen(t->path, "rb");
+			size_t got = f ? fread(s0, 1, sizeof s0, f) : 0;
+			if (f)
+				fclose(f);
+			int zero = 1;
+			for (size_t i = 0; i < sizeof s0; i++)
+				zero &= s0[i] == 0;
+			if (got < sizeof s0 || (!zero && (s0[510] != 0x55 || s0[511] != 0xaa)))
+				refuse(
+				    r, "not-an-image", "--overwrite-file",
+				    "%s is an existing file that does not look like a disk image "
+				    "(no MBR)",
+				    t->path);
+		}
 		return r->n;
 	}
 	if (t->is_partition) {

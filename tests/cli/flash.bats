@@ -56,7 +56,6 @@ fake_tree() {
 	echo 0 >"$FAKE/removable"
 	echo "Generic " >"$T/sys/$dir/vendor"
 	echo "STORAGE DEVICE  " >"$T/sys/$dir/model"
-	ln -s . "$T/sys/$dir/device" 2>/dev/null || true
 	mkdir -p "$FAKE/device"
 	echo "Generic" >"$FAKE/device/vendor"
 	echo "STORAGE DEVICE" >"$FAKE/device/model"
@@ -86,7 +85,11 @@ first_sector_zero() {
 
 @test "flash a build directory over a file of garbage: only used blocks are written, the FAT is sound" {
 	head -c 80M /dev/urandom >card.img
-	run uk flash "$IMGDIR/build/virt" card.img --yes --json
+	run uk flash "$IMGDIR/build/virt" card.img --yes
+	assert_failure 10
+	assert_output --partial "card.img is an existing file that does not look like a disk image"
+	assert_output --partial "override: --overwrite-file"
+	run uk flash "$IMGDIR/build/virt" card.img --yes --overwrite-file --json
 	assert_success
 	assert_line --partial '"verify":"ok"'
 	assert_line --partial '"block_map":true'
@@ -383,4 +386,14 @@ first_sector_zero() {
 	assert_output --partial "holds no partition table"
 	assert_line --partial '"exit":13'
 	first_sector_zero "$T/mnt/card.img"
+}
+
+@test "--no-map still checks the image against the hash its block map records" {
+	mkdir b
+	cp "$IMGDIR"/build/virt/{sdcard.img,sdcard.img.bmap} b/
+	printf 'X' | dd of=b/sdcard.img bs=1 seek=$((60 << 20)) conv=notrunc status=none
+	run uk flash b/sdcard.img card.img --yes --no-map
+	assert_failure 12
+	assert_output --partial "does not match its recorded hash"
+	first_sector_zero card.img
 }
