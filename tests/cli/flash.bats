@@ -397,3 +397,21 @@ first_sector_zero() {
 	assert_output --partial "does not match its recorded hash"
 	first_sector_zero card.img
 }
+
+@test "refused: a really mounted partition of a partitioned loop device; the new table is reread" {
+	truncate -s 128M part.img
+	l=$(losetup -P -f --show part.img)
+	echo "$l" >>"$T/loops"
+	run uk flash "$IMG" "$l" --yes --allow-loop
+	assert_success
+	# uk asked the kernel to reread the partition table: the boot partition appears
+	for _ in $(seq 30); do [ -b "${l}p1" ] && break; sleep 0.1; done
+	[ -b "${l}p1" ] || skip "this kernel does not scan MBR partitions (CONFIG_MSDOS_PARTITION)"
+	mkfs.ext4 -q -F "${l}p1"
+	mkdir "$T/mnt"
+	mount "${l}p1" "$T/mnt"
+	run uk flash "$IMG" "$l" --yes --allow-loop
+	assert_failure 10
+	assert_output --partial "/dev/${l#/dev/}p1 is mounted on $T/mnt"
+	umount "$T/mnt"
+}
