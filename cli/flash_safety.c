@@ -3,7 +3,8 @@
  * The checks, each naming its reason and what overrides it:
  *   partition      a partition, not a whole disk              give the disk
  *   loop-device    a loop device                              --allow-loop
- *   not-removable  no removable flag, not on USB or MMC        --allow-fixed
+ *   not-removable  no removable flag, not on USB, MMC or a      --allow-fixed
+ *                  hotplug port (removable="removable" above)
  *   read-only      the kernel's ro flag (lock switch)          nothing
  *   no-medium      size 0                                      nothing
  *   too-small      smaller than the image                      nothing
@@ -95,6 +96,26 @@ static char *usb_serial(const char *sysdir)
 	return s ? s : xstrdup("");
 }
 
+/* Hotplug, as lsblk sees it: a device above the disk says removable="removable" (a hot-pluggable
+ * port, e.g. USB or Thunderbolt). */
+static int hotplug(const char *sysdir)
+{
+	char *d = xstrdup(sysdir);
+	int hot = 0;
+	char *devices = strstr(d, "/devices/");
+	while (!hot && devices) {
+		char *slash = strrchr(d, '/');
+		if (!slash || slash <= devices)
+			break;
+		*slash = 0;
+		char *v = attr(d, "removable");
+		hot = !strcmp(v, "removable");
+		free(v);
+	}
+	free(d);
+	return hot;
+}
+
 static void fill(struct target_info *t)
 {
 	char *s = attr(t->sysdir, "size");
@@ -128,6 +149,8 @@ static void fill(struct target_info *t)
 	else
 		t->bus = xstrdup(strstr(sd, "/virtual/") ? "virtual" : "unknown");
 	if (!strcmp(t->bus, "usb") || !strcmp(t->bus, "mmc"))
+		t->removable = 1;
+	if (!t->removable && !t->is_loop && hotplug(t->sysdir))
 		t->removable = 1;
 
 	char *dev = path_join(t->sysdir, "device");
@@ -490,8 +513,8 @@ size_t target_check(const struct target_info *t, const struct safety_opts *o, st
 	}
 	if (!t->is_loop && !t->removable && !o->allow_fixed)
 		refuse(r, "not-removable", "--allow-fixed, if you are sure it is the card",
-		       "%s is not removable: no removable flag and not on a USB or MMC bus "
-		       "(bus: %s)",
+		       "%s is not removable: no removable flag, not on a USB or MMC bus, not "
+		       "hot-pluggable (bus: %s)",
 		       t->path, t->bus);
 	if (t->ro)
 		refuse(r, "read-only",

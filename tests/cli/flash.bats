@@ -165,7 +165,7 @@ first_sector_zero() {
 	assert_success
 }
 
-@test "accepted: the removable flag, a USB bus, an MMC bus" {
+@test "accepted: the removable flag, a USB bus, an MMC bus, a hotplug port" {
 	mkloop 128M
 	fake_tree ata
 	echo 1 >"$FAKE/removable"
@@ -176,6 +176,12 @@ first_sector_zero() {
 	run uk flash "$IMG" "$LOOP" --yes
 	assert_success
 	assert_output --partial "bus mmc"
+	# a disk behind a hot-pluggable port (Thunderbolt): removable="removable" on a parent device
+	rm -rf "$T/sys" "$T/proc"
+	fake_tree ata
+	echo removable >"$T/sys/devices/pci0000:00/0000:00:1f.2/removable"
+	run uk flash "$IMG" "$LOOP" --yes
+	assert_success
 }
 
 @test "refused: a mounted partition (fake mountinfo), and the system's own filesystems" {
