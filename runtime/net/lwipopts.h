@@ -76,6 +76,7 @@
 #define LWIP_DHCP_DOES_ACD_CHECK      0
 #define DHCP_DOES_ARP_CHECK	      0
 #define ETHARP_SUPPORT_STATIC_ENTRIES 1
+#define ARP_QUEUEING		1 /* every packet waiting for an ARP answer goes out, not just the last */
 
 /* TCP: full-size segments and a window wide enough for throughput on a LAN. */
 #define TCP_MSS			   1460
