@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,6 +189,99 @@ static void test_flip(int fd, int *direct)
 	free(b);
 }
 
+/* Hashing beside the I/O: the reader fills one of NBUF buffers and hands it to a thread that
+ * hashes it while the next one is written or read (SHA-256 would otherwise add its time to the
+ * write and to the read-back). In order, so the digest is the same as hashing inline. */
+#define NBUF 3
+struct ahash {
+	struct sha256 h;
+	unsigned char *buf[NBUF];
+	size_t len[NBUF];
+	int full[NBUF], stop, threaded, running;
+	size_t prod, cons;
+	pthread_mutex_t m;
+	pthread_cond_t c;
+	pthread_t th;
+};
+
+static void *ah_run(void *arg)
+{
+	struct ahash *a = arg;
+	for (;;) {
+		pthread_mutex_lock(&a->m);
+		size_t i = a->cons % NBUF;
+		while (!a->full[i] && !a->stop)
+			pthread_cond_wait(&a->c, &a->m);
+		int have = a->full[i];
+		pthread_mutex_unlock(&a->m);
+		if (!have)
+			return NULL; /* stopped, and everything handed over is hashed */
+		sha256_update(&a->h, a->buf[i], a->len[i]);
+		pthread_mutex_lock(&a->m);
+		a->full[i] = 0, a->cons++;
+		pthread_cond_broadcast(&a->c);
+		pthread_mutex_unlock(&a->m);
+	}
+}
+
+static void ah_start(struct ahash *a)
+{
+	sha256_init(&a->h);
+	memset(a->full, 0, sizeof a->full);
+	a->stop = 0, a->prod = a->cons = 0;
+	pthread_mutex_init(&a->m, NULL);
+	pthread_cond_init(&a->c, NULL);
+	a->threaded = pthread_create(&a->th, NULL, ah_run, a) == 0;
+	a->running = 1;
+}
+
+/* The next buffer to fill: free once its previous contents are hashed. */
+static unsigned char *ah_get(struct ahash *a)
+{
+	size_t i = a->prod % NBUF;
+	pthread_mutex_lock(&a->m);
+	while (a->full[i])
+		pthread_cond_wait(&a->c, &a->m);
+	pthread_mutex_unlock(&a->m);
+	return a->buf[i];
+}
+
+/* Hands the buffer from ah_get to the hasher; it stays readable until the next NBUF-1 gets. */
+static void ah_put(struct ahash *a, size_t n)
+{
+	size_t i = a->prod % NBUF;
+	if (!a->threaded) {
+		sha256_update(&a->h, a->buf[i], n);
+		a->prod++;
+		return;
+	}
+	pthread_mutex_lock(&a->m);
+	a->len[i] = n, a->full[i] = 1, a->prod++;
+	pthread_cond_broadcast(&a->c);
+	pthread_mutex_unlock(&a->m);
+}
+
+/* Waits for the hasher; the digest in hex when hex is not NULL. */
+static void ah_end(struct ahash *a, char *hex)
+{
+	if (!a->running)
+		return;
+	a->running = 0;
+	if (a->threaded) {
+		pthread_mutex_lock(&a->m);
+		a->stop = 1;
+		pthread_cond_broadcast(&a->c);
+		pthread_mutex_unlock(&a->m);
+		pthread_join(a->th, NULL);
+	}
+	pthread_mutex_destroy(&a->m);
+	pthread_cond_destroy(&a->c);
+	unsigned char d[32];
+	sha256_final(&a->h, d);
+	if (hex)
+		sha256_hex(d, hex);
+}
+
 int flash_write(int fd, const struct target_info *t, const struct flash_opts *o,
 		struct flash_result *res)
 {
@@ -225,9 +319,12 @@ int flash_write(int fd, const struct target_info *t, const struct flash_opts *o,
 		close(in);
 		return EXIT_CORRUPT;
 	}
-	unsigned char *buf, *first;
-	if (posix_memalign((void **)&buf, 4096, CHUNK) ||
-	    posix_memalign((void **)&first, 4096, FIRST))
+	unsigned char *first;
+	struct ahash ah = {0};
+	for (int k = 0; k < NBUF; k++)
+		if (posix_memalign((void **)&ah.buf[k], 4096, CHUNK))
+			exit(EXIT_FAIL);
+	if (posix_memalign((void **)&first, 4096, FIRST))
 		exit(EXIT_FAIL);
 	struct sigaction sa = {.sa_handler = on_signal}, o_int, o_term, o_hup;
 	sigemptyset(&sa.sa_mask);
@@ -238,10 +335,8 @@ int flash_write(int fd, const struct target_info *t, const struct flash_opts *o,
 	long intr_after = env_num("UK_FLASH_TEST_INTERRUPT_AFTER", -1);
 	long delay_ms = env_num("UK_FLASH_TEST_DELAY_MS", 0);
 	struct prog p = {.mode = o->progress};
-	struct sha256 h;
 	int rc = 0;
 	uint64_t pos = 0;
-	unsigned char d[32];
 	char hex[65];
 
 	if (!t->is_block && ftruncate(fd, (off_t)size) < 0)
@@ -250,19 +345,20 @@ int flash_write(int fd, const struct target_info *t, const struct flash_opts *o,
 		goto io;
 
 	/* write */
-	sha256_init(&h);
+	ah_start(&ah);
 	prog_start(&p, "write", total);
 	uint64_t since_sync = 0;
 	for (size_t i = 0; i < nr && !stop_signal; i++)
 		for (pos = r[i][0]; pos < r[i][1] && !stop_signal;) {
 			size_t n = r[i][1] - pos < CHUNK ? (size_t)(r[i][1] - pos) : CHUNK;
+			unsigned char *buf = ah_get(&ah);
 			if (pread_all(in, buf, n, pos, NULL) < 0) {
 				res->error = xasprintf("reading %s at %llu: %s", o->image,
 						       (unsigned long long)pos, strerror(errno));
 				rc = EXIT_CORRUPT;
 				goto fail;
 			}
-			sha256_update(&h, buf, n);
+			ah_put(&ah, n); /* hashed while it is written */
 			size_t skip = pos == 0 ? (n < FIRST ? n : FIRST) : 0;
 			if (n > skip &&
 			    pwrite_all(fd, buf + skip, n - skip, pos + skip, &direct) < 0)
@@ -288,8 +384,7 @@ int flash_write(int fd, const struct target_info *t, const struct flash_opts *o,
 	if (fdatasync(fd) < 0)
 		goto io;
 	progress(&p, 1);
-	sha256_final(&h, d);
-	sha256_hex(d, hex);
+	ah_end(&ah, hex);
 	const char *want = o->map ? o->map->mapped_sha256 : o->expect_sha256;
 	if (want && *want && strcmp(want, hex)) {
 		res->error = xasprintf("%s does not match its %s (sha256 %s, recorded %s): the "
@@ -307,27 +402,25 @@ int flash_write(int fd, const struct target_info *t, const struct flash_opts *o,
 	/* verify: every written byte, from the card */
 	if (o->verify) {
 		drop_cache(fd, t);
-		struct sha256 v;
-		sha256_init(&v);
+		ah_start(&ah);
 		prog_start(&p, "verify", total);
 		for (size_t i = 0; i < nr && !stop_signal; i++)
 			for (pos = r[i][0]; pos < r[i][1] && !stop_signal;) {
 				size_t n = r[i][1] - pos < CHUNK ? (size_t)(r[i][1] - pos) : CHUNK;
+				unsigned char *buf = ah_get(&ah);
 				if (pread_all(fd, buf, n, pos, &direct) < 0)
 					goto io;
 				if (pos == 0) /* the MBR is not on the card yet: checked below */
 					memcpy(buf, first, n < FIRST ? n : FIRST);
-				sha256_update(&v, buf, n);
+				ah_put(&ah, n);
 				pos += n, p.done += n, res->verified += n;
 				progress(&p, 0);
 			}
 		if (stop_signal)
 			goto intr;
 		progress(&p, 1);
-		unsigned char vd[32];
 		char vhex[65];
-		sha256_final(&v, vd);
-		sha256_hex(vd, vhex);
+		ah_end(&ah, vhex);
 		if (strcmp(vhex, hex)) {
 			res->verify_ok = 0;
 			res->error = xasprintf("the card does not hold what was written (read back "
@@ -343,9 +436,9 @@ int flash_write(int fd, const struct target_info *t, const struct flash_opts *o,
 		goto io;
 	if (o->verify) {
 		drop_cache(fd, t);
-		if (pread_all(fd, buf, FIRST, 0, &direct) < 0)
+		if (pread_all(fd, ah.buf[0], FIRST, 0, &direct) < 0)
 			goto io;
-		if (memcmp(buf, first, FIRST)) {
+		if (memcmp(ah.buf[0], first, FIRST)) {
 			res->verify_ok = 0;
 			res->error =
 			    xasprintf("the first block read back differs from the image's");
@@ -368,6 +461,7 @@ io:
 	    xasprintf("writing %s at %llu: %s", t->path, (unsigned long long)pos, strerror(errno));
 	rc = EXIT_WRITE;
 fail:
+	ah_end(&ah, NULL);
 	if (zero_first(fd, &direct) < 0) {
 		char *e = xasprintf("%s; zeroing its first block failed too (%s): do not boot this "
 				    "card, flash it again",
@@ -387,7 +481,10 @@ done:
 	sigaction(SIGHUP, &o_hup, NULL);
 	res->direct = direct;
 	res->seconds = now() - t0;
-	free(buf), free(first);
+	ah_end(&ah, NULL);
+	for (int k = 0; k < NBUF; k++)
+		free(ah.buf[k]);
+	free(first);
 	close(in);
 	return rc;
 }
