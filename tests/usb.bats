@@ -52,6 +52,41 @@ usb_boot() { # TARGET IMAGE QEMU_ARGS...: boots with extra QEMU arguments, like 
 	assert_line --regexp '^usb-ecm: device 2: .* mac 40:54:00:12:34:5[0-9a-f]$'
 }
 
+wait_console() { # PATTERN: waits (30 s at most) for a line in $HP_LOG
+	local end=$((SECONDS + 30))
+	until tr -d '\r' <"$HP_LOG" | grep -qE "$1"; do
+		if [ $SECONDS -ge $end ]; then
+			echo "# never printed '$1':" >&2
+			sed 's/^/# /' "$HP_LOG" >&2
+			return 1
+		fi
+		inotifywait -qq -t 1 -e modify "$HP_LOG" 2>/dev/null || sleep 0.1
+	done
+}
+
+@test "rpi3: the hub's status change endpoint reports a hot-plugged device, then its removal" {
+	local mon cmd mfd
+	mon=$(free_port tcp)
+	HP_LOG=$(mktemp)
+	cmd=$(qemu_cmd rpi3 "$ECHO/rpi3/kernel8.img")
+	# shellcheck disable=SC2086
+	timeout -k 5 60 $cmd -monitor "tcp:127.0.0.1:$mon,server=on,wait=off" -netdev user,id=n0 \
+		-device usb-net,netdev=n0 -append uk.qemu=1 </dev/null >"$HP_LOG" 2>&1 &
+	NET_PID=$! NET_LOG=$HP_LOG
+	wait_console 'serving udp'
+	exec {mfd}<>"/dev/tcp/127.0.0.1/$mon" # QEMU's monitor (bats keeps fd 3 for itself)
+	printf 'device_add usb-kbd,id=k1\n' >&"$mfd"
+	wait_console 'usb: device 3: no driver'
+	printf 'device_del k1\n' >&"$mfd"
+	wait_console 'detached'
+	exec {mfd}>&-
+	net_stop
+	run echo "$NET_CONSOLE"
+	assert_line "usb: hub 1 port 2: device attached"
+	assert_line --regexp '^usb: device 3 \(hub port 2, full speed\): 0627:0001 class 00 .*"QEMU USB Keyboard", 1 configuration$'
+	assert_line "usb: hub 1 port 2: device detached"
+}
+
 @test "rpi3: net-echo gets a DHCP lease over usb-net" {
 	net_boot_usb rpi3 "$ECHO/rpi3/kernel8.img" 'serving udp'
 	net_stop
@@ -88,4 +123,14 @@ usb_boot() { # TARGET IMAGE QEMU_ARGS...: boots with extra QEMU arguments, like 
 	run "$NETPROBE" udp-echo 127.0.0.1 "$UDP_PORT" 200 1472
 	assert_success
 	assert_line "udp-echo: 200 sent, 200 echoed intact, 0 lost, 0 corrupted"
+}
+
+@test "rpi3: POSIX sockets over usb-net: curl fetches a page, poll() serves 100 TCP connections" {
+	net_boot_usb rpi3 "$BUILD/tests/apps/sockets/rpi3/kernel8.img" 'sockets: serving' net.ip=dhcp
+	run curl -s --max-time 20 "http://127.0.0.1:$HTTP_PORT/"
+	assert_success
+	assert_output "hello posix"
+	run "$NETPROBE" tcp-echo 127.0.0.1 "$TCP_PORT" 100 2000
+	assert_success
+	assert_line "tcp-echo: 100 of 100 connections echoed 2000 bytes intact"
 }

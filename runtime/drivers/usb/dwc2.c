@@ -105,6 +105,8 @@ static struct dwc2 {
 	uint32_t chan_size[MAX_CHANNELS]; /* HCTSIZ.XferSize programmed */
 } hc;
 
+static struct usb_xfer halting; /* marks a channel usb_cancel is stopping */
+
 static uint32_t rd(uint32_t reg)
 {
 	return mmio_read32(hc.base + reg);
@@ -139,8 +141,11 @@ static void hprt_update(uint32_t set, uint32_t clear)
 static void channel_halted(unsigned ch, uint32_t hcint)
 {
 	struct usb_xfer *x = hc.chan[ch];
-	if (!x)
-		return; /* a cancelled transfer */
+	if (!x || x == &halting) { /* a cancelled transfer has stopped: the channel is free */
+		hc.chan[ch] = NULL;
+		wr(HAINTMSK, rd(HAINTMSK) & ~(1u << ch));
+		return;
+	}
 	uint32_t tsiz = rd(HC(ch, HCTSIZ));
 	bool in = x->ep & USB_DIR_IN;
 	hc.chan[ch] = NULL;
@@ -246,13 +251,15 @@ int usb_submit(struct usb_xfer *x)
 	return -EBUSY;
 }
 
-/* Gives up on x (a timeout): disables its channel, no callback. Any context. */
+/* Gives up on x (a timeout): disables its channel, no callback. The channel stays taken until
+ * the core reports it halted (databook "Halting a Channel"), so nothing reuses it while the
+ * core may still write to x's buffer. Any context. */
 void usb_cancel(struct usb_xfer *x)
 {
 	uint64_t flags = irq_save();
 	for (unsigned ch = 0; ch < hc.nchan; ch++) {
 		if (hc.chan[ch] == x) {
-			hc.chan[ch] = NULL;
+			hc.chan[ch] = &halting;
 			wr(HC(ch, HCCHAR), rd(HC(ch, HCCHAR)) | HCCHAR_CHDIS | HCCHAR_CHENA);
 		}
 	}

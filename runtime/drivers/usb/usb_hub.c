@@ -115,16 +115,16 @@ static void hub_thread(void *arg)
 	for (;;) {
 		uk_sem_wait(&h->changed, 0);
 		uint64_t flags = irq_save();
-		uint16_t flags_bits = h->pending;
+		uint16_t changed = h->pending;
 		h->pending = 0;
 		irq_restore(flags);
-		if (flags_bits & 1) /* the hub itself: C_HUB_LOCAL_POWER, C_HUB_OVER_CURRENT */
+		if (changed & 1) /* the hub itself: C_HUB_LOCAL_POWER, C_HUB_OVER_CURRENT */
 			for (uint16_t f = 0; f < 2; f++)
 				usb_control(h->dev, USB_REQ_CLASS | USB_REQ_DEVICE,
 					    USB_CLEAR_FEATURE, f, 0, NULL, 0);
 		for (unsigned port = 1; port <= h->nports; port++) {
 			uint16_t st, ch;
-			if (!(flags_bits & (1u << port)) || port_status(h, port, &st, &ch) < 0)
+			if (!(changed & (1u << port)) || port_status(h, port, &st, &ch) < 0)
 				continue;
 			/* Acknowledge every change but the connection (port_attach does that one),
 			 * or the endpoint keeps reporting the port. */
@@ -142,8 +142,8 @@ static void hub_thread(void *arg)
 				port_feature(h, USB_CLEAR_FEATURE, HUB_C_PORT_CONNECTION, port);
 				kprintf("usb: hub %u port %u: device detached\n", h->dev->addr,
 					port);
-				h->child[port] =
-				    NULL; /* its driver is not told: not supported yet */
+				/* its driver is not told: detach is not supported yet */
+				h->child[port] = NULL;
 			}
 		}
 		/* the next look at the endpoint waits an interval, as the host's schedule would */
