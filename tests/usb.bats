@@ -102,11 +102,18 @@ wait_console() { # PATTERN: waits (30 s at most) for a line in $HP_LOG
 	assert_line "udp-echo: 1000 sent, 1000 echoed intact, 0 lost, 0 corrupted"
 }
 
-@test "rpi3: 20 concurrent TCP connections over usb-net, 20 kB each way, byte-exact" {
+@test "rpi3: 100 concurrent TCP connections over usb-net, 100 kB each way, byte-exact" {
 	net_boot_usb rpi3 "$ECHO/rpi3/kernel8.img" 'serving udp'
-	run "$NETPROBE" tcp-echo 127.0.0.1 "$TCP_PORT" 20 20000
+	run "$NETPROBE" tcp-echo 127.0.0.1 "$TCP_PORT" 100 100000
 	assert_success
-	assert_line "tcp-echo: 20 of 20 connections echoed 20000 bytes intact"
+	assert_line "tcp-echo: 100 of 100 connections echoed 100000 bytes intact"
+}
+
+@test "rpi3: a 20 MB TCP stream over usb-net is echoed intact (flow control both ways)" {
+	net_boot_usb rpi3 "$ECHO/rpi3/kernel8.img" 'serving udp'
+	run "$NETPROBE" tcp-echo 127.0.0.1 "$TCP_PORT" 1 20000000
+	assert_success
+	assert_line "tcp-echo: 1 of 1 connections echoed 20000000 bytes intact"
 }
 
 @test "rpi3: a UDP burst far beyond the receive ring leaves the guest serving" {

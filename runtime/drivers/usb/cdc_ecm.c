@@ -7,7 +7,8 @@
  *
  * Receive: a ring of 2 KiB buffers with one bulk IN transfer outstanding on the next free one;
  * its completion (interrupt context) files the frame, resubmits, and signals the stack.
- * Transmit: a ring of frames sent one transfer at a time, each followed by a ZLP when needed.
+ * Transmit: a ring of frames, sent in order (one packet per transfer at full speed, see
+ * ecm_probe), each followed by a ZLP when it fills whole packets.
  * The notification endpoint (link up/down, section 6.3) is not read: the link counts as up.
  */
 #include <errno.h>
@@ -52,7 +53,9 @@ struct ecm {
 	uint8_t *tx_bufs;
 	uint16_t tx_len[TX_SLOTS];
 	unsigned tx_head, tx_count;
-	bool tx_busy, tx_zlp; /* tx_zlp: the frame's data went, its ZLP is on the wire */
+	uint32_t tx_off;   /* bytes of the head frame already sent */
+	uint32_t tx_chunk; /* bytes per transfer, a whole number of packets */
+	bool tx_busy;
 	struct usb_xfer tx;
 	struct uk_timer retry; /* restarts receive after an error or a busy controller */
 };
@@ -130,18 +133,28 @@ static size_t ecm_receive(struct netdev *nd, void *buf, size_t max)
 	}
 }
 
-/* IRQs masked. Puts the head frame (or its ZLP) on the wire. */
+/* IRQs masked. The head frame is over (sent or not): on to the next. */
+static void tx_next(struct ecm *e)
+{
+	e->tx_off = 0;
+	e->tx_head = (e->tx_head + 1) % TX_SLOTS;
+	e->tx_count--;
+}
+
+/* IRQs masked. Puts the next piece of the head frame on the wire: up to tx_chunk bytes, or the
+ * ZLP that ends a frame filling whole packets. */
 static void tx_start(struct ecm *e)
 {
-	e->tx.buf = e->tx_bufs + (size_t)e->tx_head * TX_BUF;
-	e->tx.len = e->tx_zlp ? 0 : e->tx_len[e->tx_head];
-	e->tx_busy = true;
-	if (usb_submit(&e->tx) != 0) { /* no channel free: drop it rather than stall the ring */
-		e->tx_busy = false;
-		e->tx_zlp = false;
+	while (e->tx_count) {
+		uint32_t left = e->tx_len[e->tx_head] - e->tx_off;
+		e->tx.buf = e->tx_bufs + (size_t)e->tx_head * TX_BUF + e->tx_off;
+		e->tx.len = left < e->tx_chunk ? left : e->tx_chunk;
+		e->tx_busy = true;
+		if (usb_submit(&e->tx) == 0)
+			return;
+		e->tx_busy = false; /* no channel free: drop the frame rather than stall the ring */
 		e->netdev.stats.tx_dropped++;
-		e->tx_head = (e->tx_head + 1) % TX_SLOTS;
-		e->tx_count--;
+		tx_next(e);
 	}
 }
 
@@ -150,18 +163,19 @@ static void tx_done(struct usb_xfer *x)
 {
 	struct ecm *e = x->arg;
 	e->tx_busy = false;
-	if (x->status != 0)
+	if (x->status != 0) {
+		/* The device may hold part of the frame; the next short packet ends it, and the
+		 * receiver's checks (FCS on a wire, IP checksums here) discard it. */
 		e->netdev.stats.tx_dropped++;
-	else if (!e->tx_zlp && x->len % e->mps_out == 0) {
-		e->tx_zlp = true; /* a whole number of packets: a ZLP ends the frame */
-		tx_start(e);
-		return;
+		tx_next(e);
+	} else {
+		e->tx_off += x->len;
+		bool more = e->tx_off < e->tx_len[e->tx_head];
+		bool zlp_due = !more && x->len && x->len % e->mps_out == 0;
+		if (!more && !zlp_due)
+			tx_next(e);
 	}
-	e->tx_zlp = false;
-	e->tx_head = (e->tx_head + 1) % TX_SLOTS;
-	e->tx_count--;
-	while (e->tx_count && !e->tx_busy)
-		tx_start(e);
+	tx_start(e);
 }
 
 static int ecm_transmit(struct netdev *nd, const void *frame, size_t len)
@@ -279,6 +293,11 @@ static int ecm_probe(struct usb_device *d, const uint8_t *cfg, size_t len)
 	e->ep_out = ep_out;
 	e->mps_in = mps_in;
 	e->mps_out = mps_out;
+	/* Full speed (64-byte packets, QEMU's usb-net among them): one packet per transfer.
+	 * QEMU's DWC2 model moves one packet of a multi-packet OUT transfer per 250 us tick but
+	 * completes a one-packet transfer at once; on the wire the packets are the same. High
+	 * speed: the whole frame in one transfer. */
+	e->tx_chunk = d->speed == USB_SPEED_HIGH ? TX_BUF : mps_out;
 	e->rx = (struct usb_xfer){.dev = d,
 				  .ep = ep_in,
 				  .type = USB_EP_BULK,
