@@ -115,16 +115,8 @@ SOCKETS=$BUILD/tests/apps/sockets/virt/kernel8.img
 	local q m
 	q=$(free_port udp)
 	m=$(free_port udp)
-	NET_LOG=$(mktemp)
-	timeout -k 5 120 $(qemu_cmd virt "$ECHO") \
-		-netdev "socket,id=n0,udp=127.0.0.1:$m,localaddr=127.0.0.1:$q" \
-		-device virtio-net-device,netdev=n0 -append "uk.qemu=1 net.ip=10.0.0.2/24" \
-		</dev/null >"$NET_LOG" 2>&1 &
-	NET_PID=$!
-	until grep -q 'serving udp' "$NET_LOG"; do
-		kill -0 "$NET_PID"
-		inotifywait -qq -t 1 -e modify "$NET_LOG" 2>/dev/null || sleep 0.1
-	done
+	net_boot_netdev "socket,id=n0,udp=127.0.0.1:$m,localaddr=127.0.0.1:$q" virt "$ECHO" \
+		'serving udp' net.ip=10.0.0.2/24
 	run "$NETPROBE" frames "$q" "$m" 10.0.0.2 20000
 	assert_success
 	assert_line "frames: 20000 malformed frames sent"

@@ -20,31 +20,38 @@ free_port() { # a free loopback port for the given protocol (tcp|udp)
 	return 1
 }
 
-net_boot() {
-	local target=$1 image=$2 pattern=$3
-	shift 3
+# user_netdev: sets USER_NETDEV to QEMU user networking with UDP_PORT/TCP_PORT -> guest 7 and
+# HTTP_PORT -> guest 80 (fresh free ports each call; GUEST_IP, when set, is the guest address
+# to forward to). Not in $(...): the ports must be set in the caller's shell.
+user_netdev() {
 	UDP_PORT=$(free_port udp)
 	TCP_PORT=$(free_port tcp)
 	HTTP_PORT=$(free_port tcp)
+	local g=${GUEST_IP:-}
+	USER_NETDEV="user,id=n0,hostfwd=udp:127.0.0.1:$UDP_PORT-$g:7,hostfwd=tcp:127.0.0.1:$TCP_PORT-$g:7,hostfwd=tcp:127.0.0.1:$HTTP_PORT-$g:80"
+}
+
+# net_start NIC NETDEV TARGET IMAGE PATTERN [BOOTARGS...]: the one way every helper here boots:
+# QEMU in the background with -netdev NETDEV and -device NIC (NET_WRAP, when set, goes in
+# front, e.g. "ip netns exec NS"), then waits for PATTERN on the console.
+net_start() {
+	local nic=$1 netdev=$2 target=$3 image=$4 pattern=$5
+	shift 5
 	NET_LOG=$(mktemp)
-	local guest=${GUEST_IP:-}
 	local cmd
 	cmd=$(qemu_cmd "$target" "$image")
 	# shellcheck disable=SC2086
-	timeout -k 5 "${NET_TIMEOUT:-120}" $cmd \
-		-netdev "user,id=n0,hostfwd=udp:127.0.0.1:$UDP_PORT-$guest:7,hostfwd=tcp:127.0.0.1:$TCP_PORT-$guest:7,hostfwd=tcp:127.0.0.1:$HTTP_PORT-$guest:80" \
-		-device virtio-net-device,netdev=n0 -append "uk.qemu=1 $*" </dev/null >"$NET_LOG" 2>&1 &
+	${NET_WRAP:-} timeout -k 5 "${NET_TIMEOUT:-120}" $cmd -netdev "$netdev" -device "$nic" \
+		-append "uk.qemu=1 $*" </dev/null >"$NET_LOG" 2>&1 &
 	NET_PID=$!
-	local end=$((SECONDS + 60))
-	until grep -qE "$pattern" "$NET_LOG"; do
-		if ! kill -0 "$NET_PID" 2>/dev/null || [ $SECONDS -ge $end ]; then
-			echo "# guest never printed '$pattern':" >&2
-			sed 's/^/# /' "$NET_LOG" >&2
-			return 1
-		fi
-		# the console is a file: wait for it to change rather than sleeping a fixed time
-		inotifywait -qq -t 1 -e modify "$NET_LOG" 2>/dev/null || sleep 0.1
-	done
+	net_wait "$pattern"
+}
+
+net_boot() {
+	local target=$1 image=$2 pattern=$3
+	shift 3
+	user_netdev
+	net_start virtio-net-device,netdev=n0 "$USER_NETDEV" "$target" "$image" "$pattern" "$@"
 }
 
 net_stop() {
@@ -63,16 +70,9 @@ net_stop() {
 #   net_console                   the console so far, without CRs
 #   wait_tcp_port PORT [SECONDS]  waits until something listens on 127.0.0.1:PORT
 net_boot_netdev() {
-	local netdev=$1 target=$2 image=$3 pattern=$4
-	shift 4
-	NET_LOG=$(mktemp)
-	local cmd
-	cmd=$(qemu_cmd "$target" "$image")
-	# shellcheck disable=SC2086
-	${NET_WRAP:-} timeout -k 5 "${NET_TIMEOUT:-120}" $cmd -netdev "$netdev" \
-		-device virtio-net-device,netdev=n0 -append "uk.qemu=1 $*" </dev/null >"$NET_LOG" 2>&1 &
-	NET_PID=$!
-	net_wait "$pattern"
+	local netdev=$1
+	shift
+	net_start virtio-net-device,netdev=n0 "$netdev" "$@"
 }
 
 net_wait() {
@@ -107,28 +107,9 @@ wait_tcp_port() {
 net_boot_usb() {
 	local target=$1 image=$2 pattern=$3
 	shift 3
-	UDP_PORT=$(free_port udp)
-	TCP_PORT=$(free_port tcp)
-	HTTP_PORT=$(free_port tcp)
-	NET_LOG=$(mktemp)
-	local guest=${GUEST_IP:-}
-	local cmd
-	cmd=$(qemu_cmd "$target" "$image")
-	# shellcheck disable=SC2086
-	timeout -k 5 "${NET_TIMEOUT:-120}" $cmd \
-		-netdev "user,id=n0,hostfwd=udp:127.0.0.1:$UDP_PORT-$guest:7,hostfwd=tcp:127.0.0.1:$TCP_PORT-$guest:7,hostfwd=tcp:127.0.0.1:$HTTP_PORT-$guest:80" \
-		-device "usb-net,netdev=n0${NET_USB_MAC:+,mac=$NET_USB_MAC}" -append "uk.qemu=1 $*" \
-		</dev/null >"$NET_LOG" 2>&1 &
-	NET_PID=$!
-	local end=$((SECONDS + 60))
-	until tr -d '\r' <"$NET_LOG" | grep -qE "$pattern"; do
-		if ! kill -0 "$NET_PID" 2>/dev/null || [ $SECONDS -ge $end ]; then
-			echo "# guest never printed '$pattern':" >&2
-			sed 's/^/# /' "$NET_LOG" >&2
-			return 1
-		fi
-		inotifywait -qq -t 1 -e modify "$NET_LOG" 2>/dev/null || sleep 0.1
-	done
+	user_netdev
+	net_start "usb-net,netdev=n0${NET_USB_MAC:+,mac=$NET_USB_MAC}" "$USER_NETDEV" "$target" \
+		"$image" "$pattern" "$@"
 }
 
 # net_boot_retry ARGS...: net_boot, tried up to 3 times while QEMU reports that it could not bind
