@@ -98,8 +98,8 @@
 
 static struct dwc2 {
 	uintptr_t base;
-	uint32_t
-	    bus_offset; /* CPU physical address -> VideoCore bus address (0xc0000000: L2 off) */
+	/* CPU physical address -> VideoCore bus address (0xc0000000: the L2-uncached alias) */
+	uint32_t bus_offset;
 	unsigned nchan;
 	struct usb_xfer *chan[MAX_CHANNELS];
 	uint32_t chan_size[MAX_CHANNELS]; /* HCTSIZ.XferSize programmed */
@@ -158,14 +158,11 @@ static void channel_halted(unsigned ch, uint32_t hcint)
 			x->actual = x->len; /* cannot happen: the buffer holds size bytes */
 		x->status = 0;
 		if (x->pid == USB_PID_AUTO) { /* the core leaves the next toggle in HCTSIZ.Pid */
-			unsigned bit = (x->ep & 0xf) + (in ? 8 : 0);
-			uint16_t t = x->dev->toggle[0] | (uint16_t)(x->dev->toggle[1] << 8);
+			uint32_t bit = 1u << ((x->ep & 0xf) + (in ? 16 : 0));
 			if (HCTSIZ_PID(tsiz) == USB_PID_DATA1)
-				t |= (uint16_t)(1u << bit);
+				x->dev->toggle |= bit;
 			else
-				t &= (uint16_t) ~(1u << bit);
-			x->dev->toggle[0] = (uint8_t)t;
-			x->dev->toggle[1] = (uint8_t)(t >> 8);
+				x->dev->toggle &= ~bit;
 		}
 	} else if (hcint & HCINT_STALL) {
 		x->status = -EPIPE;
@@ -212,11 +209,8 @@ static void channel_start(unsigned ch, struct usb_xfer *x)
 	/* IN transfers are sized in whole packets: a short packet ends them early. */
 	uint32_t size = in && x->len ? pkts * mps : x->len;
 	uint32_t pid = x->pid;
-	if (pid == USB_PID_AUTO) {
-		unsigned bit = epnum + (in ? 8 : 0);
-		uint16_t t = x->dev->toggle[0] | (uint16_t)(x->dev->toggle[1] << 8);
-		pid = (t >> bit) & 1 ? USB_PID_DATA1 : USB_PID_DATA0;
-	}
+	if (pid == USB_PID_AUTO) /* USB 2.0 section 8.6: each endpoint alternates DATA0/DATA1 */
+		pid = x->dev->toggle >> (epnum + (in ? 16 : 0)) & 1 ? USB_PID_DATA1 : USB_PID_DATA0;
 	if (x->len)
 		dcache_clean(x->buf, in ? size : x->len, in);
 	hc.chan_size[ch] = size;

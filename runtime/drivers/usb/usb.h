@@ -69,14 +69,15 @@ struct usb_device {
 	uint8_t depth; /* 0 on the root port */
 	struct usb_device *parent;
 	struct usb_device_desc desc;
-	uint8_t toggle[2]; /* next data toggle of endpoint n: bit n of [0] OUT, of [1] IN */
+	uint32_t toggle; /* bulk/interrupt: 1 = DATA1 next; bit n OUT endpoint n, 16 + n IN */
 	void *class_priv;
 };
 
 /*
  * One transfer on one endpoint. Fill the public part, then usb_submit(). The buffer must be
  * 64-byte aligned and a whole number of cache lines (the controller reads and writes it by DMA
- * and the driver cleans or invalidates it by line).
+ * and the driver cleans or invalidates it by line); for IN, it must hold len rounded up to a
+ * whole packet (the channel is programmed in whole packets, databook HCTSIZ.XferSize).
  */
 #define USB_PID_AUTO  0xff /* bulk/interrupt: the endpoint's data toggle */
 #define USB_PID_DATA0 0
