@@ -70,7 +70,7 @@ teardown() {
 	assert_line "udp-echo: 200 sent, 200 echoed intact, 0 lost, 0 corrupted"
 }
 
-@test "without a network device uk_net_start says so (rpi3 has no driver yet)" {
+@test "with no network device attached, uk_net_start says so (rpi3 without usb-net)" {
 	run timeout 60 $(qemu_cmd rpi3 "$BUILD/examples/net-echo/rpi3/kernel8.img") -append uk.qemu=1
 	assert_equal "$status" 1
 	assert_line --partial "net-echo: no network device (-19)"

@@ -19,7 +19,7 @@ teardown() {
 free_port() { # a free loopback port for tcp or udp
 	local p
 	for _ in $(seq 50); do
-		p=$((20000 + RANDOM % 30000))
+		p=$((20000 + RANDOM % 12000)) # below the ephemeral range (32768-60999)
 		ss -Hln"${1:0:1}" "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
 	done
 	return 1

@@ -126,7 +126,7 @@ int main(void) { crash_here(0); return 0; }'
 @test "--gdb starts QEMU paused and prints the gdb command that works" {
 	uk new app >/dev/null
 	uk build app >/dev/null
-	port=$((20000 + RANDOM % 20000))
+	port=$((20000 + RANDOM % 12000)) # below the ephemeral range
 	timeout 60 "$UK" run --qemu app --gdb=$port --timeout 50 >log 2>&1 3>&- &
 	bg=$!
 	wait_for log "target remote" 30
@@ -151,7 +151,7 @@ int main(void) { crash_here(0); return 0; }'
 }
 
 @test "uk -v run prints the QEMU command; network: adds user networking with hostfwd" {
-	port=$((20000 + RANDOM % 20000))
+	port=$((20000 + RANDOM % 12000)) # below the ephemeral range
 	make_app app "name: app
 sources: [main.c]
 network:

@@ -11,7 +11,7 @@ NETPROBE=$BUILD/tests/tools/netprobe
 free_port() { # a free loopback port for the given protocol (tcp|udp)
 	local p
 	for _ in $(seq 50); do
-		p=$((20000 + RANDOM % 30000))
+		p=$((20000 + RANDOM % 12000)) # below the ephemeral range (32768-60999)
 		if ! ss -Hln"${1:0:1}" "sport = :$p" 2>/dev/null | grep -q .; then
 			echo "$p"
 			return
