@@ -30,9 +30,3 @@ void rpi_console_init(const struct rpi_board *b, const char *choice)
 		kprintf("uk: unknown uk.console=%s (use miniuart or pl011); using the mini UART\n",
 			choice);
 }
-
-void rpi_halt(int status)
-{
-	kprintf("uk: halted (exit status %d)\n", status);
-	console_flush();
-}

@@ -8,6 +8,7 @@ struct rpi_board {
 	uintptr_t periph;      /* ARM physical address of the peripheral window */
 	unsigned miniuart_irq; /* uk interrupt numbers */
 	unsigned pl011_irq;
+	unsigned usb_irq;	  /* the DWC2 controller: VideoCore IRQ 9 */
 	uint32_t default_core_hz; /* when the mailbox cannot tell */
 };
 
@@ -15,8 +16,13 @@ struct rpi_board {
 #define RPI_PL011(b)   ((b)->periph + 0x201000)
 #define RPI_AUX(b)     ((b)->periph + 0x215000)
 #define RPI_MAILBOX(b) ((b)->periph + 0x00b880)
+#define RPI_USB(b)     ((b)->periph + 0x980000)
+/* The VideoCore bus address of physical 0 (its uncached alias): what DMA masters are given. */
+#define RPI_BUS_OFFSET 0xc0000000u
 
 void rpi_console_init(const struct rpi_board *b, const char *choice);
 void rpi_halt(int status);
+uint64_t rpi_ram_size(const struct rpi_board *b);	  /* from the mailbox */
+struct netdev *rpi_usb_netdev(const struct rpi_board *b); /* CDC Ethernet on the DWC2 */
 
 #endif

@@ -14,6 +14,7 @@
 #define TIMER_IRQ  (64 + 3) /* local source 3: CNTV */
 #define AUX_IRQ	   29	    /* GPU IRQ 29 */
 #define PL011_IRQ  57	    /* GPU IRQ 57 */
+#define USB_IRQ	   9	    /* GPU IRQ 9: the DWC2 controller */
 
 static const struct mem_region rpi3_map[] = {
     {0, PERIPH, MEM_NORMAL},
@@ -26,6 +27,7 @@ static const struct rpi_board rpi3 = {
     .periph = PERIPH,
     .miniuart_irq = AUX_IRQ,
     .pl011_irq = PL011_IRQ,
+    .usb_irq = USB_IRQ,
     .default_core_hz = 250000000, /* enable_uart=1 fixes the core clock here */
 };
 
@@ -41,23 +43,12 @@ static void rpi3_console_init(const char *choice)
 
 static uint64_t rpi3_ram_size(void)
 {
-	bcm_mailbox_init(RPI_MAILBOX(&rpi3));
-	return bcm_mailbox_arm_memory();
+	return rpi_ram_size(&rpi3);
 }
 
-/* The DWC2 USB controller: BCM2835 ARM Peripherals section 15, GPU IRQ 9. It reaches RAM
- * through the VideoCore bus, where 0xc0000000 is the uncached alias of physical 0. */
-#define USB_BASE       (PERIPH + 0x980000)
-#define USB_IRQ	       9
-#define USB_BUS_OFFSET 0xc0000000u
-
-/* A CDC Ethernet device on USB: QEMU's usb-net. The board's own LAN951x/LAN7800 (SMSC95xx and
- * LAN78xx protocols) is not driven yet. */
 struct netdev *netdev_probe(void)
 {
-	if (usb_start(USB_BASE, USB_IRQ, USB_BUS_OFFSET) != 0)
-		return NULL;
-	return cdc_ecm_netdev();
+	return rpi_usb_netdev(&rpi3);
 }
 
 const struct platform platform = {

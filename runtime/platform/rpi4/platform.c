@@ -15,6 +15,7 @@
 #define TIMER_IRQ 27 /* virtual timer PPI */
 #define AUX_IRQ	  (96 + 29)
 #define PL011_IRQ (96 + 57)
+#define USB_IRQ	  (96 + 9) /* VideoCore IRQ 9: the DWC2 controller */
 #define RAM_LIMIT 0x40000000ul
 
 static const struct mem_region rpi4_map[] = {
@@ -27,6 +28,7 @@ static const struct rpi_board rpi4 = {
     .periph = PERIPH,
     .miniuart_irq = AUX_IRQ,
     .pl011_irq = PL011_IRQ,
+    .usb_irq = USB_IRQ,
     .default_core_hz = 500000000, /* the Pi 4's fixed core clock */
 };
 
@@ -42,22 +44,12 @@ static void rpi4_console_init(const char *choice)
 
 static uint64_t rpi4_ram_size(void)
 {
-	bcm_mailbox_init(RPI_MAILBOX(&rpi4));
-	return bcm_mailbox_arm_memory();
+	return rpi_ram_size(&rpi4);
 }
 
-/* The DWC2 USB controller (BCM2711 ARM Peripherals: the USB-C port's OTG core), VideoCore
- * IRQ 9; DMA through the VideoCore bus, where 0xc0000000 aliases physical 0. */
-#define USB_BASE       (PERIPH + 0x980000)
-#define USB_IRQ	       (96 + 9)
-#define USB_BUS_OFFSET 0xc0000000u
-
-/* A CDC Ethernet device on USB (QEMU's usb-net). The board's GENET is not driven yet. */
 struct netdev *netdev_probe(void)
 {
-	if (usb_start(USB_BASE, USB_IRQ, USB_BUS_OFFSET) != 0)
-		return NULL;
-	return cdc_ecm_netdev();
+	return rpi_usb_netdev(&rpi4);
 }
 
 const struct platform platform = {
