@@ -39,8 +39,11 @@ static void pl011_putc(char c)
 static int pl011_getc(void)
 {
 	if (mmio_read32(base + FR) & FR_RXFE) {
+		/* Clear the receive interrupts, then look again: a byte that arrived between the
+		 * first look and the clear would otherwise wait, unannounced, for the next one. */
 		mmio_write32(base + ICR, INT_RX | INT_RT);
-		return -1;
+		if (mmio_read32(base + FR) & FR_RXFE)
+			return -1;
 	}
 	return (int)(mmio_read32(base + DR) & 0xff);
 }
