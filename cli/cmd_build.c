@@ -58,8 +58,7 @@ static void print_result(struct json *j, const struct manifest *m, const char *t
 		size_t l = strlen(text);
 		while (l && text[l - 1] == '\n')
 			text[--l] = 0;
-		j->after_key = 0;
-		fputs(text, j->f);
+		json_raw(j, text);
 		free(text);
 	}
 	free(bj);

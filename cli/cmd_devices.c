@@ -30,18 +30,8 @@ static void dev_json(struct json *j, const struct target_info *t, const struct r
 	json_kstr(j, "model", t->model);
 	json_kstr(j, "serial", t->serial);
 	json_kbool(j, "removable", t->removable);
-	if (r) {
-		json_key(j, "reasons");
-		json_arr(j);
-		for (size_t i = 0; i < r->n; i++) {
-			json_obj(j);
-			json_kstr(j, "code", r->v[i].code);
-			json_kstr(j, "reason", r->v[i].reason);
-			json_kstr(j, "override", r->v[i].fix);
-			json_end_obj(j);
-		}
-		json_end_arr(j);
-	}
+	if (r)
+		refusals_json(j, "reasons", r);
 	json_end_obj(j);
 }
 

@@ -121,23 +121,12 @@ static void report(struct json *j, const struct target_info *t, const char *imag
 		char s[32];
 		snprintf(s, sizeof s, "%.3f", res->seconds);
 		json_key(j, "seconds");
-		j->after_key = 0;
-		fputs(s, j->f);
+		json_raw(j, s);
 		if (res->error)
 			json_kstr(j, "error", res->error);
 	}
-	if (rf && rf->n) {
-		json_key(j, "refusals");
-		json_arr(j);
-		for (size_t i = 0; i < rf->n; i++) {
-			json_obj(j);
-			json_kstr(j, "code", rf->v[i].code);
-			json_kstr(j, "reason", rf->v[i].reason);
-			json_kstr(j, "override", rf->v[i].fix);
-			json_end_obj(j);
-		}
-		json_end_arr(j);
-	}
+	if (rf && rf->n)
+		refusals_json(j, "refusals", rf);
 	json_end_obj(j);
 }
 

@@ -65,6 +65,8 @@ int target_probe_name(const char *name, struct target_info *t);
 /* Every reason not to write t; 0 when there is none. */
 size_t target_check(const struct target_info *t, const struct safety_opts *o, struct refusals *r);
 void refusals_free(struct refusals *r);
+/* Writes r under key as [{"code", "reason", "override"}, ...] (uk flash and uk devices). */
+void refusals_json(struct json *j, const char *key, const struct refusals *r);
 void target_free(struct target_info *t);
 char *human_size(uint64_t bytes); /* "29.7 GiB" */
 

@@ -554,3 +554,17 @@ size_t target_check(const struct target_info *t, const struct safety_opts *o, st
 		       (unsigned long long)t->size, o->expect_size);
 	return r->n;
 }
+
+void refusals_json(struct json *j, const char *key, const struct refusals *r)
+{
+	json_key(j, key);
+	json_arr(j);
+	for (size_t i = 0; i < r->n; i++) {
+		json_obj(j);
+		json_kstr(j, "code", r->v[i].code);
+		json_kstr(j, "reason", r->v[i].reason);
+		json_kstr(j, "override", r->v[i].fix);
+		json_end_obj(j);
+	}
+	json_end_arr(j);
+}

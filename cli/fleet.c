@@ -171,6 +171,25 @@ static const char *yscalar(yaml_node_t *n)
 	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
 }
 
+/* Hands each "key: value" string pair of a YAML mapping to take(); anything else is reported
+ * with what (bootargs and files are both such mappings). */
+static void string_pairs(struct inventory *inv, yaml_document_t *doc, yaml_node_t *map,
+			 struct device *d, const char *what,
+			 void (*take)(struct inventory *, struct device *, const char *,
+				      const char *, int, int))
+{
+	for (yaml_node_pair_t *b = map->data.mapping.pairs.start; b < map->data.mapping.pairs.top;
+	     b++) {
+		yaml_node_t *bv = yaml_document_get_node(doc, b->value);
+		const char *bk = yscalar(yaml_document_get_node(doc, b->key)), *bs = yscalar(bv);
+		int bl = (int)bv->start_mark.line + 1, bc = (int)bv->start_mark.column + 1;
+		if (!bk || !bs)
+			inv_err(inv, bl, bc, "%s", what);
+		else
+			take(inv, d, bk, bs, bl, bc);
+	}
+}
+
 static int parse_yaml(struct inventory *inv, const char *text, size_t len)
 {
 	yaml_parser_t p;
@@ -236,37 +255,13 @@ static int parse_yaml(struct inventory *inv, const char *text, size_t len)
 						"'bootargs' must be a mapping key: value");
 					continue;
 				}
-				for (yaml_node_pair_t *b = vn->data.mapping.pairs.start;
-				     b < vn->data.mapping.pairs.top; b++) {
-					yaml_node_t *bv = yaml_document_get_node(&doc, b->value);
-					const char *bk =
-					    yscalar(yaml_document_get_node(&doc, b->key));
-					const char *bs = yscalar(bv);
-					int bl = (int)bv->start_mark.line + 1,
-					    bc = (int)bv->start_mark.column + 1;
-					if (!bk || !bs)
-						inv_err(inv, bl, bc,
-							"boot arguments are 'key: value' strings");
-					else
-						device_value(inv, d, bk, bs, bl, bc);
-				}
+				string_pairs(inv, &doc, vn, d,
+					     "boot arguments are 'key: value' strings",
+					     device_value);
 			} else if (!strcmp(k, "files")) {
 				if (vn->type == YAML_MAPPING_NODE) {
-					for (yaml_node_pair_t *b = vn->data.mapping.pairs.start;
-					     b < vn->data.mapping.pairs.top; b++) {
-						yaml_node_t *bv =
-						    yaml_document_get_node(&doc, b->value);
-						const char *bk =
-						    yscalar(yaml_document_get_node(&doc, b->key));
-						const char *bs = yscalar(bv);
-						int bl = (int)bv->start_mark.line + 1,
-						    bc = (int)bv->start_mark.column + 1;
-						if (!bk || !bs)
-							inv_err(inv, bl, bc,
-								"files are 'name-on-card: path'");
-						else
-							device_file(inv, d, bk, bs, bl, bc);
-					}
+					string_pairs(inv, &doc, vn, d,
+						     "files are 'name-on-card: path'", device_file);
 				} else if (vn->type == YAML_SEQUENCE_NODE) {
 					for (yaml_node_item_t *f = vn->data.sequence.items.start;
 					     f < vn->data.sequence.items.top; f++) {

@@ -111,6 +111,13 @@ void json_int(struct json *j, long long v)
 	fprintf(j->f, "%lld", v);
 }
 
+/* A value that is already valid JSON (a number with a chosen format, an embedded document). */
+void json_raw(struct json *j, const char *text)
+{
+	sep(j);
+	fputs(text, j->f);
+}
+
 void json_bool(struct json *j, int v)
 {
 	sep(j);

@@ -90,6 +90,7 @@ void json_key(struct json *j, const char *k);
 void json_str(struct json *j, const char *s);
 void json_int(struct json *j, long long v);
 void json_bool(struct json *j, int v);
+void json_raw(struct json *j, const char *text);
 void json_null(struct json *j);
 void json_kstr(struct json *j, const char *k, const char *s);
 void json_kint(struct json *j, const char *k, long long v);
