@@ -87,3 +87,19 @@ uint32_t bcm_mailbox_clock_rate(uint32_t clock_id)
 		return 0;
 	return rate;
 }
+
+/* The board's Ethernet MAC address (tag 0x00010003, "Get board MAC address"): the address the
+ * firmware derives from the board's serial number, for the Ethernet chips that have no EEPROM of
+ * their own (LAN9514, LAN7800, GENET). Returns 0, or -1 if the firmware did not answer. */
+int bcm_mailbox_board_mac(uint8_t mac[6])
+{
+	uint32_t lo, hi;
+	if (mbox_tag(0x00010003, 0, &lo, &hi) != 0)
+		return -1;
+	/* Six bytes in order, packed into the value buffer's first two words (little-endian). */
+	for (int i = 0; i < 4; i++)
+		mac[i] = (uint8_t)(lo >> (8 * i));
+	mac[4] = (uint8_t)hi;
+	mac[5] = (uint8_t)(hi >> 8);
+	return 0;
+}

@@ -13,6 +13,7 @@ void bcm2836_intc_init(uintptr_t local_base, uintptr_t gpu_base);
 void bcm_mailbox_init(uintptr_t base);
 uint64_t bcm_mailbox_arm_memory(void);
 uint32_t bcm_mailbox_clock_rate(uint32_t clock_id);
+int bcm_mailbox_board_mac(uint8_t mac[6]);
 #define BCM_CLOCK_UART 2
 #define BCM_CLOCK_CORE 4
 
