@@ -15,6 +15,14 @@
  *                                                headers, oversized), then check that the
  *                                                guest's UDP echo on port 7 still answers (this
  *                                                side answers the guest's ARP as 10.0.0.1)
+ *   netprobe frames-count QEMU_PORT MY_PORT GUEST_IP BURST COUNT BATCH
+ *                                                the same segment, against tests/apps/usb
+ *                                                serve=1 on usb-net: BURST malformed frames
+ *                                                at once, then COUNT more in batches of BATCH,
+ *                                                each batch followed by a request for the
+ *                                                guest's counters (UDP port 9), which must
+ *                                                account for every frame; then a UDP echo and
+ *                                                a TCP connection echoing on port 7
  * Exits 0 when every answer was right, 1 otherwise, 2 on usage errors.
  */
 #define _GNU_SOURCE
@@ -381,10 +389,468 @@ static int frames(const char *qemu_port, const char *my_port, const char *guest,
 	return echoed ? 0 : 1;
 }
 
+/* ---- frames-count: malformed frames with the guest's own accounting (usb-net) ----
+ * Kinds, by i % FC_KINDS. What QEMU's usb-net and uk's CDC-ECM driver do with each decides
+ * where it must be counted: usb-net holds one frame of at most 2048 bytes (bigger ones it
+ * refuses, so the guest never sees them) and ends a frame that fills whole 64-byte packets with
+ * a zero-length packet; the driver drops transfers shorter than an Ethernet header or longer
+ * than 1514 bytes; everything else reaches lwIP, which must drop it without answering. */
+enum {
+	FC_RUNT,	/* 1-13 bytes: driver */
+	FC_OVERSIZED,	/* 1515-2047 bytes: driver */
+	FC_FULL_BUFFER, /* 2048 bytes: fills the driver's 2 KiB transfer, then a ZLP: driver */
+	FC_BEYOND,	/* 2049-9000 bytes: usb-net refuses it; the guest never sees it */
+	FC_JUNK,	/* random bytes, an unassigned EtherType: lwIP */
+	FC_ETHERTYPE,	/* a UDP datagram under EtherType 0x88b5: lwIP */
+	FC_IP_TRUNC,	/* 12 bytes of IPv4 header: lwIP */
+	FC_IP_CSUM,	/* IPv4 header checksum wrong: lwIP's ip.chkerr */
+	FC_IP_LEN,	/* IPv4 total length beyond the frame: lwIP */
+	FC_IP_IHL,	/* IHL below 5: lwIP */
+	FC_UDP_TRUNC,	/* 4 bytes of UDP header: lwIP */
+	FC_UDP_CSUM,	/* UDP checksum wrong: lwIP's udp.chkerr */
+	FC_TCP_TRUNC,	/* 8 bytes of TCP header: lwIP */
+	FC_TCP_CSUM,	/* a SYN to port 7 with a wrong checksum: lwIP's tcp.chkerr */
+	FC_TCP_OFF,	/* a SYN to port 7 with data offset 4 (16-byte header): lwIP */
+	FC_ARP_TRUNC,	/* 20 bytes of ARP: lwIP */
+	FC_FRAGMENT,	/* a fragment at offset 65528 with more fragments to come: lwIP */
+	FC_KINDS
+};
+#define FC_BAD_PORT 9998 /* the source port of every malformed datagram and segment */
+
+static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (n & 1)
+		sum += (uint32_t)(p[n - 1] << 8);
+	return sum;
+}
+
+/* The UDP/TCP checksum over the IPv4 pseudo header and len bytes at l4 (RFC 768, RFC 793). */
+static uint16_t l4_checksum(const uint8_t *ip, const uint8_t *l4, size_t len)
+{
+	uint8_t pseudo[12];
+	memcpy(pseudo, ip + 12, 8);
+	pseudo[8] = 0;
+	pseudo[9] = ip[9];
+	put16(pseudo + 10, (uint16_t)len);
+	uint32_t sum = csum_add(csum_add(0, pseudo, 12), l4, len);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* An IPv4 header for proto with l4len bytes after it, checksum right. */
+static void ip_header(uint8_t *ip, uint8_t proto, size_t l4len, uint32_t guest_ip)
+{
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	put16(ip + 2, (uint16_t)(20 + l4len));
+	ip[8] = 64;
+	ip[9] = proto;
+	put32(ip + 12, my_ip);
+	put32(ip + 16, guest_ip);
+	put16(ip + 10, ip_checksum(ip, 20));
+}
+
+/* An Ethernet + IPv4 + TCP segment from 10.0.0.1:sport to guest:dport; returns its length. */
+static size_t tcp_frame(uint8_t *f, const uint8_t *dst_mac, uint32_t guest_ip, uint16_t sport,
+			uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags, const void *data,
+			size_t len)
+{
+	memcpy(f, dst_mac, 6);
+	memcpy(f + 6, my_mac, 6);
+	put16(f + 12, 0x0800);
+	uint8_t *ip = f + 14, *tcp = f + 34;
+	ip_header(ip, 6, 20 + len, guest_ip);
+	memset(tcp, 0, 20);
+	put16(tcp, sport);
+	put16(tcp + 2, dport);
+	put32(tcp + 4, seq);
+	put32(tcp + 8, ack);
+	tcp[12] = 5 << 4;
+	tcp[13] = flags;
+	put16(tcp + 14, 8192);
+	memcpy(tcp + 20, data, len);
+	put16(tcp + 16, l4_checksum(ip, tcp, 20 + len));
+	return 54 + len;
+}
+
+static size_t fc_make(uint8_t *f, long i, long kind, uint32_t guest_ip, const uint8_t *dst)
+{
+	static const uint8_t bad[] = "malformed";
+	size_t n;
+	switch (kind) {
+	case FC_RUNT:
+		n = 1 + (size_t)(i % 13);
+		memset(f, 0xee, n);
+		return n;
+	case FC_OVERSIZED:
+	case FC_FULL_BUFFER:
+	case FC_BEYOND:
+		n = kind == FC_OVERSIZED     ? 1515 + (size_t)rand() % 533
+		    : kind == FC_FULL_BUFFER ? 2048
+					     : 2049 + (size_t)rand() % 6952;
+		memset(f, 0x5a, n);
+		memcpy(f, dst, 6);
+		return n;
+	case FC_JUNK:
+		n = 14 + (size_t)rand() % 1501;
+		for (size_t j = 0; j < n; j++)
+			f[j] = (uint8_t)rand();
+		memcpy(f, dst, 6);
+		f[12] = 0x7f; /* unassigned: never IPv4, ARP or IPv6 by chance */
+		return n;
+	case FC_ETHERTYPE:
+		n = udp_frame(f, dst, guest_ip, bad, sizeof(bad));
+		put16(f + 34, FC_BAD_PORT);
+		put16(f + 12, 0x88b5);
+		return n;
+	case FC_IP_TRUNC:
+		udp_frame(f, dst, guest_ip, bad, sizeof(bad));
+		return 14 + 12;
+	case FC_IP_CSUM:
+	case FC_IP_LEN:
+	case FC_IP_IHL:
+		n = udp_frame(f, dst, guest_ip, bad, sizeof(bad));
+		put16(f + 34, FC_BAD_PORT);
+		if (kind == FC_IP_LEN)
+			put16(f + 16, 1400);
+		if (kind == FC_IP_IHL)
+			f[14] = (uint8_t)(0x40 | (i % 5));
+		put16(f + 24, 0);
+		put16(f + 24, ip_checksum(f + 14, 20));
+		if (kind == FC_IP_CSUM)
+			f[24] ^= 0x5a;
+		return n;
+	case FC_UDP_TRUNC:
+		udp_frame(f, dst, guest_ip, bad, 0);
+		put16(f + 34, FC_BAD_PORT);
+		ip_header(f + 14, 17, 4, guest_ip);
+		return 14 + 20 + 4;
+	case FC_UDP_CSUM: {
+		n = udp_frame(f, dst, guest_ip, bad, sizeof(bad));
+		put16(f + 34, FC_BAD_PORT);
+		uint16_t c = l4_checksum(f + 14, f + 34, 8 + sizeof(bad));
+		put16(f + 40, (uint16_t)(c ^ 0x1234)); /* wrong, and never 0 (= "none") */
+		return n;
+	}
+	case FC_TCP_TRUNC:
+		tcp_frame(f, dst, guest_ip, FC_BAD_PORT, 7, 1000, 0, 0x02, NULL, 0);
+		ip_header(f + 14, 6, 8, guest_ip);
+		return 14 + 20 + 8;
+	case FC_TCP_CSUM:
+		n = tcp_frame(f, dst, guest_ip, FC_BAD_PORT, 7, 1000 + (uint32_t)i, 0, 0x02, NULL,
+			      0);
+		f[50] ^= 0x5a;
+		return n;
+	case FC_TCP_OFF:
+		n = tcp_frame(f, dst, guest_ip, FC_BAD_PORT, 7, 1000 + (uint32_t)i, 0, 0x02, NULL,
+			      0);
+		f[46] = 4 << 4;
+		put16(f + 50, 0);
+		put16(f + 50, l4_checksum(f + 14, f + 34, 20));
+		return n;
+	case FC_ARP_TRUNC:
+		memcpy(f, dst, 6);
+		memcpy(f + 6, my_mac, 6);
+		put16(f + 12, 0x0806);
+		memset(f + 14, 0x01, 6);
+		return 20;
+	default: /* FC_FRAGMENT */
+		n = udp_frame(f, dst, guest_ip, bad, sizeof(bad));
+		put16(f + 34, FC_BAD_PORT);
+		put16(f + 20, 0x2000 | 0x1fff);
+		put16(f + 24, 0);
+		put16(f + 24, ip_checksum(f + 14, 20));
+		return n;
+	}
+}
+
+/* The guest's counters, as tests/apps/usb answers "stats" on UDP port 9. */
+struct fc_stats {
+	unsigned long long rx_frames, rx_dropped, tx_frames, tx_dropped;
+	unsigned link_drop, etharp_drop, ip_drop, ip_chkerr, ip_lenerr, udp_drop, udp_chkerr,
+	    tcp_drop, tcp_chkerr;
+};
+
+struct fc {
+	int s;
+	uint32_t guest_ip;
+	long to_guest;	 /* frames sent that reach the guest's driver (all but FC_BEYOND) */
+	long violations; /* answers to malformed frames */
+	struct fc_stats st;
+	int got_stats;
+	unsigned qseq;		   /* the tag of the latest request for counters */
+	long q_to_guest;	   /* to_guest when it was sent (the request included) */
+	long st_to_guest;	   /* the same for the request st answers */
+	uint32_t tcp_seq, tcp_ack; /* the guest's SYN-ACK, for the TCP check */
+	int tcp_state;		   /* 1 SYN-ACK seen, 2 our data echoed */
+	uint8_t tcp_data[16];
+	int udp_echoed;
+	uint8_t udp_data[32];
+};
+
+static void fc_send(struct fc *c, const uint8_t *f, size_t n)
+{
+	if (send(c->s, f, n, 0) == (ssize_t)n && n <= 2048)
+		c->to_guest++;
+}
+
+/* Reads what the guest sends for up to ms milliseconds, or until done() says so: answers ARP
+ * (through fc_send, so the answer is counted), notes the counters, echoes and SYN-ACKs, and
+ * any answer to a malformed frame. */
+static void fc_pump(struct fc *c, int ms, int (*done)(struct fc *))
+{
+	static uint8_t f[16384];
+	uint64_t end = now_us() + (uint64_t)ms * 1000u;
+	while (!(done && done(c)) && now_us() < end) {
+		struct pollfd p = {.fd = c->s, .events = POLLIN};
+		if (poll(&p, 1, 20) <= 0)
+			continue;
+		ssize_t r = recv(c->s, f, sizeof(f), 0);
+		if (r < 42)
+			continue;
+		size_t n = (size_t)r;
+		if (f[12] == 0x08 && f[13] == 0x06) {
+			if (f[21] == 1 && ((uint32_t)f[38] << 24 | (uint32_t)f[39] << 16 |
+					   (uint32_t)f[40] << 8 | f[41]) == my_ip) {
+				uint8_t a[42];
+				memcpy(a, f + 6, 6);
+				memcpy(a + 6, my_mac, 6);
+				put16(a + 12, 0x0806);
+				memcpy(a + 14, f + 14, 6);
+				put16(a + 20, 2);
+				memcpy(a + 22, my_mac, 6);
+				put32(a + 28, my_ip);
+				memcpy(a + 32, f + 22, 10);
+				memcpy(guest_mac, f + 22, 6);
+				fc_send(c, a, sizeof(a));
+			}
+			continue;
+		}
+		if (f[12] != 0x08 || f[13] != 0x00 || (f[14] & 0x0f) != 5)
+			continue;
+		const uint8_t *l4 = f + 34;
+		size_t l4len = n - 34;
+		uint16_t sport = (uint16_t)(l4[0] << 8 | l4[1]),
+			 dport = (uint16_t)(l4[2] << 8 | l4[3]);
+		if ((f[23] == 17 || f[23] == 6) && dport == FC_BAD_PORT) {
+			c->violations++;
+			continue;
+		}
+		if (f[23] == 17 && sport == 9 && l4len > 8) {
+			char line[512];
+			size_t m = l4len - 8 < sizeof(line) - 1 ? l4len - 8 : sizeof(line) - 1;
+			memcpy(line, l4 + 8, m);
+			line[m] = 0;
+			struct fc_stats st;
+			char tag[20];
+			int ok = sscanf(line,
+					"stats rx_frames=%llu rx_dropped=%llu tx_frames=%llu "
+					"tx_dropped=%llu link_drop=%u etharp_drop=%u ip_drop=%u "
+					"ip_chkerr=%u ip_lenerr=%u udp_drop=%u udp_chkerr=%u "
+					"tcp_drop=%u tcp_chkerr=%u %19s",
+					&st.rx_frames, &st.rx_dropped, &st.tx_frames,
+					&st.tx_dropped, &st.link_drop, &st.etharp_drop, &st.ip_drop,
+					&st.ip_chkerr, &st.ip_lenerr, &st.udp_drop, &st.udp_chkerr,
+					&st.tcp_drop, &st.tcp_chkerr, tag) == 14;
+			/* an answer to an earlier request (it came late) is not the one wanted */
+			if (ok && tag[0] == '#' && strtoul(tag + 1, NULL, 10) == c->qseq) {
+				c->st = st;
+				c->st_to_guest = c->q_to_guest;
+				c->got_stats = 1;
+			}
+		} else if (f[23] == 17 && sport == 7 && l4len == 8 + sizeof(c->udp_data) &&
+			   !memcmp(l4 + 8, c->udp_data, sizeof(c->udp_data))) {
+			c->udp_echoed = 1;
+		} else if (f[23] == 6 && sport == 7 && l4len >= 20) {
+			uint8_t flags = l4[13];
+			size_t hl = (size_t)(l4[12] >> 4) * 4;
+			uint32_t seq = (uint32_t)l4[4] << 24 | (uint32_t)l4[5] << 16 |
+				       (uint32_t)l4[6] << 8 | l4[7];
+			if ((flags & 0x12) == 0x12) {
+				c->tcp_seq = seq + 1;
+				c->tcp_state = c->tcp_state ? c->tcp_state : 1;
+			} else if (hl <= l4len && l4len - hl == sizeof(c->tcp_data) &&
+				   !memcmp(l4 + hl, c->tcp_data, sizeof(c->tcp_data))) {
+				c->tcp_state = 2;
+			}
+		}
+	}
+}
+
+static int fc_have_stats(struct fc *c)
+{
+	return c->got_stats;
+}
+static int fc_have_udp(struct fc *c)
+{
+	return c->udp_echoed;
+}
+static int fc_have_synack(struct fc *c)
+{
+	return c->tcp_state >= 1;
+}
+static int fc_have_tcp(struct fc *c)
+{
+	return c->tcp_state == 2;
+}
+
+/* The guest's MAC once its ARP request told it, broadcast before. */
+static const uint8_t *fc_dst(void)
+{
+	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	return guest_mac[0] || guest_mac[1] ? guest_mac : bcast;
+}
+
+/* Asks for the counters; the answer comes after the guest took every frame sent before. A
+ * request lost (a full socket buffer after a burst) is asked again under a new tag. */
+static int fc_query(struct fc *c)
+{
+	static uint8_t f[128];
+	c->got_stats = 0;
+	for (int t = 0; t < 10 && !c->got_stats; t++) {
+		char q[24];
+		int len = snprintf(q, sizeof(q), "stats #%u", ++c->qseq);
+		size_t n = udp_frame(f, fc_dst(), c->guest_ip, q, (size_t)len);
+		put16(f + 36, 9);
+		fc_send(c, f, n);
+		c->q_to_guest = c->to_guest;
+		fc_pump(c, 2000, fc_have_stats);
+	}
+	return c->got_stats;
+}
+
+static int frames_count(const char *qemu_port, const char *my_port, const char *guest, long burst,
+			long count, long batch)
+{
+	struct fc c = {.s = socket(AF_INET, SOCK_DGRAM, 0)};
+	struct sockaddr_in me = addr_of("127.0.0.1", my_port), q = addr_of("127.0.0.1", qemu_port);
+	if (bind(c.s, (struct sockaddr *)&me, sizeof(me)) != 0 ||
+	    connect(c.s, (struct sockaddr *)&q, sizeof(q)) != 0)
+		return perror("frames-count: socket"), 1;
+	int big = 4 << 20;
+	setsockopt(c.s, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	struct in_addr gi;
+	inet_pton(AF_INET, guest, &gi);
+	c.guest_ip = ntohl(gi.s_addr);
+	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	static uint8_t f[16384];
+	srand(11);
+	if (!fc_query(&c))
+		return printf("frames-count: the guest's counters never came\n"), 1;
+	struct fc_stats s0 = c.st;
+	long t0 = c.st_to_guest;
+
+	/* 1. A burst as fast as this side can send: far beyond the 32-slot receive ring, and
+	 * beyond what QEMU's socket backend buffers (the host drops the rest). */
+	long i = 0, before = c.to_guest;
+	for (long b = 0; b < burst; b++, i++) {
+		size_t n = fc_make(f, i, i % FC_KINDS, c.guest_ip, bcast);
+		fc_send(&c, f, n);
+	}
+	long burst_sent = c.to_guest - before;
+	if (!fc_query(&c))
+		return printf("frames-count: no counters after the burst\n"), 1;
+	struct fc_stats s1 = c.st;
+	long t1 = c.st_to_guest;
+	unsigned long long took = s1.rx_frames + s1.rx_dropped - s0.rx_frames - s0.rx_dropped;
+	printf("frames-count: burst of %ld malformed frames (%ld for the guest): the guest took "
+	       "%lld, its driver dropped %llu; the host's socket buffer dropped the rest\n",
+	       burst, burst_sent, (long long)took - (t1 - t0 - burst_sent),
+	       s1.rx_dropped - s0.rx_dropped);
+
+	/* 2. COUNT frames in batches of BATCH, each batch followed by a request for the counters,
+	 * so that nothing is lost on the way and every frame must show in the guest's counters. */
+	long kinds[FC_KINDS] = {0};
+	for (long sent = 0; sent < count; i++) {
+		long kind = i % FC_KINDS;
+		size_t n = fc_make(f, i, kind, c.guest_ip, fc_dst());
+		fc_send(&c, f, n);
+		kinds[kind]++;
+		sent++;
+		if (sent % batch == 0 || sent == count) {
+			if (!fc_query(&c))
+				return printf("frames-count: no counters after %ld frames\n", sent),
+				       1;
+		}
+	}
+	struct fc_stats s2 = c.st;
+	long want_drop = kinds[FC_RUNT] + kinds[FC_OVERSIZED] + kinds[FC_FULL_BUFFER];
+	long want_up = c.st_to_guest - t1 - want_drop;
+	unsigned long long drop = s2.rx_dropped - s1.rx_dropped, up = s2.rx_frames - s1.rx_frames;
+	printf("frames-count: %ld malformed frames sent: %ld runts, %ld of 1515-2047 bytes, %ld of "
+	       "2048, %ld beyond 2048, %ld with bad headers\n",
+	       count, kinds[FC_RUNT], kinds[FC_OVERSIZED], kinds[FC_FULL_BUFFER], kinds[FC_BEYOND],
+	       count - kinds[FC_RUNT] - kinds[FC_OVERSIZED] - kinds[FC_FULL_BUFFER] -
+		   kinds[FC_BEYOND]);
+	printf(
+	    "frames-count: driver dropped %llu (expected %ld), passed up %llu (expected %ld: the "
+	    "rest, queries and ARP answers included)\n",
+	    drop, want_drop, up, want_up);
+	printf(
+	    "frames-count: lwIP dropped: link %u, etharp %u, ip %u (checksum %u, length %u), udp "
+	    "%u (checksum %u), tcp %u (checksum %u)\n",
+	    s2.link_drop - s1.link_drop, s2.etharp_drop - s1.etharp_drop, s2.ip_drop - s1.ip_drop,
+	    s2.ip_chkerr - s1.ip_chkerr, s2.ip_lenerr - s1.ip_lenerr, s2.udp_drop - s1.udp_drop,
+	    s2.udp_chkerr - s1.udp_chkerr, s2.tcp_drop - s1.tcp_drop,
+	    s2.tcp_chkerr - s1.tcp_chkerr);
+	int ok = (long)drop == want_drop && (long)up == want_up;
+	/* lwIP 2.1.3 drops each bad header at its own layer and counts it there; a fragment
+	 * waits for the rest of its datagram (reassembly) instead. */
+	int layers =
+	    s2.etharp_drop - s1.etharp_drop ==
+		(unsigned)(kinds[FC_JUNK] + kinds[FC_ETHERTYPE] + kinds[FC_ARP_TRUNC]) &&
+	    s2.ip_drop - s1.ip_drop == (unsigned)(kinds[FC_IP_TRUNC] + kinds[FC_IP_CSUM] +
+						  kinds[FC_IP_LEN] + kinds[FC_IP_IHL]) &&
+	    s2.ip_chkerr - s1.ip_chkerr == (unsigned)kinds[FC_IP_CSUM] &&
+	    s2.udp_drop - s1.udp_drop == (unsigned)(kinds[FC_UDP_TRUNC] + kinds[FC_UDP_CSUM]) &&
+	    s2.udp_chkerr - s1.udp_chkerr == (unsigned)kinds[FC_UDP_CSUM] &&
+	    s2.tcp_drop - s1.tcp_drop ==
+		(unsigned)(kinds[FC_TCP_TRUNC] + kinds[FC_TCP_CSUM] + kinds[FC_TCP_OFF]) &&
+	    s2.tcp_chkerr - s1.tcp_chkerr == (unsigned)kinds[FC_TCP_CSUM];
+	printf("frames-count: every frame counted %s\n", ok ? "exactly" : "WRONG");
+	printf("frames-count: lwIP dropped every bad header at its layer %s\n",
+	       layers ? "exactly" : "WRONG");
+
+	/* 3. The guest still answers: a UDP echo, and a TCP connection on port 7 that echoes. */
+	fc_pump(&c, 200, NULL);
+	for (size_t j = 0; j < sizeof(c.udp_data); j++)
+		c.udp_data[j] = (uint8_t)(j * 5 + 1);
+	for (int t = 0; t < 20 && !c.udp_echoed; t++) {
+		fc_send(&c, f, udp_frame(f, guest_mac, c.guest_ip, c.udp_data, sizeof(c.udp_data)));
+		fc_pump(&c, 500, fc_have_udp);
+	}
+	uint16_t port = (uint16_t)(40000 + getpid() % 20000);
+	uint32_t iss = 7000;
+	for (int t = 0; t < 10 && c.tcp_state < 1; t++) {
+		fc_send(&c, f, tcp_frame(f, guest_mac, c.guest_ip, port, 7, iss, 0, 0x02, NULL, 0));
+		fc_pump(&c, 1000, fc_have_synack);
+	}
+	memcpy(c.tcp_data, "echo me over tcp", sizeof(c.tcp_data));
+	for (int t = 0; t < 10 && c.tcp_state == 1; t++) {
+		fc_send(&c, f,
+			tcp_frame(f, guest_mac, c.guest_ip, port, 7, iss + 1, c.tcp_seq, 0x18,
+				  c.tcp_data, sizeof(c.tcp_data)));
+		fc_pump(&c, 1000, fc_have_tcp);
+	}
+	fc_send(&c, f, tcp_frame(f, guest_mac, c.guest_ip, port, 7, iss + 17, 0, 0x04, NULL, 0));
+	fc_pump(&c, 300, NULL); /* late answers to malformed frames count too */
+	printf("frames-count: answers to malformed frames: %ld\n", c.violations);
+	printf("frames-count: guest %s UDP, %s TCP\n",
+	       c.udp_echoed ? "still echoes" : "no longer echoes",
+	       c.tcp_state == 2 ? "still echoes" : "no longer echoes");
+	return ok && layers && !c.violations && c.udp_echoed && c.tcp_state == 2 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 6 && !strcmp(argv[1], "frames"))
 		return frames(argv[2], argv[3], argv[4], atol(argv[5]));
+	if (argc == 8 && !strcmp(argv[1], "frames-count"))
+		return frames_count(argv[2], argv[3], argv[4], atol(argv[5]), atol(argv[6]),
+				    atol(argv[7]));
 	if (argc == 6 && !strcmp(argv[1], "udp-flood"))
 		return udp_flood(argv[2], argv[3], atol(argv[4]), atol(argv[5]));
 	if (argc >= 5 && !strcmp(argv[1], "udp-echo"))
@@ -394,6 +860,7 @@ int main(int argc, char **argv)
 	if (argc == 6 && !strcmp(argv[1], "tcp-echo"))
 		return tcp_echo(argv[2], argv[3], atol(argv[4]), atol(argv[5]));
 	fprintf(stderr, "usage: netprobe udp-echo|wait-udp|udp-flood|tcp-echo HOST PORT ... | "
-			"frames QPORT MYPORT GUEST COUNT\n");
+			"frames QPORT MYPORT GUEST COUNT | "
+			"frames-count QPORT MYPORT GUEST BURST COUNT BATCH\n");
 	return 2;
 }

@@ -6,7 +6,11 @@
  * Linux's usbnet/cdc_ether sends, and what QEMU's usb-net waits for before it passes a frame on.
  *
  * Receive: a ring of 2 KiB buffers with one bulk IN transfer outstanding on the next free one;
- * its completion (interrupt context) files the frame, resubmits, and signals the stack.
+ * its completion (interrupt context) files the frame, resubmits, and signals the stack. A
+ * transfer that fills its whole buffer was not ended by a short packet: the frame goes on (a
+ * device sending more than any Ethernet frame, or a ZLP still due), so it and what follows up
+ * to the next short packet are one frame, dropped and counted once. Likewise after a
+ * transfer error, when the next transfer may start in the middle of a frame.
  * Transmit: a ring of frames, sent in order (one packet per transfer at full speed, see
  * ecm_probe), each followed by a ZLP when it fills whole packets.
  * The notification endpoint (link up/down, section 6.3) is not read: the link counts as up.
@@ -47,7 +51,8 @@ struct ecm {
 	uint8_t *rx_bufs;
 	uint16_t rx_len[RX_SLOTS];
 	unsigned rx_head, rx_tail, rx_count;
-	bool rx_busy; /* the IN transfer is outstanding */
+	bool rx_busy;	 /* the IN transfer is outstanding */
+	bool rx_discard; /* in the middle of a dropped frame: skip to its end (a short packet) */
 	struct usb_xfer rx;
 	/* transmit ring: [tx_head, tx_head + tx_count) wait; tx_head is on the wire when busy */
 	uint8_t *tx_bufs;
@@ -82,16 +87,25 @@ static void rx_done(struct usb_xfer *x)
 	struct ecm *e = x->arg;
 	e->rx_busy = false;
 	if (x->status == 0) {
-		if (x->actual >= ETH_MIN && x->actual <= ETH_MAX) {
+		/* A short packet (a ZLP included) ended the transfer: a frame ends here. */
+		bool ended = x->actual < RX_BUF;
+		if (e->rx_discard) {
+			e->rx_discard = !ended; /* the tail of a frame already counted */
+		} else if (ended && x->actual >= ETH_MIN && x->actual <= ETH_MAX) {
 			e->rx_len[e->rx_tail] = (uint16_t)x->actual;
 			e->rx_tail = (e->rx_tail + 1) % RX_SLOTS;
 			e->rx_count++;
 		} else {
-			e->netdev.stats.rx_dropped++;
+			e->netdev.stats.rx_dropped++; /* a runt, or longer than a frame */
+			e->rx_discard = !ended;
 		}
 		rx_start(e);
 	} else {
-		e->netdev.stats.rx_dropped++; /* an error: give the device a moment */
+		/* An error (XactErr after the core's retries, babble, STALL...): what already
+		 * arrived of the frame is lost, so its rest is dropped too; give the device a
+		 * moment, then go on. */
+		e->netdev.stats.rx_dropped++;
+		e->rx_discard = true;
 		uk_timer_start(&e->retry, uk_now_ns() + 10000000);
 	}
 	if (e->rx_count && e->netdev.rx_ready)
