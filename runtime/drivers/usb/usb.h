@@ -3,7 +3,15 @@
  *   dwc2.c      the host controller driver (Synopsys DWC2, the Pi's OTG core): channels, transfers
  *   usb_core.c  enumeration: descriptors, addresses, configurations, class-driver matching
  *   usb_hub.c   the hub class driver (chapter 11)
- *   cdc_ecm.c   the CDC Ethernet (ECM) class driver, a struct netdev
+ *   cdc_ecm.c   the CDC Ethernet (ECM) class driver, a struct netdev (QEMU's usb-net)
+ *   smsc95xx.c  the SMSC LAN9512/LAN9514 Ethernet function (Pi 3B), a struct netdev
+ *   lan78xx.c   the Microchip LAN7800 (Pi 3B+), a struct netdev
+ * The network class drivers hand their netdev to usb_core.c (usb_net_register); the board asks
+ * for "the USB network device" with usb_netdev(), whichever driver took it. Chips without a MAC
+ * address of their own ask usb_net_board_mac(), which calls the hook the board set: the USB
+ * drivers stay board-agnostic (the Pi's hook reads the firmware's address from the mailbox).
+ * smsc95xx.c and lan78xx.c are written from the datasheets and tested against host models
+ * (tests/unit/test_smsc95xx.c, test_lan78xx.c); they have not yet run on a board.
  * One bus, one host controller. Transfers complete in interrupt context through a callback;
  * usb_transfer_wait() turns that into a blocking call for thread context.
  */
@@ -130,7 +138,31 @@ struct usb_driver {
 	const char *name;
 	int (*probe)(struct usb_device *d, const uint8_t *config, size_t len);
 };
-extern const struct usb_driver usb_hub_driver, cdc_ecm_driver;
+extern const struct usb_driver usb_hub_driver, cdc_ecm_driver, smsc95xx_driver, lan78xx_driver;
+
+/* Vendor-specific register access both SMSC/Microchip chips use (LAN9514 and LAN7800
+ * datasheets, "USB Vendor Commands"): bRequest 0xA0 writes, 0xA1 reads one 32-bit register,
+ * wIndex = its address, four little-endian data bytes. */
+#define USB_REQ_VENDOR		  0x40
+#define USB_VENDOR_WRITE_REGISTER 0xa0
+#define USB_VENDOR_READ_REGISTER  0xa1
+
+/* ---- network devices (usb_core.c keeps the list) ---- */
+struct netdev;
+/* A class driver offers its network device. link_check (may be NULL: the link counts as up)
+ * runs on the core's "usb-net" thread (thread context: it may do control transfers) about
+ * once a second and soon after usb_net_link_event(); it returns 1 link up, 0 down, -errno. */
+void usb_net_register(struct netdev *nd, int (*link_check)(struct netdev *nd));
+/* Any context (an interrupt endpoint's completion): run the link checks soon. */
+void usb_net_link_event(void);
+/* The first network device a class driver registered, or NULL. */
+struct netdev *usb_netdev(void);
+/* The link state the last check found: 1 up, 0 down, -1 not checked yet. */
+int usb_net_link(const struct netdev *nd);
+/* The board's MAC address source, set before usb_start (0 and mac filled, or -1). */
+void usb_net_set_mac_source(int (*fn)(uint8_t mac[6]));
+/* The board's address for a chip without one of its own: 0, or -1 when there is none. */
+int usb_net_board_mac(uint8_t mac[6]);
 
 /* ---- cdc_ecm.c ---- */
 struct netdev *cdc_ecm_netdev(void); /* the first ECM device enumerated, or NULL */

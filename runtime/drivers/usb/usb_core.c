@@ -11,13 +11,15 @@
 #include <uk/time.h>
 
 #include "drivers.h"
+#include "netdev.h"
 #include "usb.h"
 
 #define CTRL_TIMEOUT_NS 1000000000ull /* a device has 500 ms per stage (USB 2.0 9.2.6.4) */
 #define CTRL_BUF	4096
 #define CONFIG_MAX	1024
 
-static const struct usb_driver *const drivers[] = {&usb_hub_driver, &cdc_ecm_driver};
+static const struct usb_driver *const drivers[] = {&usb_hub_driver, &cdc_ecm_driver,
+						   &smsc95xx_driver, &lan78xx_driver};
 
 static struct {
 	bool started;
@@ -217,6 +219,83 @@ struct usb_device *usb_enumerate(struct usb_device *parent, uint8_t port, uint8_
 	if (!bind(d))
 		kprintf("usb: device %u: no driver\n", addr);
 	return d;
+}
+
+/* ---- network devices: the class drivers register theirs; the board takes the first ---- */
+#define NET_MAX	     4
+#define LINK_POLL_NS 1000000000ull /* a lost interrupt still shows within a second */
+
+static struct {
+	unsigned count;
+	struct netdev *dev[NET_MAX];
+	int (*link_check[NET_MAX])(struct netdev *nd);
+	int link[NET_MAX];
+	bool thread;
+	struct uk_sem event;
+	int (*board_mac)(uint8_t mac[6]);
+} net;
+
+void usb_net_set_mac_source(int (*fn)(uint8_t mac[6]))
+{
+	net.board_mac = fn;
+}
+
+int usb_net_board_mac(uint8_t mac[6])
+{
+	return net.board_mac ? net.board_mac(mac) : -1;
+}
+
+static void net_thread(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		uk_sem_wait(&net.event, LINK_POLL_NS);
+		for (unsigned i = 0; i < net.count; i++) {
+			if (!net.link_check[i])
+				continue;
+			int r = net.link_check[i](net.dev[i]);
+			if (r >= 0)
+				net.link[i] = r;
+		}
+	}
+}
+
+void usb_net_register(struct netdev *nd, int (*link_check)(struct netdev *nd))
+{
+	if (net.count == NET_MAX)
+		return;
+	net.dev[net.count] = nd;
+	net.link_check[net.count] = link_check;
+	net.link[net.count] = link_check ? -1 : 1;
+	net.count++;
+	if (link_check && !net.thread) {
+		uk_sem_init(&net.event, 1); /* a first check at once */
+		struct uk_thread *t = uk_thread_create("usb-net", net_thread, NULL, 0);
+		if (t) {
+			uk_thread_detach(t);
+			net.thread = true;
+		}
+	}
+}
+
+void usb_net_link_event(void)
+{
+	if (net.thread)
+		uk_sem_post(&net.event);
+}
+
+struct netdev *usb_netdev(void)
+{
+	/* CDC-ECM keeps its own (cdc_ecm.c predates the list) */
+	return net.count ? net.dev[0] : cdc_ecm_netdev();
+}
+
+int usb_net_link(const struct netdev *nd)
+{
+	for (unsigned i = 0; i < net.count; i++)
+		if (net.dev[i] == nd)
+			return net.link[i];
+	return nd && nd == cdc_ecm_netdev() ? 1 : -1;
 }
 
 int usb_start(uintptr_t base, unsigned irq, uint32_t bus_offset)

@@ -1,7 +1,13 @@
-/* What the Pi 3 and Pi 4 boards share beyond the console: memory size, USB network, halting. */
+/*
+ * What the Pi 3 and Pi 4 boards share beyond the console: memory size, USB network, halting.
+ * The USB network device is whichever class driver took it (drivers/usb/usb.h): CDC-ECM for
+ * QEMU's usb-net, smsc95xx for the Pi 3B's LAN9514, lan78xx for the Pi 3B+'s LAN7800. The last
+ * two are written from the datasheets and tested against host models, not yet run on a board.
+ */
 #include "drivers.h"
 #include "netdev.h"
 #include "rpi.h"
+#include "usb/usb.h"
 
 uint64_t rpi_ram_size(const struct rpi_board *b)
 {
@@ -9,13 +15,14 @@ uint64_t rpi_ram_size(const struct rpi_board *b)
 	return bcm_mailbox_arm_memory();
 }
 
-/* A CDC Ethernet device on USB (QEMU's usb-net). The boards' own Ethernet chips (LAN951x and
- * LAN7800 behind USB on the Pi 3, GENET on the Pi 4) are not driven yet. */
+/* The network device on the DWC2's USB bus. A chip without an EEPROM (the Pi's never have one)
+ * takes the address the firmware assigned the board, from the mailbox. */
 struct netdev *rpi_usb_netdev(const struct rpi_board *b)
 {
+	usb_net_set_mac_source(bcm_mailbox_board_mac);
 	if (usb_start(RPI_USB(b), b->usb_irq, RPI_BUS_OFFSET) != 0)
 		return NULL;
-	return cdc_ecm_netdev();
+	return usb_netdev();
 }
 
 void rpi_halt(int status)

@@ -23,6 +23,6 @@ struct rpi_board {
 void rpi_console_init(const struct rpi_board *b, const char *choice);
 void rpi_halt(int status);
 uint64_t rpi_ram_size(const struct rpi_board *b);	  /* from the mailbox */
-struct netdev *rpi_usb_netdev(const struct rpi_board *b); /* CDC Ethernet on the DWC2 */
+struct netdev *rpi_usb_netdev(const struct rpi_board *b); /* any USB NIC on the DWC2 */
 
 #endif
