@@ -30,4 +30,9 @@ struct netdev *virtio_net_probe(void);
 int usb_start(uintptr_t base, unsigned irq, uint32_t bus_offset);
 struct netdev *cdc_ecm_netdev(void); /* the first CDC Ethernet device found, or NULL */
 
+/* Broadcom GENET v5, the Pi 4's Ethernet MAC, at base with its first interrupt (INTRL2_0) irq:
+ * NULL when the version register says no GENET v5 is there. Probed once. Thread context. */
+struct netdev *genet_probe(uintptr_t base, unsigned irq);
+unsigned genet_link_speed(void); /* Mbit/s, 0 while the link is down */
+
 #endif

@@ -1,10 +1,15 @@
 /*
  * Raspberry Pi 4 (BCM2711; QEMU raspi4b) in low-peripheral mode (BCM2711 ARM Peripherals):
  *   0x00000000 RAM; uk uses the first GiB, which every Pi 4 has
- *   0xfc000000 peripherals: 0xfe00b880 mailbox, 0xfe200000 GPIO, 0xfe201000 PL011,
- *              0xfe215000 AUX (mini UART); 0xff841000 GIC-400 distributor, 0xff842000 CPU if.
+ *   0xfc000000 peripherals: 0xfd580000 GENET, 0xfe00b880 mailbox, 0xfe200000 GPIO,
+ *              0xfe201000 PL011, 0xfe215000 AUX (mini UART); 0xff841000 GIC-400 distributor,
+ *              0xff842000 CPU if.
  * VideoCore peripheral IRQ n is GIC SPI 64 + n, INTID 96 + n.
  */
+#include <string.h>
+
+#include <libfdt.h>
+
 #include "netdev.h"
 #include "rpi.h"
 
@@ -15,7 +20,9 @@
 #define TIMER_IRQ 27 /* virtual timer PPI */
 #define AUX_IRQ	  (96 + 29)
 #define PL011_IRQ (96 + 57)
-#define USB_IRQ	  (96 + 9) /* VideoCore IRQ 9: the DWC2 controller */
+#define USB_IRQ	  (96 + 9)     /* VideoCore IRQ 9: the DWC2 controller */
+#define GENET	  0xfd580000ul /* bcm2711.dtsi: scb 0x7d580000, size 0x10000 */
+#define GENET_IRQ (32 + 157)   /* GIC SPI 157: GENET's INTRL2_0 */
 #define RAM_LIMIT 0x40000000ul
 
 static const struct mem_region rpi4_map[] = {
@@ -47,9 +54,25 @@ static uint64_t rpi4_ram_size(void)
 	return rpi_ram_size(&rpi4);
 }
 
+/* Every Pi 4 has a GENET, but QEMU's raspi4b has none: there a read of its registers is a
+ * synchronous external abort. QEMU marks the node disabled in the device tree it hands over,
+ * the Pi firmware leaves it "okay"; so only an enabled node lets the driver touch the device. */
+static bool genet_enabled(void)
+{
+	if (!uk_fdt)
+		return false;
+	int node = fdt_node_offset_by_compatible(uk_fdt, -1, "brcm,bcm2711-genet-v5");
+	if (node < 0)
+		return false;
+	const char *status = fdt_getprop(uk_fdt, node, "status", NULL);
+	return !status || strcmp(status, "okay") == 0 || strcmp(status, "ok") == 0;
+}
+
+/* The board's own Ethernet when it has one, else a USB network device (QEMU's usb-net). */
 struct netdev *netdev_probe(void)
 {
-	return rpi_usb_netdev(&rpi4);
+	struct netdev *nd = genet_enabled() ? genet_probe(GENET, GENET_IRQ) : NULL;
+	return nd ? nd : rpi_usb_netdev(&rpi4);
 }
 
 const struct platform platform = {

@@ -1,0 +1,68 @@
+/*
+ * BCM54213PE Ethernet PHY (the Pi 4's) over clause 22 MDIO: reset, auto-negotiation and link
+ * resolution from the IEEE 802.3 registers (clause 22.2.4, clause 28 annex 28B, clause 40.5).
+ * The MDIO transport belongs to the MAC (drivers/genet.c).
+ */
+#include <errno.h>
+
+#include <uk/thread.h>
+#include <uk/time.h>
+
+#include "bcm54213_phy.h"
+
+#define RESET_TIMEOUT_MS 500 /* clause 22.2.4.1.1: reset completes within 0.5 s */
+
+long phy_start(const struct mdio *m)
+{
+	int id1 = m->read(m->ctx, MII_PHYSID1), id2 = m->read(m->ctx, MII_PHYSID2);
+	if (id1 < 0 || id2 < 0)
+		return id1 < 0 ? id1 : id2;
+	if ((id1 == 0 && id2 == 0) || (id1 == 0xffff && id2 == 0xffff))
+		return -ENODEV; /* nobody answers at this address */
+
+	int r = m->write(m->ctx, MII_BMCR, BMCR_RESET);
+	if (r < 0)
+		return r;
+	for (unsigned ms = 0;; ms++) {
+		int bmcr = m->read(m->ctx, MII_BMCR);
+		if (bmcr < 0)
+			return bmcr;
+		if (!(bmcr & BMCR_RESET))
+			break;
+		if (ms == RESET_TIMEOUT_MS)
+			return -ETIMEDOUT;
+		uk_thread_sleep_until(uk_now_ns() + 1000000);
+	}
+	if ((r = m->write(m->ctx, MII_ADVERTISE, PHY_ADVERTISE_DEFAULT)) < 0 ||
+	    (r = m->write(m->ctx, MII_CTRL1000, PHY_CTRL1000_DEFAULT)) < 0 ||
+	    (r = m->write(m->ctx, MII_BMCR, BMCR_ANENABLE | BMCR_ANRESTART)) < 0)
+		return r;
+	return (long)((uint32_t)id1 << 16 | (uint32_t)id2);
+}
+
+struct phy_link phy_resolve(uint16_t bmsr, uint16_t advertise, uint16_t lpa, uint16_t ctrl1000,
+			    uint16_t stat1000)
+{
+	struct phy_link l = {0};
+	if (!(bmsr & BMSR_LSTATUS) || !(bmsr & BMSR_ANEGCOMPLETE))
+		return l;
+	l.up = true;
+	/* STAT1000's partner bits sit two places above CTRL1000's advertisement bits */
+	unsigned gig = ctrl1000 & (stat1000 >> 2);
+	unsigned common = advertise & lpa;
+	if (gig & ADVERTISE_1000FULL)
+		l.speed = 1000, l.full_duplex = true;
+	else if (gig & ADVERTISE_1000HALF)
+		l.speed = 1000;
+	else if (common & ADVERTISE_100FULL)
+		l.speed = 100, l.full_duplex = true;
+	else if (common & ADVERTISE_100HALF)
+		l.speed = 100;
+	else if (common & ADVERTISE_10FULL)
+		l.speed = 10, l.full_duplex = true;
+	else if (common & ADVERTISE_10HALF)
+		l.speed = 10;
+	else
+		l.up = false; /* negotiated, yet nothing in common */
+	return l;
+}
