@@ -33,6 +33,8 @@ struct netdev *cdc_ecm_netdev(void); /* the first CDC Ethernet device found, or 
 /* Broadcom GENET v5, the Pi 4's Ethernet MAC, at base with its first interrupt (INTRL2_0) irq:
  * NULL when the version register says no GENET v5 is there. Probed once. Thread context. */
 struct netdev *genet_probe(uintptr_t base, unsigned irq);
+/* Whether a device tree has an enabled GENET v5 node (QEMU's raspi4b removes it). Any context. */
+bool genet_dt_enabled(const void *fdt);
 unsigned genet_link_speed(void); /* Mbit/s, 0 while the link is down */
 
 #endif

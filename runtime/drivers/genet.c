@@ -8,8 +8,9 @@
  * datasheet; every offset and bit below is the GENET v5 register map as documented in Linux's
  * drivers/net/ethernet/broadcom/genet/bcmgenet.h, cross-checked against U-Boot's
  * drivers/net/bcmgenet.c and FreeBSD's sys/arm64/broadcom/genet/if_genetreg.h. QEMU's raspi4b
- * has no GENET (a read of its registers is a synchronous external abort), so the platform only
- * calls genet_probe when the device tree enables the node.
+ * has no GENET (a read of its registers is a synchronous external abort) and removes the node
+ * from the device tree it hands over, so the platform calls genet_probe only when
+ * genet_dt_enabled says the tree has it.
  *
  * Only the default queue (ring 16) is used, in both directions, with descriptors in the
  * device's register space: each is {length_status, address_lo, address_hi}. The device's DMA
@@ -30,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libfdt.h>
 #include <uk/time.h>
 #include <uk/thread.h>
 
@@ -127,6 +129,8 @@
 #define DMA_CTRL	     0x04
 #define DMA_EN		     (1u << 0)
 #define DMA_RING_BUF_EN(r)   (1u << ((r) + 1))
+#define DMA_STATUS	     0x08
+#define DMA_DISABLED	     (1u << 0) /* the engine has stopped */
 #define DMA_SCB_BURST_SIZE   0x0c
 #define SCB_BURST	     8	     /* the BCM2711's limit, per U-Boot's driver */
 #define INDEX_MASK	     0xffffu /* producer/consumer counters: 16 bits, free-running */
@@ -425,6 +429,17 @@ static void ring_setup(struct genet *g, bool rx, unsigned n, unsigned buf_size)
 	wr(g, regs + DMA_RING_CFG, 1u << DEFAULT_RING);
 }
 
+bool genet_dt_enabled(const void *fdt)
+{
+	if (!fdt)
+		return false;
+	int node = fdt_node_offset_by_compatible(fdt, -1, "brcm,bcm2711-genet-v5");
+	if (node < 0)
+		return false;
+	const char *status = fdt_getprop(fdt, node, "status", NULL);
+	return !status || strcmp(status, "okay") == 0 || strcmp(status, "ok") == 0;
+}
+
 struct netdev *genet_probe(uintptr_t base, unsigned irq)
 {
 	struct genet *g = &genet;
@@ -458,9 +473,15 @@ struct netdev *genet_probe(uintptr_t base, unsigned irq)
 	}
 	set_mac(g, g->netdev.mac);
 
-	/* DMA off and the transmit FIFO flushed before the rings change */
+	/* DMA off (firmware may have left it running) and the transmit FIFO flushed before the
+	 * rings change; an engine stops at the end of its current burst */
 	wr(g, RDMA_REGS + DMA_CTRL, 0);
 	wr(g, TDMA_REGS + DMA_CTRL, 0);
+	for (unsigned i = 0; i < 500; i++) {
+		if ((rd(g, RDMA_REGS + DMA_STATUS) & rd(g, TDMA_REGS + DMA_STATUS)) & DMA_DISABLED)
+			break;
+		sleep_us(10);
+	}
 	wr(g, UMAC_TX_FLUSH, 1);
 	sleep_us(10);
 	wr(g, UMAC_TX_FLUSH, 0);

@@ -13,6 +13,8 @@
 #include <uk/thread.h>
 #include <uk/time.h>
 
+#include <libfdt.h>
+
 #include "drivers.h"
 #include "genet_model.h"
 #include "netdev.h"
@@ -492,8 +494,48 @@ static void test_link_changes(struct netdev *nd)
 	CHECK(m->violations == 0, "no violation across link changes (%s)", m->last_violation);
 }
 
-int main(void)
+static void *read_file(const char *path, size_t *len)
 {
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	static char buf[1 << 20];
+	*len = fread(buf, 1, sizeof(buf) - 4096, f);
+	fclose(f);
+	char *copy = malloc(*len + 4096); /* room to grow a property */
+	if (copy)
+		memcpy(copy, buf, *len);
+	return copy;
+}
+
+/* The device tree decides whether the platform may touch the device at all. */
+static void test_device_tree(const char *dir)
+{
+	size_t len;
+	void *board = read_file(GENET_BOARD_DTB, &len);
+	CHECK(board && genet_dt_enabled(board),
+	      "the Pi 4's own device tree (bcm2711-rpi-4-b.dtb) enables GENET");
+	if (board) {
+		fdt_open_into(board, board, (int)len + 4096);
+		int node = fdt_node_offset_by_compatible(board, -1, "brcm,bcm2711-genet-v5");
+		fdt_setprop_string(board, node, "status", "disabled");
+		CHECK(!genet_dt_enabled(board), "a node with status \"disabled\" keeps it off");
+		fdt_delprop(board, node, "status");
+		CHECK(genet_dt_enabled(board), "a node without status counts as enabled");
+		free(board);
+	}
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/raspi4b.dtb", dir);
+	void *qemu = read_file(path, &len);
+	CHECK(qemu && fdt_check_header(qemu) == 0 && !genet_dt_enabled(qemu),
+	      "the tree QEMU's raspi4b hands over has no GENET (%s)", path);
+	free(qemu);
+	CHECK(!genet_dt_enabled(NULL), "no device tree: no GENET");
+}
+
+int main(int argc, char **argv)
+{
+	test_device_tree(argc > 1 ? argv[1] : ".");
 	test_model_catches_mistakes();
 	test_refusals();
 	struct netdev *nd = test_probe();

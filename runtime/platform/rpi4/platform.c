@@ -6,10 +6,6 @@
  *              0xff842000 CPU if.
  * VideoCore peripheral IRQ n is GIC SPI 64 + n, INTID 96 + n.
  */
-#include <string.h>
-
-#include <libfdt.h>
-
 #include "netdev.h"
 #include "rpi.h"
 
@@ -54,24 +50,17 @@ static uint64_t rpi4_ram_size(void)
 	return rpi_ram_size(&rpi4);
 }
 
-/* Every Pi 4 has a GENET, but QEMU's raspi4b has none: there a read of its registers is a
- * synchronous external abort. QEMU marks the node disabled in the device tree it hands over,
- * the Pi firmware leaves it "okay"; so only an enabled node lets the driver touch the device. */
-static bool genet_enabled(void)
-{
-	if (!uk_fdt)
-		return false;
-	int node = fdt_node_offset_by_compatible(uk_fdt, -1, "brcm,bcm2711-genet-v5");
-	if (node < 0)
-		return false;
-	const char *status = fdt_getprop(uk_fdt, node, "status", NULL);
-	return !status || strcmp(status, "okay") == 0 || strcmp(status, "ok") == 0;
-}
-
-/* The board's own Ethernet when it has one, else a USB network device (QEMU's usb-net). */
+/* The board's own Ethernet when it has one, else a USB network device (QEMU's usb-net). Every
+ * Pi 4 has a GENET, but QEMU's raspi4b has none (a read of its registers is a synchronous
+ * external abort there) and removes its node from the device tree it hands over: the device
+ * is touched only when the tree has it. */
 struct netdev *netdev_probe(void)
 {
-	struct netdev *nd = genet_enabled() ? genet_probe(GENET, GENET_IRQ) : NULL;
+	struct netdev *nd = NULL;
+	if (genet_dt_enabled(uk_fdt)) {
+		bcm_mailbox_init(RPI_MAILBOX(&rpi4)); /* the MAC address */
+		nd = genet_probe(GENET, GENET_IRQ);
+	}
 	return nd ? nd : rpi_usb_netdev(&rpi4);
 }
 

@@ -55,6 +55,7 @@
 #define RING_CFG	  0x00
 #define DMA_CTRL	  0x04
 #define DMA_EN		  1u
+#define DMA_STATUS	  0x08
 #define RING16_EN	  (1u << 17)
 #define LS_SOP		  (1u << 13)
 #define LS_EOP		  (1u << 14)
@@ -408,6 +409,9 @@ uint32_t gm_read(struct genet_model *m, uint32_t off)
 		return m->tx_cons;
 	case MDIO_CMD:
 		return *R(m, off) | (m->mdio_busy ? MDIO_BUSY : 0);
+	case RDMA_REGS + DMA_STATUS:
+	case TDMA_REGS + DMA_STATUS:
+		return (*R(m, off - DMA_STATUS + DMA_CTRL) & DMA_EN) ? 0 : 1; /* 1: disabled */
 	default:
 		return *R(m, off);
 	}
