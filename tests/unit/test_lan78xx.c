@@ -63,7 +63,7 @@ static struct {
 	bool eeprom_present;
 	unsigned lrst_busy, phyrst_busy, mii_busy, e2p_busy, bmcr_busy;
 	bool reset_done, phy_reset_done, addrl_set, addrh_set, leds_off_for_eeprom;
-	bool cable, link_latched_down;
+	bool cable, link_latched_down, leds_at_reset;
 	uint16_t partner, partner1000;
 	unsigned order_errors, bad_requests, phy_bad_addr, eeprom_reads;
 	unsigned tx_count, zlps, bad_tx;
@@ -115,7 +115,7 @@ static void lite_reset(void)
 {
 	memset(chip.reg, 0, sizeof(chip.reg));
 	chip.reg[ID_REV / 4] = chip.id;
-	chip.reg[HW_CFG / 4] = LEDS; /* the LEDs are on after reset (strap default) */
+	chip.reg[HW_CFG / 4] = chip.leds_at_reset ? LEDS : 0; /* strap default */
 	chip.reg[PMT_CTL / 4] = READY;
 	chip.reg[BULK_IN_DLY / 4] = 0x800;
 	chip.reg[MAC_RX / 4] = 1518u << 16;
@@ -335,6 +335,7 @@ static void chip_init(bool eeprom, const uint8_t *mac)
 		chip.eeprom[0] = 0xa5;
 		memcpy(chip.eeprom + 1, mac, 6);
 	}
+	chip.leds_at_reset = true;
 	chip.cable = true;
 	chip.partner = 0x41e1;
 	chip.partner1000 = 0x0c00; /* the partner does 1000 half and full */
@@ -408,7 +409,7 @@ static void test_probe_eeprom(void)
 	CHECK(chip.reset_done && chip.phy_reset_done, "lite reset and PHY reset done");
 	CHECK(chip.eeprom_reads >= 7 && memcmp(nd->mac, mac, 6) == 0,
 	      "MAC address from the EEPROM, read with the LEDs off");
-	CHECK((chip.reg[HW_CFG / 4] & LEDS) == LEDS, "LEDs back on afterwards");
+	CHECK((chip.reg[HW_CFG / 4] & LEDS) == LEDS, "LEDs on afterwards");
 	CHECK(chip.reg[RX_ADDRL / 4] == 0x12eb27b8 && chip.reg[RX_ADDRH / 4] == 0x5634,
 	      "RX_ADDRL/H hold it, first byte least significant (%08x %04x)",
 	      (unsigned)chip.reg[RX_ADDRL / 4], (unsigned)chip.reg[RX_ADDRH / 4]);
@@ -457,6 +458,12 @@ static void test_mac_sources(void)
 	model_set_board_mac(board);
 	nd = probe(&r);
 	CHECK(nd && memcmp(nd->mac, board, 6) == 0, "blank EEPROM: the board's address");
+	chip_init(false, NULL);
+	chip.leds_at_reset = false;
+	model_set_board_mac(board);
+	nd = probe(&r);
+	CHECK(nd && (chip.reg[HW_CFG / 4] & LEDS) == LEDS,
+	      "LEDs off at reset (no EEPROM strap): switched on for the jack");
 	static const uint8_t zero[6];
 	chip_init(true, zero);
 	model_set_board_mac(NULL);

@@ -402,6 +402,8 @@ static void test_probe_eeprom(void)
 	CHECK(chip.reg[BURST_CAP / 4] == 16384 / 512, "BURST_CAP fits the receive buffer (%u)",
 	      (unsigned)chip.reg[BURST_CAP / 4]);
 	CHECK(chip.reg[INT_EP_CTL / 4] & PHY_INT, "PHY interrupts reach the interrupt endpoint");
+	CHECK(chip.reg[0x24 / 4] == 0x01110000, "LED_GPIO_CFG: the GPIOs drive the LEDs (%08x)",
+	      (unsigned)chip.reg[0x24 / 4]);
 	CHECK(chip.phy[4] == 0x01e1 && (chip.phy[30] & 0x50) == 0x50,
 	      "PHY advertises 10/100 half/full, interrupts on link down and autoneg done");
 	struct usb_xfer *in = model_pending(0x81);

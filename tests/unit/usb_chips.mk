@@ -13,3 +13,9 @@ $(OUT)/test_lan78xx: test_lan78xx.c $(RT)/drivers/usb/lan78xx.c $(USB_MODEL) \
 		$(RT)/drivers/usb/usb.h
 	@mkdir -p $(OUT)
 	$(CC) $(USB_CFLAGS) $(filter %.c,$^) -o $@
+
+# usb_core.c's list of network devices and its usb-net link thread, on stand-ins.
+$(OUT)/test_usb_net: test_usb_net.c $(RT)/drivers/usb/usb_core.c $(RT)/drivers/usb/usb.h tap.h
+	@mkdir -p $(OUT)
+	$(CC) $(CFLAGS) -I$(RT)/include -I$(RT)/drivers -I$(RT)/drivers/usb \
+		$(filter %.c,$^) -o $@

@@ -541,6 +541,10 @@ static int lan_init(struct lan *l, uint32_t *id, const char **mac_from)
 		return r;
 	uint8_t *m = l->netdev.mac;
 	*mac_from = choose_mac(l, m);
+	/* The Pi 3B+ wires LED0/LED1 to the jack's LEDs; now the EEPROM is done with them. */
+	if (ID_REV_CHIP(*id) == 0x7800 &&
+	    (r = reg_set(l, HW_CFG, 0, HW_CFG_LED0_EN | HW_CFG_LED1_EN)) < 0)
+		return r;
 	uint32_t lo = (uint32_t)m[0] | (uint32_t)m[1] << 8 | (uint32_t)m[2] << 16 |
 		      (uint32_t)m[3] << 24,
 		 hi = (uint32_t)m[4] | (uint32_t)m[5] << 8;

@@ -30,17 +30,18 @@
 #include "usb.h"
 
 /* System control and status registers (datasheet, register map). */
-#define ID_REV	    0x000
-#define INT_STS	    0x008 /* write 1 to clear */
-#define RX_CFG	    0x00c
-#define TX_CFG	    0x010
-#define HW_CFG	    0x014
-#define PM_CTRL	    0x020
-#define E2P_CMD	    0x030
-#define E2P_DATA    0x034
-#define BURST_CAP   0x038
-#define INT_EP_CTL  0x068
-#define BULK_IN_DLY 0x06c
+#define ID_REV	     0x000
+#define INT_STS	     0x008 /* write 1 to clear */
+#define RX_CFG	     0x00c
+#define TX_CFG	     0x010
+#define HW_CFG	     0x014
+#define PM_CTRL	     0x020
+#define LED_GPIO_CFG 0x024
+#define E2P_CMD	     0x030
+#define E2P_DATA     0x034
+#define BURST_CAP    0x038
+#define INT_EP_CTL   0x068
+#define BULK_IN_DLY  0x06c
 /* MAC control and status registers */
 #define MAC_CR	 0x100
 #define ADDRH	 0x104
@@ -58,6 +59,9 @@
 #define HW_CFG_LRST	(1u << 3)  /* lite reset, self-clearing */
 #define HW_CFG_BCE	(1u << 1)  /* burst cap enable */
 #define PM_CTRL_PHY_RST (1u << 4)  /* self-clearing */
+#define LED_GPIO_SPD	(1u << 24) /* the GPIOs drive the speed, link and duplex LEDs */
+#define LED_GPIO_LNK	(1u << 20)
+#define LED_GPIO_FDX	(1u << 16)
 #define E2P_CMD_BUSY	(1u << 31)
 #define E2P_CMD_READ	(0u << 28)
 #define E2P_CMD_TIMEOUT (1u << 10)
@@ -552,7 +556,8 @@ static int smsc_init(struct smsc *s, const char **mac_from)
 	    (r = reg_write(s, BULK_IN_DLY, BULK_IN_DELAY)) < 0 ||
 	    (r = reg_set(s, HW_CFG, HW_CFG_RXDOFF, HW_CFG_MEF | HW_CFG_BCE)) < 0 ||
 	    (r = reg_write(s, INT_STS, 0xffffffffu)) < 0 || (r = reg_write(s, COE_CR, 0)) < 0 ||
-	    (r = reg_write(s, FLOW, 0)) < 0)
+	    (r = reg_write(s, FLOW, 0)) < 0 ||
+	    (r = reg_write(s, LED_GPIO_CFG, LED_GPIO_SPD | LED_GPIO_LNK | LED_GPIO_FDX)) < 0)
 		return r;
 	/* PHY: reset, advertise 10/100 half and full, interrupt on link events, autonegotiate. */
 	uint16_t v;
