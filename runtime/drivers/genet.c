@@ -149,7 +149,7 @@
 #define MAX_FRAME  1536 /* frame + VLAN tag + FCS fits */
 #define ETH_MAX	   1514 /* without FCS */
 #define ETH_MIN	   14
-#define ETH_ZLEN   60 /* shorter frames are padded: the MAC sends them as they are */
+#define ETH_ZLEN   60 /* shorter frames are zero-padded here rather than trusting the MAC to */
 #define PHY_ADDR   1  /* the device tree's ethernet-phy@1 */
 #define MDIO_POLLS 100
 #define POLL_DOWN  250000000ull /* link poll period while down, ns */
@@ -170,7 +170,6 @@ static struct genet {
 	enum link_step step;
 	uint64_t step_ns; /* when the outstanding MDIO read started */
 	uint16_t bmsr, stat1000;
-	uint64_t mdio_errors;
 	struct uk_timer poll;
 } genet;
 
@@ -254,8 +253,7 @@ static void link_mdio_done(struct genet *g)
 	uint32_t v = rd(g, UMAC_MDIO_CMD);
 	if (g->step == LINK_IDLE || (v & MDIO_START_BUSY))
 		return;
-	if (v & MDIO_READ_FAIL) {
-		g->mdio_errors++;
+	if (v & MDIO_READ_FAIL) { /* the PHY did not answer: the next poll asks again */
 		g->step = LINK_IDLE;
 		return;
 	}

@@ -15,6 +15,7 @@
 
 #include <libfdt.h>
 
+#include "bcm54213_phy.h"
 #include "drivers.h"
 #include "genet_model.h"
 #include "netdev.h"
@@ -533,8 +534,41 @@ static void test_device_tree(const char *dir)
 	CHECK(!genet_dt_enabled(NULL), "no device tree: no GENET");
 }
 
+/* Link resolution from the clause 22/40 registers, on its own. */
+static void test_phy_resolve(void)
+{
+	static const struct {
+		uint16_t bmsr, lpa, stat1000;
+		bool up, full;
+		unsigned speed;
+		const char *what;
+	} cases[] = {
+	    {0x796d, 0x45e1, 0x0c00, true, true, 1000, "both gigabit: 1000 full"},
+	    {0x796d, 0x45e1, 0x0400, true, false, 1000,
+	     "partner 1000 half only (plus 100): 1000 half"},
+	    {0x796d, 0x41e1, 0x0000, true, true, 100, "no gigabit partner: 100 full"},
+	    {0x796d, 0x4081, 0x0000, true, false, 100, "partner 100 half and 10 half: 100 half"},
+	    {0x796d, 0x4061, 0x0000, true, true, 10, "partner 10 only: 10 full"},
+	    {0x796d, 0x4021, 0x0000, true, false, 10, "partner 10 half only: 10 half"},
+	    {0x796d, 0x4001, 0x0000, false, false, 0, "nothing in common: down"},
+	    {0x7969, 0x45e1, 0x0c00, false, false, 0, "link bit low: down"},
+	    {0x794d, 0x45e1, 0x0c00, false, false, 0, "auto-negotiation incomplete: down"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct phy_link l =
+		    phy_resolve(cases[i].bmsr, 0x01e1, cases[i].lpa, 0x0300, cases[i].stat1000);
+		CHECK(l.up == cases[i].up && l.full_duplex == cases[i].full &&
+			  l.speed == (cases[i].up ? cases[i].speed : l.speed),
+		      "phy_resolve: %s", cases[i].what);
+	}
+	struct phy_link l = phy_resolve(0x796d, 0x01e1 & ~0x0100, 0x45e1, 0x0000, 0x0c00);
+	CHECK(l.up && l.speed == 100 && !l.full_duplex,
+	      "only what we advertise counts (no gigabit, no 100 full advertised: 100 half)");
+}
+
 int main(int argc, char **argv)
 {
+	test_phy_resolve();
 	test_device_tree(argc > 1 ? argv[1] : ".");
 	test_model_catches_mistakes();
 	test_refusals();
