@@ -23,9 +23,12 @@
  * strips the FCS on receive and appends it on transmit. The MAC runs promiscuous (lwIP filters
  * by address): broadcast, mDNS and IPv6 multicast need no filter programming.
  *
- * Link: a timer polls the PHY's status every 250 ms while down and every second while up,
+ * Link: a timer polls the PHY's status every 100 ms while down and every second while up,
  * with MDIO reads that complete by interrupt (no busy-waiting); the negotiated speed and duplex
- * go into the MAC. While the link is down, transmit refuses frames (-ENETDOWN).
+ * go into the MAC. While the link is down, transmit refuses frames (-ENETDOWN). Probe waits up
+ * to 5 s for the first link (auto-negotiation takes about 3 s), so that the stack's first DHCP
+ * request goes out on a live link instead of into a backoff; the wait only happens when an app
+ * asked for the network, and a missing cable costs those 5 s once.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -152,8 +155,9 @@
 #define ETH_ZLEN   60 /* shorter frames are zero-padded here rather than trusting the MAC to */
 #define PHY_ADDR   1  /* the device tree's ethernet-phy@1 */
 #define MDIO_POLLS 100
-#define POLL_DOWN  250000000ull /* link poll period while down, ns */
+#define POLL_DOWN  100000000ull /* link poll period while down, ns */
 #define POLL_UP	   1000000000ull
+#define LINK_WAIT  5000000000ull /* at probe */
 
 enum link_step { LINK_IDLE, LINK_BMSR, LINK_STAT1000, LINK_LPA };
 
@@ -516,12 +520,15 @@ struct netdev *genet_probe(uintptr_t base, unsigned irq)
 	irq_register(irq, genet_irq, g);
 	wr(g, INTRL2_0 + INTRL2_CLEAR, ~0u);
 	wr(g, INTRL2_0 + INTRL2_MASK_CLEAR, IRQ_RXDMA_MBDONE | IRQ_MDIO_DONE | IRQ_MDIO_ERROR);
-	uk_timer_init(&g->poll, link_poll, g);
-	uk_timer_start(&g->poll, uk_now_ns());
 	const uint8_t *a = g->netdev.mac;
 	kprintf("genet: GENET v5.%u at 0x%lx, MAC %02x:%02x:%02x:%02x:%02x:%02x\n",
 		(unsigned)REV_MINOR(g->rev), (unsigned long)base, a[0], a[1], a[2], a[3], a[4],
 		a[5]);
+	uk_timer_init(&g->poll, link_poll, g);
+	uint64_t now = uk_now_ns();
+	uk_timer_start(&g->poll, now);
+	while (!g->link.up && uk_now_ns() - now < LINK_WAIT)
+		uk_thread_sleep_until(uk_now_ns() + POLL_DOWN / 2);
 	g->netdev.transmit = genet_transmit; /* last: marks the device ready */
 	return &g->netdev;
 }
