@@ -4,10 +4,10 @@
  * RGMII (drivers/bcm54213_phy.c).
  *
  * Status: written from public register definitions, tested against a register-level host
- * model (tests/unit/genet_model.c), not yet run on a Pi 4 board. Broadcom publishes no GENET
- * datasheet; every offset and bit below is the GENET v5 register map as documented in Linux's
+ * model (tests/unit/shim_genet/genet_model.c), not yet run on a Pi 4 board. Broadcom publishes no
+ * GENET datasheet; every offset and bit below is the GENET v5 register map as documented in Linux's
  * drivers/net/ethernet/broadcom/genet/bcmgenet.h, cross-checked against U-Boot's
- * drivers/net/bcmgenet.c and FreeBSD's sys/arm64/broadcom/genet/if_genetreg.h. QEMU's raspi4b
+ * drivers/net/bcmgenet.c and FreeBSD's sys/arm64/broadcom/genet/if_genet.c. QEMU's raspi4b
  * has no GENET (a read of its registers is a synchronous external abort) and removes the node
  * from the device tree it hands over, so the platform calls genet_probe only when
  * genet_dt_enabled says the tree has it.
@@ -508,7 +508,8 @@ struct netdev *genet_probe(uintptr_t base, unsigned irq)
 		kprintf("genet: PHY id %08lx is not a BCM54213PE; driving it as a generic PHY\n",
 			phy);
 
-	/* RGMII with the MAC delaying TXC (rgmii-rxid: the PHY delays RXC); link set later */
+	/* RGMII with the MAC delaying TXC: the device tree's phy-mode is rgmii-rxid (the PHY
+	 * delays RXC), for which Linux's and FreeBSD's drivers clear ID_MODE_DIS. Link: later. */
 	uint32_t oob = rd(g, EXT_RGMII_OOB_CTRL) & ~(OOB_DISABLE | ID_MODE_DIS | RGMII_LINK);
 	wr(g, EXT_RGMII_OOB_CTRL, oob | RGMII_MODE_EN);
 	wr(g, UMAC_CMD, 2u << CMD_SPEED_SHIFT | CMD_PROMISC | CMD_TX_EN | CMD_RX_EN);
@@ -527,7 +528,7 @@ struct netdev *genet_probe(uintptr_t base, unsigned irq)
 	uk_timer_init(&g->poll, link_poll, g);
 	uint64_t now = uk_now_ns();
 	uk_timer_start(&g->poll, now);
-	while (!g->link.up && uk_now_ns() - now < LINK_WAIT)
+	while (phy >= 0 && !g->link.up && uk_now_ns() - now < LINK_WAIT)
 		uk_thread_sleep_until(uk_now_ns() + POLL_DOWN / 2);
 	g->netdev.transmit = genet_transmit; /* last: marks the device ready */
 	return &g->netdev;
