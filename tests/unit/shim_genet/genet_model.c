@@ -374,7 +374,7 @@ void gm_advance(struct genet_model *m, uint64_t ns)
 	if (m->mdio_busy && m->now_ns >= m->mdio_done_ns) {
 		uint32_t c = *R(m, MDIO_CMD);
 		uint32_t v = c & ~(MDIO_BUSY | 0xffffu);
-		if (MDIO_PHY(c) != PHY_ADDR)
+		if (MDIO_PHY(c) != PHY_ADDR || m->phy_absent)
 			v |= MDIO_FAIL;
 		else if (MDIO_OP(c) == 2)
 			v |= phy_read(m, MDIO_REG(c));

@@ -46,6 +46,7 @@ struct genet_model {
 	uint16_t partner_lpa;  /* its clause 22 abilities (MII_LPA layout) */
 	uint16_t partner_1000; /* its 1000BASE-T abilities (MII_STAT1000 layout) */
 	bool tx_paused;	       /* the transmit engine holds still (to fill the ring) */
+	bool phy_absent;       /* nobody answers on MDIO */
 	/* state */
 	uint64_t now_ns;
 	uint32_t reg[GM_SIZE / 4];
