@@ -12,7 +12,13 @@
  * to the next short packet are one frame, dropped and counted once. Likewise after a
  * transfer error, when the next transfer may start in the middle of a frame.
  * Transmit: a ring of frames, sent in order (one packet per transfer at full speed, see
- * ecm_probe), each followed by a ZLP when it fills whole packets.
+ * ecm_probe), each followed by a ZLP when it fills whole packets. A transfer that fails ends
+ * its frame early with a ZLP (the device may hold part of it, which must not run into the next
+ * frame); the frame is dropped and counted.
+ * Every error path goes on by itself: a busy controller or a failed transfer retries from a
+ * timer, and a STALLed bulk endpoint is cleared (CLEAR_FEATURE(ENDPOINT_HALT), issued from
+ * interrupt context as two transfers on endpoint 0) before its direction resumes. Only that
+ * needs endpoint 0 after probe, so it does not take usb_control's lock.
  * The notification endpoint (link up/down, section 6.3) is not read: the link counts as up.
  */
 #include <errno.h>
@@ -31,6 +37,8 @@
 #define CDC_CLASS_DATA	      0x0a /* CDC 1.2 table 6 */
 #define CDC_ETHERNET_FUNC     0x0f /* Ethernet Networking Functional Descriptor, ECM 1.2 5.4 */
 #define CDC_SET_PACKET_FILTER 0x43 /* SetEthernetPacketFilter, ECM 1.2 section 6.2.4 */
+#define USB_REQ_ENDPOINT      0x02 /* bmRequestType recipient (USB 2.0 table 9-2) */
+#define ENDPOINT_HALT	      0	   /* feature selector (USB 2.0 table 9-6) */
 #define PACKET_TYPE_DIRECTED  (1u << 2)
 #define PACKET_TYPE_BROADCAST (1u << 3)
 #define PACKET_TYPE_ALL_MCAST (1u << 1)
@@ -41,6 +49,8 @@
 #define TX_BUF	 1536
 #define ETH_MAX	 1514
 #define ETH_MIN	 14
+#define HALT_IN	 1 /* ecm.halted: the bulk IN endpoint STALLed */
+#define HALT_OUT 2
 
 struct ecm {
 	struct netdev netdev;
@@ -62,22 +72,97 @@ struct ecm {
 	uint32_t tx_chunk; /* bytes per transfer, a whole number of packets */
 	bool tx_busy;
 	struct usb_xfer tx;
-	struct uk_timer retry; /* restarts receive after an error or a busy controller */
+	struct uk_timer retry; /* resumes after an error or a busy controller */
+	/* clearing a STALLed endpoint: setup and status stage on endpoint 0 */
+	struct usb_xfer ctl;
+	uint8_t *ctl_buf; /* the setup packet (64-byte aligned for DMA) */
+	uint8_t halted;	  /* HALT_IN | HALT_OUT: endpoints whose halt is not cleared yet */
+	uint8_t clearing; /* the one ctl is clearing, 0 when ctl is idle */
 };
 
 static struct ecm *ecm;
 
+/* IRQs masked. Has resume() run in ms milliseconds, or sooner if it is due sooner already. */
+static void retry_in(struct ecm *e, unsigned ms)
+{
+	uint64_t when = uk_now_ns() + (uint64_t)ms * 1000000u;
+	if (!e->retry.armed || e->retry.deadline_ns > when)
+		uk_timer_start(&e->retry, when);
+}
+
+/* IRQs masked. Starts clearing the next halted endpoint: the setup stage of
+ * CLEAR_FEATURE(ENDPOINT_HALT) (USB 2.0 section 9.4.1); halt_done runs the rest. */
+static void halt_start(struct ecm *e)
+{
+	if (e->clearing || !e->halted)
+		return;
+	e->clearing = e->halted & HALT_IN ? HALT_IN : HALT_OUT;
+	uint8_t *s = e->ctl_buf;
+	memset(s, 0, 8);
+	s[0] = USB_REQ_ENDPOINT;
+	s[1] = USB_CLEAR_FEATURE;
+	s[2] = ENDPOINT_HALT;
+	s[4] = e->clearing == HALT_IN ? e->ep_in : e->ep_out; /* wIndex: the endpoint */
+	e->ctl.ep = 0;
+	e->ctl.pid = USB_PID_SETUP;
+	e->ctl.buf = s;
+	e->ctl.len = 8;
+	if (usb_submit(&e->ctl) != 0) {
+		e->clearing = 0;
+		retry_in(e, 1);
+	}
+}
+
+static void rx_start(struct ecm *e);
+static void tx_start(struct ecm *e);
+
+/* IRQs masked, or interrupt context: gets every stopped part going again. */
+static void resume(struct ecm *e)
+{
+	halt_start(e);
+	rx_start(e);
+	if (!e->tx_busy)
+		tx_start(e);
+}
+
+/* Interrupt context: a stage of clearing a halt is over. */
+static void halt_done(struct usb_xfer *x)
+{
+	struct ecm *e = x->arg;
+	if (x->status != 0) { /* start again from the setup stage, a little later */
+		e->clearing = 0;
+		retry_in(e, 10);
+		return;
+	}
+	if (x->pid == USB_PID_SETUP) { /* status stage: no data stage, so a zero-length IN */
+		x->ep = USB_DIR_IN;
+		x->pid = USB_PID_DATA1;
+		x->len = 0;
+		if (usb_submit(x) != 0) {
+			e->clearing = 0;
+			retry_in(e, 1);
+		}
+		return;
+	}
+	/* Cleared: the endpoint starts again with DATA0 (USB 2.0 section 9.4.5). */
+	uint8_t ep = e->clearing == HALT_IN ? e->ep_in : e->ep_out;
+	e->dev->toggle &= ~(1u << ((ep & 0xf) + (ep & USB_DIR_IN ? 16 : 0)));
+	e->halted &= (uint8_t)~e->clearing;
+	e->clearing = 0;
+	resume(e);
+}
+
 /* IRQs masked. Starts the IN transfer on the tail slot if there is room. */
 static void rx_start(struct ecm *e)
 {
-	if (e->rx_busy || e->rx_count == RX_SLOTS)
+	if (e->rx_busy || e->rx_count == RX_SLOTS || (e->halted & HALT_IN))
 		return;
 	e->rx.buf = e->rx_bufs + (size_t)e->rx_tail * RX_BUF;
 	e->rx.len = RX_BUF;
 	e->rx_busy = true;
 	if (usb_submit(&e->rx) != 0) {
 		e->rx_busy = false;
-		uk_timer_start(&e->retry, uk_now_ns() + 1000000);
+		retry_in(e, 1); /* every channel busy: they free up quickly */
 	}
 }
 
@@ -100,23 +185,28 @@ static void rx_done(struct usb_xfer *x)
 			e->rx_discard = !ended;
 		}
 		rx_start(e);
+	} else if (x->status == -EPIPE) {
+		/* STALL: the endpoint is halted until cleared; the device starts afresh then */
+		e->netdev.stats.rx_dropped++;
+		e->rx_discard = false;
+		e->halted |= HALT_IN;
+		halt_start(e);
 	} else {
-		/* An error (XactErr after the core's retries, babble, STALL...): what already
-		 * arrived of the frame is lost, so its rest is dropped too; give the device a
-		 * moment, then go on. */
+		/* An error (XactErr after the core's retries, babble...): what already arrived of
+		 * the frame is lost, so its rest is dropped too; give the device a moment. */
 		e->netdev.stats.rx_dropped++;
 		e->rx_discard = true;
-		uk_timer_start(&e->retry, uk_now_ns() + 10000000);
+		retry_in(e, 10);
 	}
 	if (e->rx_count && e->netdev.rx_ready)
 		e->netdev.rx_ready(&e->netdev);
 }
 
 /* Timer callback (interrupt context). */
-static void rx_retry(struct uk_timer *t, void *arg)
+static void retry_fired(struct uk_timer *t, void *arg)
 {
 	(void)t;
-	rx_start(arg);
+	resume(arg);
 }
 
 static size_t ecm_receive(struct netdev *nd, void *buf, size_t max)
@@ -159,16 +249,16 @@ static void tx_next(struct ecm *e)
  * ZLP that ends a frame filling whole packets. */
 static void tx_start(struct ecm *e)
 {
-	while (e->tx_count) {
-		uint32_t left = e->tx_len[e->tx_head] - e->tx_off;
-		e->tx.buf = e->tx_bufs + (size_t)e->tx_head * TX_BUF + e->tx_off;
-		e->tx.len = left < e->tx_chunk ? left : e->tx_chunk;
-		e->tx_busy = true;
-		if (usb_submit(&e->tx) == 0)
-			return;
-		e->tx_busy = false; /* no channel free: drop the frame rather than stall the ring */
-		e->netdev.stats.tx_dropped++;
-		tx_next(e);
+	if (!e->tx_count || (e->halted & HALT_OUT))
+		return;
+	uint32_t left = e->tx_len[e->tx_head] - e->tx_off;
+	/* a ZLP points at the slot's start: the controller wants an aligned address anyway */
+	e->tx.buf = e->tx_bufs + (size_t)e->tx_head * TX_BUF + (left ? e->tx_off : 0);
+	e->tx.len = left < e->tx_chunk ? left : e->tx_chunk;
+	e->tx_busy = true;
+	if (usb_submit(&e->tx) != 0) {
+		e->tx_busy = false; /* every channel busy: they free up quickly */
+		retry_in(e, 1);
 	}
 }
 
@@ -177,11 +267,21 @@ static void tx_done(struct usb_xfer *x)
 {
 	struct ecm *e = x->arg;
 	e->tx_busy = false;
-	if (x->status != 0) {
-		/* The device may hold part of the frame; the next short packet ends it, and the
-		 * receiver's checks (FCS on a wire, IP checksums here) discard it. */
+	if (x->status == -EPIPE) { /* STALL: clear the halt, then go on with the next frame */
 		e->netdev.stats.tx_dropped++;
 		tx_next(e);
+		e->halted |= HALT_OUT;
+		halt_start(e);
+	} else if (x->status != 0) {
+		/* The device may hold part of the frame: end it now with a ZLP (tx_start sends
+		 * one when nothing is left), so that it does not run into the next frame; the
+		 * receiver's checks (FCS on a wire, IP checksums here) discard it. A ZLP that
+		 * fails too leaves it to the next frame's short packet. */
+		e->netdev.stats.tx_dropped++;
+		if (x->len)
+			e->tx_off = e->tx_len[e->tx_head];
+		else
+			tx_next(e);
 	} else {
 		e->tx_off += x->len;
 		bool more = e->tx_off < e->tx_len[e->tx_head];
@@ -267,9 +367,11 @@ static int ecm_probe(struct usb_device *d, const uint8_t *cfg, size_t len)
 		return -ENOMEM;
 	e->rx_bufs = aligned_alloc(64, (size_t)RX_SLOTS * RX_BUF);
 	e->tx_bufs = aligned_alloc(64, (size_t)TX_SLOTS * TX_BUF);
-	if (!e->rx_bufs || !e->tx_bufs) {
+	e->ctl_buf = aligned_alloc(64, 64);
+	if (!e->rx_bufs || !e->tx_bufs || !e->ctl_buf) {
 		free(e->rx_bufs);
 		free(e->tx_bufs);
+		free(e->ctl_buf);
 		free(e);
 		return -ENOMEM;
 	}
@@ -326,7 +428,12 @@ static int ecm_probe(struct usb_device *d, const uint8_t *cfg, size_t len)
 				  .mps = mps_out,
 				  .done = tx_done,
 				  .arg = e};
-	uk_timer_init(&e->retry, rx_retry, e);
+	e->ctl = (struct usb_xfer){.dev = d,
+				   .type = USB_EP_CONTROL,
+				   .mps = d->desc.bMaxPacketSize0,
+				   .done = halt_done,
+				   .arg = e};
+	uk_timer_init(&e->retry, retry_fired, e);
 	e->netdev.name = "usb-ecm";
 	e->netdev.mtu = 1500;
 	e->netdev.receive = ecm_receive;

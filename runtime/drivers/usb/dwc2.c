@@ -157,19 +157,24 @@ static void channel_halted(unsigned ch, uint32_t hcint)
 		if (x->actual > x->len)
 			x->actual = x->len; /* cannot happen: the buffer holds size bytes */
 		x->status = 0;
-		if (x->pid == USB_PID_AUTO) { /* the core leaves the next toggle in HCTSIZ.Pid */
-			uint32_t bit = 1u << ((x->ep & 0xf) + (in ? 16 : 0));
-			if (HCTSIZ_PID(tsiz) == USB_PID_DATA1)
-				x->dev->toggle |= bit;
-			else
-				x->dev->toggle &= ~bit;
-		}
 	} else if (hcint & HCINT_STALL) {
 		x->status = -EPIPE;
 	} else if (hcint & HCINT_NAK) {
 		x->status = -EAGAIN; /* periodic endpoint with nothing to say this interval */
 	} else {
 		x->status = -EIO; /* XactErr, BblErr, AHBErr, or halted by usb_cancel */
+	}
+	/* The core leaves the next toggle in HCTSIZ.Pid after each packet that went through, also
+	 * when a later one failed: keep it, so that a retry after an error (where the device
+	 * resends the packet it was not acknowledged for) stays in step. After a STALL the
+	 * endpoint restarts with DATA0 once its halt is cleared (USB 2.0 section 9.4.5); the class
+	 * driver that clears it resets the toggle. */
+	if (x->pid == USB_PID_AUTO && !(hcint & HCINT_STALL)) {
+		uint32_t bit = 1u << ((x->ep & 0xf) + (in ? 16 : 0));
+		if (HCTSIZ_PID(tsiz) == USB_PID_DATA1)
+			x->dev->toggle |= bit;
+		else
+			x->dev->toggle &= ~bit;
 	}
 	if (in && x->len)
 		dcache_clean(x->buf, x->len, true);
