@@ -116,7 +116,7 @@ fetch_source() {
 # fetch_deb PKG [ARCH]: download a binary package into debs/ (once).
 fetch_deb() {
 	local pkg=$1 arch=${2:-}
-	ls "$UK_CACHE/debs/${pkg}_"*.deb >/dev/null 2>&1 && return 0
+	ls "$UK_CACHE/debs/${pkg}_"*"_${arch:-all}.deb" >/dev/null 2>&1 && return 0
 	(cd "$UK_CACHE/debs" && apt-get "${apt_local[@]}" download "$pkg${arch:+:$arch}" >/dev/null) ||
 		die "could not download the Debian package $pkg${arch:+:$arch}"
 }
@@ -141,6 +141,12 @@ if [ ! -e "$UK_CACHE/dtb/.done" ]; then
 	echo "$kpkg" >"$UK_CACHE/dtb/source"
 	touch "$UK_CACHE/dtb/.done"
 fi
+
+# The Linux guests of bench/ run Debian's own arm64 iperf 2 server: the program and the
+# shared libraries it loads (bench/linux-guest/build.sh copies them into the initramfs).
+for p in iperf libc6 libgcc-s1 libstdc++6; do
+	fetch_deb "$p" arm64
+done
 
 # --- build and install ------------------------------------------------------------
 say "building uk"

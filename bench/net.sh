@@ -1,30 +1,65 @@
 #!/usr/bin/env bash
-# bench/net.sh: uk against a Debian arm64 Linux guest on the network (issue 4), side by side in
-# the same QEMU (virt, same -m, -netdev user with hostfwd on 127.0.0.1, virtio-net-device):
-#   uk runs examples/net-echo (event API); Linux runs examples/udp-echo (POSIX sockets, built
-#   static) from bench/linux-guest/build.sh, plus a TCP echo in its /init. Both take the static
-#   address 10.0.2.15/24 (no DHCP), the one QEMU user networking forwards to.
-# Rows: QEMU start to the first answered UDP echo (median of N paired boots, 1 ms polling);
-# UDP echo round trip median and p99 (10,000 datagrams of 64 bytes, after 200 warm-up ones);
-# TCP echo throughput (one connection, 20 MB each way, median of 3; not iperf: lwiperf needs
-# lwIP headers in the app include path, which uk does not give apps yet); image size; smallest
-# -m that answers.
-# Targets (issue 4): round trip <= 0.6x Linux, TCP >= 1.0x Linux, start <= 0.1x Linux, 32 MiB.
-#   bench/net.sh [N]      (default N=5 boots per guest for the start row)
+# bench/net.sh: uk against a Debian arm64 Linux guest on the network, side by side in the same
+# QEMU machine with the same network backend (-netdev user, hostfwd on 127.0.0.1) and the same
+# static address 10.0.2.15/24 (no DHCP). The Linux guest comes from bench/linux-guest/build.sh:
+# Debian's arm64 kernel and driver modules, and the same C programs compiled for Linux.
+#   virt (issue 4): QEMU virt, virtio-net-device, -m 128M
+#   rpi3 (issue 6): QEMU raspi3b (-m 1G, its only size), usb-net on QEMU's USB hub behind the
+#                   DWC2 controller (uk: its own DWC2/hub/CDC-ECM drivers; Linux: dwc2, usbnet,
+#                   cdc_ether) and the bcm2837-rpi-3-b device tree
+# What runs where:
+#   UDP/TCP echo on port 7   uk examples/net-echo (event API)  Linux examples/udp-echo + /init's TCP echo
+#   HTTP on port 80          uk examples/http-server           Linux examples/http-server (same source)
+#   iperf 2 on port 5001     uk examples/iperf (lwIP lwiperf)   Linux Debian's iperf -s (arm64 package)
+# Rows (ratios uk/Linux, all measured in this run):
+#   QEMU start to the first answered UDP echo (virt) and HTTP GET: median of N paired boots,
+#     bench/probe polling every millisecond (HTTP on rpi3: every 10 ms, see http_poll);
+#   UDP echo round trip, median and p99: 10,000 datagrams of 64 bytes after 200 warm-up ones;
+#   TCP echo (virt): one connection, 20 MB each way (tests/tools/netprobe), median of 3;
+#   TCP throughput: Debian's iperf 2 client, `iperf -c 127.0.0.1 -p PORT -t T`, median of 3;
+#   image size (uk kernel8.img; Linux vmlinuz + initramfs without iperf), smallest -m (virt).
+# Targets: virt (issue 4): round trip median <= 0.6x, iperf >= 1.0x, start to first HTTP answer
+#   <= 0.1x, http-server image <= 512 KiB, runs in 32 MiB. rpi3 (issue 6): median <= 0.5x,
+#   iperf >= 1.0x.
+#   bench/net.sh [--rpi3] [N]   (N boots per guest for the start rows; default 5 on virt, 3 on rpi3)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$top/build}
 export UK_CACHE=${UK_CACHE:-/var/cache/uk}
-n=${1:-5}
-uk_img=$BUILD/examples/net-echo/virt/kernel8.img
-mem=128M
+board=virt
+if [ "${1:-}" = --rpi3 ]; then
+	board=rpi3
+	shift
+fi
+if [ $board = virt ]; then
+	n=${1:-5} mem=128M boot_s=60 iperf_t=4
+	http_poll=(1 256) # a new GET every ms, up to 256 open
+	# shellcheck disable=SC2054 # the commas are QEMU's
+	machine=(-M virt,gic-version=2 -cpu cortex-a72)
+	nic=virtio-net-device
+else
+	n=${1:-3} mem=1G boot_s=120 iperf_t=3
+	# A new GET every 10 ms, up to 50 open: QEMU's usb-net moves a few thousand packets a
+	# second, and a connection a millisecond (each several packets, plus an ARP request
+	# while the guest is not up) queues the answers behind the flood until none comes back
+	# within its connection's lifetime (seen with the Linux guest, which then never answers).
+	http_poll=(10 50)
+	dtb=$UK_CACHE/dtb/bcm2837-rpi-3-b.dtb
+	machine=(-M raspi3b -dtb "$dtb")
+	nic=usb-net
+fi
+img() { echo "$BUILD/examples/$1/$board/kernel8.img"; }
 
 die() {
 	echo "bench/net.sh: $*" >&2
 	exit 1
 }
-[ -f "$uk_img" ] || die "$uk_img is missing: run make first"
-guest=$("$top/bench/linux-guest/build.sh") || die "cannot build the Linux guest"
+for e in net-echo http-server iperf; do
+	[ -f "$(img $e)" ] || die "$(img $e) is missing: run make first"
+done
+[ $board = virt ] || [ -f "$dtb" ] || die "$dtb is missing: run ./install.sh"
+command -v iperf >/dev/null || die "iperf (Debian's iperf 2) is missing: run ./install.sh"
+guest=$("$top/bench/linux-guest/build.sh" $board) || die "cannot build the Linux guest"
 
 work=$(mktemp -d)
 pids=()
@@ -38,91 +73,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-gcc -O2 "$top/tests/tools/netprobe.c" -o "$work/netprobe"
-# probe: netprobe's wait-udp polls every 200 ms, too coarse for a boot of a few ms, and its
-# udp-echo cycles sizes; this one polls every millisecond and sends fixed-size datagrams.
-cat >"$work/probe.c" <<'C'
-#include <arpa/inet.h>
-#include <poll.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <time.h>
-static uint64_t now_us(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
-}
-static int cmp(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-/* Sends datagram seq and waits up to ms for its own echo (late echoes are skipped). */
-static uint64_t rtt(int s, uint64_t seq, size_t size, int ms)
-{
-	uint8_t out[1500] = {0}, in[1500];
-	memcpy(out, &seq, sizeof(seq));
-	uint64_t t0 = now_us();
-	send(s, out, size, 0); /* may fail with ECONNREFUSED while QEMU starts: retried */
-	for (;;) {
-		int left = ms * 1000 - (int)(now_us() - t0);
-		struct pollfd p = {.fd = s, .events = POLLIN};
-		if (left <= 0 || poll(&p, 1, (left + 999) / 1000) <= 0)
-			return 0;
-		ssize_t r = recv(s, in, sizeof(in), 0);
-		if (r == (ssize_t)size && !memcmp(in, out, size))
-			return now_us() - t0 + 1;
-		if (r < 0 && now_us() - t0 < 1000)
-			return 0;
-	}
-}
-/* QEMU exited (a zombie until the script waits for it): no echo will come. */
-static int alive(const char *stat)
-{
-	FILE *f = fopen(stat, "r");
-	char state = 'Z';
-	if (f && fscanf(f, "%*d (%*[^)]) %c", &state) != 1)
-		state = 'Z';
-	if (f)
-		fclose(f);
-	return state != 'Z';
-}
-int main(int argc, char **argv)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(atoi(argv[2]))};
-	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-	int s = socket(AF_INET, SOCK_DGRAM, 0);
-	connect(s, (struct sockaddr *)&a, sizeof(a));
-	if (!strcmp(argv[1], "wait")) { /* wait PORT SECONDS QEMU_PID */
-		uint64_t end = now_us() + 1000000u * atoi(argv[3]);
-		char stat[64];
-	snprintf(stat, sizeof(stat), "/proc/%s/stat", argv[4]);
-	for (uint64_t seq = 1; now_us() < end && alive(stat); seq++)
-			if (rtt(s, seq, 4, 1))
-				return 0;
-		return 1;
-	}
-	long count = atol(argv[3]), size = atol(argv[4]), ok = 0; /* rtt PORT COUNT SIZE */
-	uint64_t *v = calloc(count, sizeof(*v));
-	for (long i = 0; i < 200; i++)
-		rtt(s, 1u << 31 | i, size, 1000);
-	for (long i = 0; i < count; i++) {
-		uint64_t t = rtt(s, i, size, 1000);
-		if (t)
-			v[ok++] = t - 1;
-	}
-	qsort(v, ok, sizeof(*v), cmp);
-	if (ok)
-		printf("%llu %llu %ld\n", (unsigned long long)v[ok / 2],
-		       (unsigned long long)v[ok * 99 / 100], count - ok);
-	return ok ? 0 : 1;
-}
-C
-gcc -O2 "$work/probe.c" -o "$work/probe"
+gcc -O2 -Wall -Wextra "$top/tests/tools/netprobe.c" -o "$work/netprobe"
+gcc -O2 -Wall -Wextra "$top/bench/probe.c" -o "$work/probe"
 
 # free_port: a port nobody listens on, TCP or UDP (tests may run at the same time).
 free_port() {
@@ -133,20 +85,31 @@ free_port() {
 	done
 }
 
-# start GUEST MEM: boots uk or linux in the background; sets pid, uport, tport, t0 (ns).
+# start GUEST KIND MEM: boots uk or linux in the background, KIND echo, http or iperf (which
+# program uk runs; Linux runs every server but iperf's only in the iperf kind, and only the
+# HTTP server in the http kind). Sets pid, the host ports uport (UDP 7), tport (TCP 7),
+# hport (TCP 80), iport (TCP 5001), and t0 (ns).
 start() {
-	local args
-	uport=$(free_port) tport=$(free_port)
+	local args con=$work/$1.console
+	uport=$(free_port) tport=$(free_port) hport=$(free_port) iport=$(free_port)
+	: >"$con"
 	# shellcheck disable=SC2054 # the commas are QEMU's
-	args=(-M virt,gic-version=2 -cpu cortex-a72 -nic none -m "$2" -display none -monitor none
-		-serial "file:$work/$1.console" -no-reboot -semihosting-config enable=on,target=native
-		-netdev "user,id=n0,hostfwd=udp:127.0.0.1:$uport-:7,hostfwd=tcp:127.0.0.1:$tport-:7"
-		-device virtio-net-device,netdev=n0)
+	args=("${machine[@]}" -nic none -m "$3" -display none -monitor none -no-reboot
+		-netdev "user,id=n0,hostfwd=udp:127.0.0.1:$uport-:7,hostfwd=tcp:127.0.0.1:$tport-:7,hostfwd=tcp:127.0.0.1:$hport-:80,hostfwd=tcp:127.0.0.1:$iport-:5001"
+		-device "$nic,netdev=n0")
 	if [ "$1" = uk ]; then
-		args+=(-kernel "$uk_img" -append "uk.qemu=1 net.ip=10.0.2.15/24 net.gateway=10.0.2.2")
+		local e=net-echo
+		[ "$2" = echo ] || e=$([ "$2" = http ] && echo http-server || echo iperf)
+		# uk's rpi3 console is the mini UART, QEMU's second serial port
+		[ $board = virt ] || args+=(-serial null)
+		# shellcheck disable=SC2054 # the commas are QEMU's
+		args+=(-serial "file:$con" -semihosting-config enable=on,target=native
+			-kernel "$(img "$e")" -append "uk.qemu=1 net.ip=10.0.2.15/24 net.gateway=10.0.2.2")
 	else
-		args+=(-kernel "$guest/vmlinuz" -initrd "$guest/initramfs.cpio.gz"
-			-append "console=ttyAMA0 quiet panic=-1")
+		local initrd=$guest/initramfs.cpio.gz append="console=ttyAMA0 quiet panic=-1"
+		[ "$2" != iperf ] || initrd=$guest/iperf.cpio.gz
+		[ "$2" != http ] || append+=" bench=http"
+		args+=(-serial "file:$con" -kernel "$guest/vmlinuz" -initrd "$initrd" -append "$append")
 	fi
 	t0=$(date +%s%N)
 	qemu-system-aarch64 "${args[@]}" </dev/null >"$work/$1.qemu" 2>&1 &
@@ -158,15 +121,38 @@ stop() {
 	wait "$pid" 2>/dev/null || true
 }
 
-# up GUEST MEM SECONDS: boots; sets ms from QEMU start to the first echo; fails if none.
+# up GUEST KIND MEM SECONDS: boots and waits for the first answer (a UDP echo; for http an
+# HTTP GET; for iperf the server's line on the console); sets ms from QEMU start to it.
 # (Not run in $(...): pid and pids must reach this shell.)
 up() {
-	start "$1" "$2"
-	if ! "$work/probe" wait "$uport" "$3" "$pid"; then
+	local try
+	for try in 1 2 3; do
+		start "$1" "$2" "$3"
+		answered "$1" "$2" "$4" && break
 		stop
-		return 1
-	fi
+		# again when another process took a port between free_port and QEMU
+		grep -q 'host forwarding' "$work/$1.qemu" || return 1
+		[ $try -lt 3 ] || return 1
+	done
 	ms=$((($(date +%s%N) - t0) / 1000000))
+}
+answered() { # GUEST KIND SECONDS
+	case $2 in
+	echo) "$work/probe" wait "$uport" "$3" "$pid" ;;
+	http) "$work/probe" http "$hport" "$3" "$pid" "${http_poll[@]}" ;;
+	iperf)
+		local end=$((SECONDS + $3))
+		while [ $SECONDS -lt $end ] && kill -0 "$pid" 2>/dev/null; do
+			grep -Eq 'lwiperf server on|Server listening on TCP port 5001' \
+				"$work/$1.console" && return 0
+			sleep 0.05
+		done
+		return 1
+		;;
+	esac
+}
+fail_boot() { # GUEST KIND
+	die "$1 ($2) did not answer: $(tail -c 2000 "$work/$1.console") $(tail -c 500 "$work/$1.qemu")"
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
@@ -177,7 +163,7 @@ min_mem() {
 	local lo=1 hi=128 mid
 	while [ "$lo" -lt "$hi" ]; do
 		mid=$(((lo + hi) / 2))
-		if up "$1" "${mid}M" "$2"; then
+		if up "$1" echo "${mid}M" "$2"; then
 			stop
 			hi=$mid
 		else
@@ -187,53 +173,86 @@ min_mem() {
 	minm[$1]=$lo
 }
 
-declare -A start_ms rtt_med rtt_p99 tcp size minm
-echo "boot to first echo: $n paired boots" >&2
-uk_t=() lx_t=()
-for ((i = 0; i < n; i++)); do
-	up uk $mem 10 || die "uk answered no echo in 10 s: $(cat "$work/uk.console")"
-	uk_t+=("$ms")
-	stop
-	up linux $mem 60 || die "Linux answered no echo in 60 s: $(cat "$work/linux.console")"
-	lx_t+=("$ms")
-	stop
-done
-start_ms[uk]=$(printf '%s\n' "${uk_t[@]}" | median)
-start_ms[linux]=$(printf '%s\n' "${lx_t[@]}" | median)
+declare -A start_udp start_http rtt_med rtt_p99 tcp iperf_mbit minm
+
+# start_row KIND: N paired boots, uk then Linux; sets their medians su (uk), sl (Linux).
+start_row() {
+	local uk_t=() lx_t=() i
+	echo "$board: QEMU start to the first $1 answer, $n paired boots" >&2
+	for ((i = 0; i < n; i++)); do
+		up uk "$1" $mem 20 || fail_boot uk "$1"
+		uk_t+=("$ms")
+		stop
+		up linux "$1" $mem $boot_s || fail_boot linux "$1"
+		lx_t+=("$ms")
+		stop
+	done
+	su=$(printf '%s\n' "${uk_t[@]}" | median)
+	sl=$(printf '%s\n' "${lx_t[@]}" | median)
+}
+if [ $board = virt ]; then
+	start_row echo
+	start_udp[uk]=$su start_udp[linux]=$sl
+fi
+start_row http
+start_http[uk]=$su start_http[linux]=$sl
 
 for g in uk linux; do
-	echo "echo round trips and TCP throughput: $g" >&2
-	up "$g" $mem 60 || die "$g answered no echo"
-	read -r med p99 lost < <(timeout 120 "$work/probe" rtt "$uport" 10000 64) ||
+	echo "$board: echo round trips$([ $board = rpi3 ] || echo ' and TCP echo'): $g" >&2
+	up "$g" echo $mem $boot_s || fail_boot "$g" echo
+	read -r med p99 lost < <(timeout 300 "$work/probe" rtt "$uport" 10000 64) ||
 		die "$g: UDP echo failed"
 	[ "$lost" -lt 100 ] || die "$g lost $lost of 10000 datagrams"
 	rtt_med[$g]=$med rtt_p99[$g]=$p99
-	# three transfers, the median: one is at the mercy of whatever else the host runs
+	if [ $board = virt ]; then
+		# three transfers, the median: one is at the mercy of whatever else the host runs
+		rates=()
+		for ((i = 0; i < 3; i++)); do
+			r=$(timeout 120 "$work/netprobe" tcp-echo 127.0.0.1 "$tport" 1 20000000 |
+				sed -n 's/.*: \([0-9.]*\) Mbit\/s.*/\1/p')
+			[ -n "$r" ] || die "$g: TCP echo failed"
+			rates+=("$r")
+		done
+		tcp[$g]=$(printf '%s\n' "${rates[@]}" | median)
+	fi
+	stop
+
+	echo "$board: iperf 2, 3 runs of ${iperf_t} s: $g" >&2
+	up "$g" iperf $mem $boot_s || fail_boot "$g" iperf
 	rates=()
 	for ((i = 0; i < 3; i++)); do
-		r=$(timeout 120 "$work/netprobe" tcp-echo 127.0.0.1 "$tport" 1 20000000 |
-			sed -n 's/.*: \([0-9.]*\) Mbit\/s.*/\1/p')
-		[ -n "$r" ] || die "$g: TCP echo failed"
+		# -y C: one CSV line, bits per second last
+		r=$(timeout $((iperf_t + 60)) iperf -c 127.0.0.1 -p "$iport" -t "$iperf_t" -y C |
+			awk -F, 'END { if (NF >= 9 && $NF > 0) printf "%.1f\n", $NF / 1e6 }')
+		[ -n "$r" ] || die "$g: iperf measured nothing: $(tail -c 1000 "$work/$g.console")"
 		rates+=("$r")
 	done
-	tcp[$g]=$(printf '%s\n' "${rates[@]}" | median)
+	iperf_mbit[$g]=$(printf '%s\n' "${rates[@]}" | median)
 	stop
 done
 
-echo "smallest -m" >&2
-min_mem uk 5
-min_mem linux 30
-size[uk]=$(stat -c %s "$uk_img")
-size[linux]=$(($(stat -c %s "$guest/vmlinuz") + $(stat -c %s "$guest/initramfs.cpio.gz")))
+if [ $board = virt ]; then
+	echo "$board: smallest -m" >&2
+	min_mem uk 5
+	min_mem linux 30
+fi
+lx_size=$(($(stat -c %s "$guest/vmlinuz") + $(stat -c %s "$guest/initramfs.cpio.gz")))
 
 row() { # NAME UK LINUX
 	awk -v n="$1" -v u="$2" -v l="$3" \
-		'BEGIN { printf "%-32s %12s %12s %8.3f\n", n, u, l, (l > 0 ? u / l : 0) }'
+		'BEGIN { printf "%-36s %12s %12s %8.3f\n", n, u, l, (l > 0 ? u / l : 0) }'
 }
-printf '%-32s %12s %12s %8s\n' "virt, virtio-net, -m $mem" uk Linux uk/Linux
-row "QEMU start to first echo (ms)" "${start_ms[uk]}" "${start_ms[linux]}"
+if [ $board = virt ]; then
+	printf '%-36s %12s %12s %8s\n' "virt, virtio-net, -m $mem" uk Linux uk/Linux
+	row "QEMU start to first UDP echo (ms)" "${start_udp[uk]}" "${start_udp[linux]}"
+else
+	printf '%-36s %12s %12s %8s\n' "raspi3b, usb-net (DWC2), -m $mem" uk Linux uk/Linux
+fi
+row "QEMU start to first HTTP 200 (ms)" "${start_http[uk]}" "${start_http[linux]}"
 row "UDP echo 64 B median (us)" "${rtt_med[uk]}" "${rtt_med[linux]}"
 row "UDP echo 64 B p99 (us)" "${rtt_p99[uk]}" "${rtt_p99[linux]}"
-row "TCP echo, 1 conn (Mbit/s)" "${tcp[uk]}" "${tcp[linux]}"
-row "image (B)" "${size[uk]}" "${size[linux]}"
-row "smallest -m (MiB)" "${minm[uk]}" "${minm[linux]}"
+[ $board = rpi3 ] || row "TCP echo, 1 conn (Mbit/s)" "${tcp[uk]}" "${tcp[linux]}"
+row "TCP iperf 2, ${iperf_t} s (Mbit/s)" "${iperf_mbit[uk]}" "${iperf_mbit[linux]}"
+row "image, net-echo (B)" "$(stat -c %s "$(img net-echo)")" "$lx_size"
+row "image, http-server (B)" "$(stat -c %s "$(img http-server)")" "$lx_size"
+[ $board = rpi3 ] || row "smallest -m (MiB)" "${minm[uk]}" "${minm[linux]}"

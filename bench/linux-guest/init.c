@@ -1,11 +1,17 @@
-/* /init of the Linux guest that bench/net.sh runs next to uk: a static program, so the
- * initramfs needs no libc, shell or busybox. It does what uk's runtime does before main:
+/* /init of the Linux guest that bench/ runs next to uk: a static program, so the initramfs
+ * needs no libc, shell or busybox. It does what uk's runtime does before main:
  *   1. the console on fds 0-2 (devtmpfs, since the initramfs has no device nodes),
- *   2. the virtio drivers, which Debian builds as modules: /modules/NN-name.ko in name order
- *      (virtio_mmio, failover, net_failover, virtio_net),
- *   3. eth0 up as 10.0.2.15/24, QEMU user networking's guest address (no DHCP: the Linux guest
- *      gets the quickest possible start),
- *   4. a TCP echo on port 7 in a child (for the throughput row), then exec /udp-echo 7.
+ *   2. the network drivers, which Debian builds as modules: /modules/NN-name.ko in name order
+ *      (virt: virtio_mmio ... virtio_net; rpi3: usbcore, dwc2 ... cdc_ether),
+ *   3. the first interface other than lo (eth0 on virt; on raspi3b the USB device appears a
+ *      while after dwc2 loads, as eth0 or usb0) up as 10.0.2.15/24, QEMU user networking's
+ *      guest address (no DHCP: the Linux guest gets the quickest possible start),
+ *   4. the servers. The kernel hands init the boot argument bench=MODE as an environment
+ *      variable:
+ *        bench=http   only /http-server 80 (the start-to-first-HTTP-answer row)
+ *        otherwise    a TCP echo on port 7, /http-server 80 and, when the initramfs has it,
+ *                     Debian's iperf 2 server (/usr/bin/iperf -s, port 5001) in children,
+ *                     then exec /udp-echo 7.
  * Any failure powers the machine off, so QEMU (-no-reboot) exits instead of hanging.
  */
 #define _GNU_SOURCE
@@ -13,6 +19,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <stdbool.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +31,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static void die(const char *what)
@@ -92,15 +100,37 @@ static void link_up(int s, const char *ifname)
 		die("SIOCSIFFLAGS");
 }
 
+/* The first interface other than lo, waiting up to 60 s for it to appear. */
+static void find_netif(char *name)
+{
+	for (int ms = 0; ms < 60000; ms++) {
+		struct if_nameindex *ifs = if_nameindex();
+		bool found = false;
+		for (struct if_nameindex *i = ifs; i && i->if_index; i++)
+			if (strcmp(i->if_name, "lo") && !found) {
+				snprintf(name, IFNAMSIZ, "%s", i->if_name);
+				found = true;
+			}
+		if (ifs)
+			if_freenameindex(ifs);
+		if (found)
+			return;
+		nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+	}
+	die("finding a network interface");
+}
+
 static void net_up(void)
 {
 	int s = socket(AF_INET, SOCK_DGRAM, 0);
 	if (s < 0)
 		die("socket");
 	link_up(s, "lo");
-	set_addr(s, SIOCSIFADDR, "eth0", "10.0.2.15");
-	set_addr(s, SIOCSIFNETMASK, "eth0", "255.255.255.0");
-	link_up(s, "eth0");
+	char ifname[IFNAMSIZ];
+	find_netif(ifname);
+	set_addr(s, SIOCSIFADDR, ifname, "10.0.2.15");
+	set_addr(s, SIOCSIFNETMASK, ifname, "255.255.255.0");
+	link_up(s, ifname);
 	close(s);
 }
 
@@ -127,15 +157,32 @@ static void tcp_echo(int port)
 	}
 }
 
+/* Runs PATH with its arguments in a child. */
+static void spawn(const char *path, char *const argv[])
+{
+	if (fork() == 0) {
+		execv(path, argv);
+		_exit(127);
+	}
+}
+
 int main(void)
 {
 	console();
 	load_modules();
 	net_up();
-	if (fork() == 0) {
-		tcp_echo(7);
-		_exit(0);
+	const char *mode = getenv("bench");
+	if (!mode || strcmp(mode, "http")) {
+		if (fork() == 0) {
+			tcp_echo(7);
+			_exit(0);
+		}
+		spawn("/http-server", (char *const[]){"http-server", "80", NULL});
+		if (access("/usr/bin/iperf", X_OK) == 0)
+			spawn("/usr/bin/iperf", (char *const[]){"iperf", "-s", NULL});
+		execl("/udp-echo", "udp-echo", "7", (char *)NULL);
+		die("exec /udp-echo");
 	}
-	execl("/udp-echo", "udp-echo", "7", (char *)NULL);
-	die("exec /udp-echo");
+	execl("/http-server", "http-server", "80", (char *)NULL);
+	die("exec /http-server");
 }

@@ -1,0 +1,205 @@
+/* bench/probe: the host side of bench/net.sh's measurements, through QEMU's hostfwd on
+ * 127.0.0.1 (tests/tools/netprobe polls every 200 ms, too coarse for a boot of a few ms, and
+ * cycles its datagram sizes; this one polls every millisecond and sends fixed sizes).
+ *   probe wait PORT SECONDS QEMU_PID   a 4-byte UDP datagram every ms until one is echoed
+ *   probe http PORT SECONDS QEMU_PID [EVERY [OPEN]]
+ *                                      a new "GET /" every EVERY ms (default 1) until one is
+ *                                      answered "HTTP/1.x 200", at most OPEN (default 256)
+ *                                      open at once (the oldest is closed for a new one)
+ *   probe rtt PORT COUNT SIZE          COUNT echoes of SIZE bytes after 200 warm-up ones:
+ *                                      prints "median p99 lost" in microseconds
+ * wait and http exit 0 on success, 1 when the time is up or QEMU_PID has exited.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static uint64_t now_us(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Sends datagram seq and waits up to ms for its own echo (late echoes are skipped).
+ * Returns the round trip + 1 in us, 0 for none. */
+static uint64_t rtt(int s, uint64_t seq, size_t size, int ms)
+{
+	uint8_t out[1500] = {0}, in[1500];
+	memcpy(out, &seq, sizeof(seq));
+	uint64_t t0 = now_us();
+	send(s, out, size, 0); /* may fail with ECONNREFUSED while QEMU starts: retried */
+	for (;;) {
+		int left = ms * 1000 - (int)(now_us() - t0);
+		struct pollfd p = {.fd = s, .events = POLLIN};
+		if (left <= 0 || poll(&p, 1, (left + 999) / 1000) <= 0)
+			return 0;
+		ssize_t r = recv(s, in, sizeof(in), 0);
+		if (r == (ssize_t)size && !memcmp(in, out, size))
+			return now_us() - t0 + 1;
+		if (r < 0 && now_us() - t0 < 1000)
+			return 0;
+	}
+}
+
+/* QEMU exited (a zombie until the script waits for it): no answer will come. */
+static int alive(const char *pid)
+{
+	char stat[64];
+	snprintf(stat, sizeof(stat), "/proc/%s/stat", pid);
+	FILE *f = fopen(stat, "r");
+	char state = 'Z';
+	if (f && fscanf(f, "%*d (%*[^)]) %c", &state) != 1)
+		state = 'Z';
+	if (f)
+		fclose(f);
+	return state != 'Z';
+}
+
+static struct sockaddr_in loopback(const char *port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(port))};
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	return a;
+}
+
+/* One HTTP attempt: a connection, what it has sent and received. */
+struct attempt {
+	int fd;
+	size_t sent, got;
+	char buf[16];
+};
+
+#define ATTEMPTS 256
+
+static int open_max = ATTEMPTS, every_ms = 1;
+
+/* Until the guest listens, QEMU accepts each connection on the host and then retries its
+ * SYN to the guest on its own schedule; so rather than wait on one attempt, start a new one
+ * every ms and keep the last open_max open: the first answer from any of them counts. */
+static int http_wait(const char *port, int seconds, const char *pid)
+{
+	static const char req[] = "GET / HTTP/1.0\r\n\r\n";
+	struct sockaddr_in a = loopback(port);
+	struct attempt at[ATTEMPTS];
+	struct pollfd p[ATTEMPTS];
+	for (int i = 0; i < ATTEMPTS; i++)
+		at[i].fd = -1;
+	uint64_t end = now_us() + 1000000u * (uint64_t)seconds, next = 0;
+	for (unsigned n = 0; now_us() < end; n++) {
+		if (now_us() >= next) { /* a new attempt in place of the oldest */
+			if (!alive(pid))
+				return 1;
+			struct attempt *t = &at[n % (unsigned)open_max];
+			if (t->fd >= 0)
+				close(t->fd);
+			t->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+			t->sent = t->got = 0;
+			if (connect(t->fd, (struct sockaddr *)&a, sizeof(a)) != 0 &&
+			    errno != EINPROGRESS) {
+				close(t->fd);
+				t->fd = -1;
+			}
+			next = now_us() + 1000u * (unsigned)every_ms;
+		}
+		for (int i = 0; i < ATTEMPTS; i++) {
+			p[i].fd = at[i].fd;
+			p[i].events = at[i].sent < sizeof(req) - 1 ? POLLOUT : POLLIN;
+			p[i].revents = 0;
+		}
+		int left = (int)((next - now_us() + 999) / 1000);
+		if (poll(p, ATTEMPTS, left > 0 ? left : 0) <= 0)
+			continue;
+		for (int i = 0; i < ATTEMPTS; i++) {
+			struct attempt *t = &at[i];
+			if (t->fd < 0 || !p[i].revents)
+				continue;
+			ssize_t r = 0;
+			if (t->sent < sizeof(req) - 1 && (p[i].revents & POLLOUT)) {
+				r = send(t->fd, req + t->sent, sizeof(req) - 1 - t->sent,
+					 MSG_NOSIGNAL);
+				if (r > 0)
+					t->sent += (size_t)r;
+			} else if (p[i].revents & (POLLIN | POLLHUP | POLLERR)) {
+				r = recv(t->fd, t->buf + t->got, sizeof(t->buf) - 1 - t->got, 0);
+				if (r > 0)
+					t->got += (size_t)r;
+				t->buf[t->got] = 0;
+				/* "HTTP/1.0 200" or "HTTP/1.1 200" */
+				if (t->got >= 12 && !strncmp(t->buf, "HTTP/1.", 7) &&
+				    !strncmp(t->buf + 8, " 200", 4))
+					return 0;
+				if (t->got == sizeof(t->buf) - 1)
+					r = 0; /* something else: give up on it */
+			}
+			if (r <= 0 && !(r < 0 && errno == EAGAIN)) { /* refused, reset, closed */
+				close(t->fd);
+				t->fd = -1;
+			}
+		}
+	}
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 6 && argc <= 7 && !strcmp(argv[1], "http")) {
+		every_ms = atoi(argv[5]);
+		open_max = argc == 7 ? atoi(argv[6]) : ATTEMPTS;
+		if (every_ms < 1 || open_max < 1 || open_max > ATTEMPTS) {
+			fprintf(stderr, "probe http: EVERY >= 1, OPEN 1 to %d\n", ATTEMPTS);
+			return 2;
+		}
+		argc = 5;
+	}
+	if (argc != 5) {
+		fprintf(stderr,
+			"usage: probe wait|http PORT SECONDS QEMU_PID | rtt PORT COUNT SIZE\n");
+		return 2;
+	}
+	if (!strcmp(argv[1], "http"))
+		return http_wait(argv[2], atoi(argv[3]), argv[4]);
+	struct sockaddr_in a = loopback(argv[2]);
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	connect(s, (struct sockaddr *)&a, sizeof(a));
+	if (!strcmp(argv[1], "wait")) {
+		uint64_t end = now_us() + 1000000u * (uint64_t)atoi(argv[3]);
+		for (uint64_t seq = 1; now_us() < end && alive(argv[4]); seq++)
+			if (rtt(s, seq, 4, 1))
+				return 0;
+		return 1;
+	}
+	long count = atol(argv[3]), size = atol(argv[4]), ok = 0;
+	if (count <= 0 || size < 8 || size > 1472) {
+		fprintf(stderr, "probe rtt: COUNT > 0 and SIZE 8 to 1472\n");
+		return 2;
+	}
+	uint64_t *v = calloc((size_t)count, sizeof(*v));
+	for (long i = 0; i < 200; i++)
+		rtt(s, 1u << 31 | (uint64_t)i, (size_t)size, 1000);
+	for (long i = 0; i < count; i++) {
+		uint64_t t = rtt(s, (uint64_t)i, (size_t)size, 1000);
+		if (t)
+			v[ok++] = t - 1;
+	}
+	qsort(v, (size_t)ok, sizeof(*v), cmp);
+	if (ok)
+		printf("%llu %llu %ld\n", (unsigned long long)v[ok / 2],
+		       (unsigned long long)v[ok * 99 / 100], count - ok);
+	return ok ? 0 : 1;
+}
