@@ -228,6 +228,26 @@ int main(void)
 	send_in(200);
 	CHECK(take() == 200 && !memcmp(got, frame, 200), "the frame after it is intact");
 
+	/* errors that go on (a device gone): each one waits twice as long, up to 1.28 s */
+	unsigned waits[9], ok_waits = 1;
+	for (int i = 0; i < 9; i++) {
+		model_fail(EP_IN, -EIO);
+		uint64_t t0 = model_now_ms();
+		while (!rx_waiting() && model_now_ms() - t0 < 5000)
+			model_advance_ms(1);
+		waits[i] = (unsigned)(model_now_ms() - t0);
+		ok_waits &= waits[i] == (10u << (i < 7 ? i : 7));
+	}
+	CHECK(ok_waits, "errors in a row: retries after 10, 20, 40 ... 1280, 1280 ms (%u ... %u)",
+	      waits[0], waits[8]);
+	send_in(64 * 3); /* the rest of the frame the last error broke: dropped with it */
+	send_in(100);
+	CHECK(take() == 100, "a frame that arrives resets it");
+	model_fail(EP_IN, -EIO);
+	model_advance_ms(10);
+	CHECK(rx_waiting(), "the next error waits 10 ms again");
+	send_in(0);
+
 	/* the ring: 32 frames waiting stop the transfers; taking one restarts them */
 	for (int i = 0; i < 32; i++) {
 		fill(100, (uint8_t)(10 + i));

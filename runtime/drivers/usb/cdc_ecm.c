@@ -61,8 +61,9 @@ struct ecm {
 	uint8_t *rx_bufs;
 	uint16_t rx_len[RX_SLOTS];
 	unsigned rx_head, rx_tail, rx_count;
-	bool rx_busy;	 /* the IN transfer is outstanding */
-	bool rx_discard; /* in the middle of a dropped frame: skip to its end (a short packet) */
+	bool rx_busy;	    /* the IN transfer is outstanding */
+	bool rx_discard;    /* in the middle of a dropped frame: skip to its end (a short packet) */
+	unsigned rx_errors; /* transfer errors in a row: the wait before the next try doubles */
 	struct usb_xfer rx;
 	/* transmit ring: [tx_head, tx_head + tx_count) wait; tx_head is on the wire when busy */
 	uint8_t *tx_bufs;
@@ -172,6 +173,7 @@ static void rx_done(struct usb_xfer *x)
 	struct ecm *e = x->arg;
 	e->rx_busy = false;
 	if (x->status == 0) {
+		e->rx_errors = 0;
 		/* A short packet (a ZLP included) ended the transfer: a frame ends here. */
 		bool ended = x->actual < RX_BUF;
 		if (e->rx_discard) {
@@ -193,10 +195,12 @@ static void rx_done(struct usb_xfer *x)
 		halt_start(e);
 	} else {
 		/* An error (XactErr after the core's retries, babble...): what already arrived of
-		 * the frame is lost, so its rest is dropped too; give the device a moment. */
+		 * the frame is lost, so its rest is dropped too. Give the device a moment: 10 ms,
+		 * doubling while errors go on (a device that went away), up to 1.28 s. */
 		e->netdev.stats.rx_dropped++;
 		e->rx_discard = true;
-		retry_in(e, 10);
+		retry_in(e, 10u << (e->rx_errors < 7 ? e->rx_errors : 7));
+		e->rx_errors++;
 	}
 	if (e->rx_count && e->netdev.rx_ready)
 		e->netdev.rx_ready(&e->netdev);
