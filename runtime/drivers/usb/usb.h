@@ -6,6 +6,8 @@
  *   cdc_ecm.c   the CDC Ethernet (ECM) class driver, a struct netdev (QEMU's usb-net)
  *   smsc95xx.c  the SMSC LAN9512/LAN9514 Ethernet function (Pi 3B), a struct netdev
  *   lan78xx.c   the Microchip LAN7800 (Pi 3B+), a struct netdev
+ *   usb_ether.c what those two chips share: vendor register access, MII over a register pair,
+ *               the bulk rings, the interrupt endpoint and link check (usb_ether.h)
  * The network class drivers hand their netdev to usb_core.c (usb_net_register); the board asks
  * for "the USB network device" with usb_netdev(), whichever driver took it. Chips without a MAC
  * address of their own ask usb_net_board_mac(), which calls the hook the board set: the USB

@@ -1,0 +1,481 @@
+/*
+ * The part of the SMSC/Microchip USB Ethernet drivers that does not depend on the chip (see
+ * usb_ether.h): register and PHY access, the MAC address, the bulk receive and transmit rings,
+ * the interrupt endpoint and the link check, and the probe that ties them together.
+ */
+#include "usb_ether.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "drivers.h"
+#include "sysreg.h"
+
+#define ETH_PAD		 60   /* the shortest frame on the wire without FCS */
+#define EEPROM_SIGNATURE 0xa5 /* byte 0 of a programmed EEPROM; the MAC address follows */
+/* E2P_CMD, the same on both chips (LAN9514 and LAN7800 datasheets, E2P_CMD) */
+#define E2P_CMD_BUSY	(1u << 31)
+#define E2P_CMD_READ	(0u << 28)
+#define E2P_CMD_TIMEOUT (1u << 10)
+#define E2P_CMD_ADDR	0x1ffu
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* ---- registers and the PHY ---- */
+
+int ue_read(struct usb_ether *ue, uint16_t reg, uint32_t *val)
+{
+	uint8_t b[4];
+	int r = usb_control(ue->dev, USB_REQ_IN | USB_REQ_VENDOR | USB_REQ_DEVICE,
+			    USB_VENDOR_READ_REGISTER, 0, reg, b, 4);
+	if (r != 4)
+		return r < 0 ? r : -EIO;
+	*val = le32(b);
+	return 0;
+}
+
+int ue_write(struct usb_ether *ue, uint16_t reg, uint32_t val)
+{
+	uint8_t b[4] = {(uint8_t)val, (uint8_t)(val >> 8), (uint8_t)(val >> 16),
+			(uint8_t)(val >> 24)};
+	int r = usb_control(ue->dev, USB_REQ_VENDOR | USB_REQ_DEVICE, USB_VENDOR_WRITE_REGISTER, 0,
+			    reg, b, 4);
+	return r < 0 ? r : 0;
+}
+
+int ue_set(struct usb_ether *ue, uint16_t reg, uint32_t clear, uint32_t set)
+{
+	uint32_t v;
+	int r = ue_read(ue, reg, &v);
+	return r < 0 ? r : ue_write(ue, reg, (v & ~clear) | set);
+}
+
+int ue_wait(struct usb_ether *ue, uint16_t reg, uint32_t mask, uint32_t want)
+{
+	for (int i = 0; i < UE_WAIT_MS; i++) {
+		uint32_t v;
+		int r = ue_read(ue, reg, &v);
+		if (r < 0)
+			return r;
+		if ((v & mask) == want)
+			return 0;
+		usb_sleep_ms(1);
+	}
+	return -ETIMEDOUT;
+}
+
+static uint32_t mii_cmd(const struct ue_mii *m, unsigned reg)
+{
+	return (uint32_t)m->phy << m->phy_shift | (uint32_t)reg << m->reg_shift | m->busy;
+}
+
+int ue_mii_read(struct usb_ether *ue, unsigned reg, uint16_t *val)
+{
+	const struct ue_mii *m = &ue->chip->mii;
+	uint32_t v;
+	int r = ue_wait(ue, m->acc, m->busy, 0);
+	if (r == 0)
+		r = ue_write(ue, m->acc, mii_cmd(m, reg));
+	if (r == 0)
+		r = ue_wait(ue, m->acc, m->busy, 0);
+	if (r == 0)
+		r = ue_read(ue, m->data, &v);
+	if (r == 0)
+		*val = (uint16_t)v;
+	return r;
+}
+
+int ue_mii_write(struct usb_ether *ue, unsigned reg, uint16_t val)
+{
+	const struct ue_mii *m = &ue->chip->mii;
+	int r = ue_wait(ue, m->acc, m->busy, 0);
+	if (r == 0)
+		r = ue_write(ue, m->data, val);
+	if (r == 0)
+		r = ue_write(ue, m->acc, mii_cmd(m, reg) | m->write);
+	if (r == 0)
+		r = ue_wait(ue, m->acc, m->busy, 0);
+	return r;
+}
+
+/* ---- the MAC address ---- */
+
+/* One EEPROM byte through E2P_CMD/E2P_DATA: -EIO when nothing answers (E2P_CMD's timeout). */
+static int eeprom_read(struct usb_ether *ue, unsigned addr, uint8_t *val)
+{
+	const struct ue_chip *c = ue->chip;
+	uint32_t v;
+	int r = ue_write(ue, c->e2p_cmd, E2P_CMD_BUSY | E2P_CMD_READ | (addr & E2P_CMD_ADDR));
+	if (r == 0)
+		r = ue_wait(ue, c->e2p_cmd, E2P_CMD_BUSY, 0);
+	if (r == 0)
+		r = ue_read(ue, c->e2p_cmd, &v);
+	if (r == 0 && (v & E2P_CMD_TIMEOUT))
+		r = -EIO;
+	if (r == 0)
+		r = ue_read(ue, c->e2p_data, &v);
+	if (r == 0)
+		*val = (uint8_t)v;
+	return r;
+}
+
+static bool mac_valid(const uint8_t m[6])
+{
+	static const uint8_t zero[6];
+	return !(m[0] & 1) && memcmp(m, zero, 6) != 0; /* unicast (ff:..:ff is multicast) */
+}
+
+const char *ue_choose_mac(struct usb_ether *ue, uint8_t mac[6])
+{
+	uint8_t sig;
+	bool ok = eeprom_read(ue, 0, &sig) == 0 && sig == EEPROM_SIGNATURE;
+	for (unsigned i = 0; ok && i < 6; i++)
+		ok = eeprom_read(ue, 1 + i, &mac[i]) == 0;
+	if (ok && mac_valid(mac))
+		return "eeprom";
+	if (usb_net_board_mac(mac) == 0 && mac_valid(mac))
+		return "board";
+	const uint8_t fallback[6] = {0x02, 0x75, 0x6b, 0x00, 0x00, ue->chip->mac_last};
+	memcpy(mac, fallback, 6);
+	return "made up";
+}
+
+void ue_mac_words(const uint8_t m[6], uint32_t *lo, uint32_t *hi)
+{
+	*lo = le32(m);
+	*hi = (uint32_t)m[4] | (uint32_t)m[5] << 8;
+}
+
+/* ---- receive ---- */
+
+/* IRQs masked. Starts the IN transfer on the tail slot if there is room. */
+static void rx_start(struct usb_ether *ue)
+{
+	if (ue->rx_busy || ue->rx_count == UE_RX_SLOTS)
+		return;
+	ue->rx.buf = ue->rx_bufs + (size_t)ue->rx_tail * UE_RX_BUF;
+	ue->rx.len = UE_RX_BUF;
+	ue->rx_busy = true;
+	if (usb_submit(&ue->rx) != 0) {
+		ue->rx_busy = false;
+		uk_timer_start(&ue->rx_retry, uk_now_ns() + 1000000);
+	}
+}
+
+/* Interrupt context. */
+static void rx_done(struct usb_xfer *x)
+{
+	struct usb_ether *ue = x->arg;
+	ue->rx_busy = false;
+	if (x->status != 0) {
+		ue->netdev.stats.rx_dropped++; /* an error: give the device a moment */
+		uk_timer_start(&ue->rx_retry, uk_now_ns() + 10000000);
+		return;
+	}
+	if (x->actual) {
+		ue->rx_len[ue->rx_tail] = x->actual > UE_RX_BUF ? UE_RX_BUF : x->actual;
+		ue->rx_tail = (ue->rx_tail + 1) % UE_RX_SLOTS;
+		ue->rx_count++;
+	}
+	rx_start(ue);
+	if (ue->rx_count && ue->netdev.rx_ready)
+		ue->netdev.rx_ready(&ue->netdev);
+}
+
+static void rx_retry(struct uk_timer *t, void *arg)
+{
+	(void)t;
+	uint64_t flags = irq_save();
+	rx_start(arg);
+	irq_restore(flags);
+}
+
+/* The next good frame of transfer b[0, len) at *off (FCS excluded): true with *frame and *flen set,
+ * or false when the transfer is used up. Bad frames are counted as dropped and skipped; a length
+ * that cannot be right ends the transfer, as nothing after it can be trusted. */
+static bool next_frame(struct usb_ether *ue, const uint8_t *b, uint32_t len, uint32_t *off,
+		       const uint8_t **frame, size_t *flen)
+{
+	const struct ue_chip *c = ue->chip;
+	while (*off < len) {
+		uint32_t start = *off, o = start;
+		if (len - o < c->rx_hdr) { /* a truncated header */
+			ue->netdev.stats.rx_dropped++;
+			*off = len;
+			return false;
+		}
+		bool bad = false;
+		uint32_t n = c->rx_frame(b + o, &bad);
+		o += c->rx_hdr;
+		if (n < UE_ETH_MIN + UE_FCS || n > UE_ETH_MAX + UE_FCS || n > len - o) {
+			ue->netdev.stats.rx_dropped++; /* garbage or a truncated frame */
+			*off = len;
+			return false;
+		}
+		/* header and frame padded to whole 32-bit words: the next header starts there */
+		uint32_t next = start + ((c->rx_hdr + n + 3) & ~3u);
+		*off = next < len ? next : len;
+		if (bad) {
+			ue->netdev.stats.rx_dropped++;
+			continue;
+		}
+		*frame = b + o;
+		*flen = n - UE_FCS;
+		return true;
+	}
+	return false;
+}
+
+static size_t ue_receive(struct netdev *nd, void *buf, size_t max)
+{
+	struct usb_ether *ue = nd->priv;
+	for (;;) {
+		uint64_t flags = irq_save();
+		if (!ue->rx_count) {
+			irq_restore(flags);
+			return 0;
+		}
+		unsigned slot = ue->rx_head;
+		irq_restore(flags);
+		const uint8_t *b = ue->rx_bufs + (size_t)slot * UE_RX_BUF, *frame;
+		size_t flen = 0;
+		bool got = next_frame(ue, b, ue->rx_len[slot], &ue->rx_off, &frame, &flen);
+		bool fits = got && flen <= max;
+		if (fits)
+			memcpy(buf, frame, flen);
+		else if (got)
+			nd->stats.rx_dropped++;
+		if (ue->rx_off >= ue->rx_len[slot]) { /* the transfer is used up: hand it back */
+			ue->rx_off = 0;
+			flags = irq_save();
+			ue->rx_head = (ue->rx_head + 1) % UE_RX_SLOTS;
+			ue->rx_count--;
+			rx_start(ue);
+			irq_restore(flags);
+		}
+		if (fits) {
+			nd->stats.rx_frames++;
+			return flen;
+		}
+	}
+}
+
+/* ---- transmit ---- */
+
+/* IRQs masked. Puts the head frame (or the ZLP that ends one filling whole packets) on the
+ * wire. */
+static void tx_start(struct usb_ether *ue)
+{
+	while (ue->tx_count && !ue->tx_busy) {
+		ue->tx.buf = ue->tx_bufs + (size_t)ue->tx_head * UE_TX_BUF;
+		ue->tx.len = ue->tx_zlp ? 0 : ue->tx_len[ue->tx_head];
+		ue->tx_busy = true;
+		if (usb_submit(&ue->tx) == 0)
+			return;
+		ue->tx_busy =
+		    false; /* no channel free: drop the frame rather than stall the ring */
+		ue->netdev.stats.tx_dropped++;
+		ue->tx_zlp = false;
+		ue->tx_head = (ue->tx_head + 1) % UE_TX_SLOTS;
+		ue->tx_count--;
+	}
+}
+
+/* Interrupt context. */
+static void tx_done(struct usb_xfer *x)
+{
+	struct usb_ether *ue = x->arg;
+	ue->tx_busy = false;
+	if (x->status != 0)
+		ue->netdev.stats.tx_dropped++;
+	if (x->status == 0 && !ue->tx_zlp && x->len % ue->mps_out == 0) {
+		ue->tx_zlp = true; /* the transfer filled whole packets: end it */
+	} else {
+		ue->tx_zlp = false;
+		ue->tx_head = (ue->tx_head + 1) % UE_TX_SLOTS;
+		ue->tx_count--;
+	}
+	tx_start(ue);
+}
+
+static int ue_transmit(struct netdev *nd, const void *frame, size_t len)
+{
+	struct usb_ether *ue = nd->priv;
+	const struct ue_chip *c = ue->chip;
+	if (len > UE_ETH_MAX || len == 0) {
+		nd->stats.tx_dropped++;
+		return -EMSGSIZE;
+	}
+	uint64_t flags = irq_save();
+	if (ue->tx_count == UE_TX_SLOTS) {
+		irq_restore(flags);
+		nd->stats.tx_dropped++;
+		return -EAGAIN;
+	}
+	unsigned slot = (ue->tx_head + ue->tx_count) % UE_TX_SLOTS;
+	irq_restore(flags);
+	uint8_t *b = ue->tx_bufs + (size_t)slot * UE_TX_BUF;
+	size_t n = len < ETH_PAD ? ETH_PAD : len;
+	memcpy(b + c->tx_hdr, frame, len);
+	memset(b + c->tx_hdr + len, 0, n - len);
+	c->tx_frame(b, (uint32_t)n);
+	ue->tx_len[slot] = (uint16_t)(c->tx_hdr + n);
+	flags = irq_save();
+	ue->tx_count++;
+	tx_start(ue);
+	irq_restore(flags);
+	nd->stats.tx_frames++;
+	return 0;
+}
+
+/* ---- link ---- */
+
+static void intr_submit(struct usb_ether *ue)
+{
+	if (usb_submit(&ue->intr) != 0)
+		uk_timer_start(&ue->intr_poll, uk_now_ns() + (uint64_t)ue->intr_ms * 1000000);
+}
+
+/* Interrupt context: the interrupt endpoint answered with INT_STS (or NAKed). */
+static void intr_done(struct usb_xfer *x)
+{
+	struct usb_ether *ue = x->arg;
+	if (x->status == 0 && x->actual >= 4 && (le32(ue->intr_buf) & ue->chip->int_phy))
+		usb_net_link_event();
+	uk_timer_start(&ue->intr_poll, uk_now_ns() + (uint64_t)ue->intr_ms * 1000000);
+}
+
+static void intr_again(struct uk_timer *t, void *arg)
+{
+	(void)t;
+	intr_submit(arg);
+}
+
+/* Thread context (usb-net thread): acknowledges the PHY's interrupt, reads the link and, when
+ * it came up, what auto-negotiation settled on. */
+static int ue_link_check(struct netdev *nd)
+{
+	struct usb_ether *ue = nd->priv;
+	const struct ue_chip *c = ue->chip;
+	uint16_t ack, bmsr, adv, lpa, c1000 = 0, s1000 = 0;
+	int r = ue_mii_read(ue, c->phy_int_ack, &ack); /* read to clear */
+	if (r == 0)
+		r = ue_write(ue, c->int_sts, c->int_phy);
+	if (r == 0)
+		r = ue_mii_read(ue, MII_BMSR, &bmsr);
+	if (r == 0)
+		r = ue_mii_read(ue, MII_BMSR, &bmsr); /* latched low: now the current state */
+	if (r < 0)
+		return r;
+	int up = !!(bmsr & BMSR_LSTATUS);
+	if (up == ue->link)
+		return up;
+	if (up) {
+		if ((r = ue_mii_read(ue, MII_ADVERTISE, &adv)) < 0 ||
+		    (r = ue_mii_read(ue, MII_LPA, &lpa)) < 0 ||
+		    (c->gigabit && (r = ue_mii_read(ue, MII_CTRL1000, &c1000)) < 0) ||
+		    (c->gigabit && (r = ue_mii_read(ue, MII_STAT1000, &s1000)) < 0))
+			return r;
+		struct mii_mode m = mii_resolve(adv, lpa, c1000, s1000);
+		if (!m.speed) /* nothing in common: a partner found by parallel detection, half
+				 duplex */
+			m.speed = 10;
+		if (c->link_up && (r = c->link_up(ue, m)) < 0)
+			return r;
+		kprintf("%s: link up, %u Mb/s %s duplex\n", c->name, m.speed,
+			m.full_duplex ? "full" : "half");
+	} else {
+		kprintf("%s: link down\n", c->name);
+	}
+	ue->link = up;
+	return up;
+}
+
+/* ---- probe ---- */
+
+static uint16_t ep_mps(const uint8_t *ep)
+{
+	return (uint16_t)((ep[4] | ep[5] << 8) & 0x7ff);
+}
+
+int ue_probe(const struct ue_chip *c, struct usb_device *d, const uint8_t *cfg, size_t len)
+{
+	bool known = false;
+	for (size_t i = 0; i < c->npids; i++)
+		known |= d->desc.idVendor == c->vid && d->desc.idProduct == c->pids[i];
+	if (!known)
+		return -ENODEV;
+	/* One interface: bulk IN, bulk OUT, interrupt IN (both datasheets, "USB Descriptors"). */
+	const uint8_t *end = cfg + len, *in = NULL, *out = NULL, *irq = NULL;
+	for (const uint8_t *p = cfg; p; p = usb_desc_next(p, end)) {
+		if (p[1] != USB_DT_ENDPOINT || p[0] < 7)
+			continue;
+		if ((p[3] & 3) == USB_EP_BULK && (p[2] & USB_DIR_IN) && !in)
+			in = p;
+		else if ((p[3] & 3) == USB_EP_BULK && !(p[2] & USB_DIR_IN) && !out)
+			out = p;
+		else if ((p[3] & 3) == USB_EP_INTR && (p[2] & USB_DIR_IN) && !irq)
+			irq = p;
+	}
+	if (!in || !out || !irq)
+		return -ENODEV;
+	uint16_t mps_in = ep_mps(in), mps_out = ep_mps(out), mps_irq = ep_mps(irq);
+	if (!mps_in || !mps_out || !mps_irq || mps_irq > 64)
+		return -ENODEV;
+
+	struct usb_ether *ue = calloc(1, sizeof(*ue));
+	if (!ue)
+		return -ENOMEM;
+	ue->rx_bufs = aligned_alloc(64, (size_t)UE_RX_SLOTS * UE_RX_BUF);
+	ue->tx_bufs = aligned_alloc(64, (size_t)UE_TX_SLOTS * UE_TX_BUF);
+	ue->intr_buf = aligned_alloc(64, 64);
+	int r = -ENOMEM;
+	if (!ue->rx_bufs || !ue->tx_bufs || !ue->intr_buf)
+		goto fail;
+	ue->dev = d;
+	ue->chip = c;
+	ue->mps_out = mps_out;
+	ue->link = -1;
+	r = usb_control(d, USB_REQ_DEVICE, USB_SET_CONFIGURATION, cfg[5], 0, NULL, 0);
+	if (r >= 0)
+		r = c->init(ue);
+	if (r < 0) {
+		kprintf("%s: device %u: bring-up failed (%d, id %08x)\n", c->name, d->addr, r,
+			(unsigned)ue->id);
+		goto fail;
+	}
+	struct usb_xfer x = {.dev = d, .pid = USB_PID_AUTO, .arg = ue};
+	ue->rx = ue->tx = ue->intr = x;
+	ue->rx.ep = in[2], ue->rx.type = USB_EP_BULK, ue->rx.mps = mps_in, ue->rx.done = rx_done;
+	ue->tx.ep = out[2], ue->tx.type = USB_EP_BULK, ue->tx.mps = mps_out, ue->tx.done = tx_done;
+	ue->intr.ep = irq[2], ue->intr.type = USB_EP_INTR, ue->intr.mps = mps_irq;
+	ue->intr.buf = ue->intr_buf, ue->intr.len = 4, ue->intr.done = intr_done;
+	/* bInterval: milliseconds at full speed, 2^(n-1) microframes at high (USB 2.0 t. 9-13) */
+	ue->intr_ms = irq[6] ? irq[6] : 1;
+	if (d->speed == USB_SPEED_HIGH)
+		ue->intr_ms = irq[6] > 4 ? 1u << (irq[6] - 4) : 1;
+	uk_timer_init(&ue->rx_retry, rx_retry, ue);
+	uk_timer_init(&ue->intr_poll, intr_again, ue);
+	ue->netdev.name = c->name;
+	ue->netdev.mtu = 1500;
+	ue->netdev.receive = ue_receive;
+	ue->netdev.transmit = ue_transmit;
+	ue->netdev.priv = ue;
+	d->class_priv = ue;
+	uint64_t flags = irq_save();
+	rx_start(ue);
+	irq_restore(flags);
+	intr_submit(ue);
+	usb_net_register(&ue->netdev, ue_link_check);
+	return 0;
+fail: /* nothing was submitted yet */
+	free(ue->rx_bufs);
+	free(ue->tx_bufs);
+	free(ue->intr_buf);
+	free(ue);
+	return r;
+}

@@ -1,0 +1,126 @@
+/*
+ * What the SMSC/Microchip USB Ethernet chips (LAN9514 in smsc95xx.c, LAN7800 in lan78xx.c) have
+ * in common, as one piece each chip driver describes itself to, the way a minidriver does:
+ *   - 32-bit registers behind vendor control requests 0xA0 (write) and 0xA1 (read) (both
+ *     datasheets, "USB Vendor Commands"), and polling one until bits settle;
+ *   - the PHY's clause 22 registers through an address/command register and a data register;
+ *   - the EEPROM through E2P_CMD/E2P_DATA, and the MAC address from it, the board or made up;
+ *   - one interface with bulk IN, bulk OUT and interrupt IN endpoints;
+ *   - receive: a ring of bulk IN transfers, each holding several frames (the chip packs them up
+ *     to BURST_CAP), each frame behind a chip-specific header and padded so the next header
+ *     starts on a 4-byte boundary; receive() unpacks them in thread context;
+ *   - transmit: a ring of bulk OUT transfers, one frame each behind a chip-specific command
+ *     header, and a zero-length packet after a transfer that fills whole packets;
+ *   - link: the interrupt endpoint's INT_STS word has a bit for the PHY's interrupt; usb_core's
+ *     usb-net thread then reads the PHY (usb_ether_link_check).
+ * A chip driver keeps its IDs, register map, bring-up sequence and the two header formats.
+ */
+#ifndef UK_USB_ETHER_H
+#define UK_USB_ETHER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uk/time.h>
+
+#include "mii.h"
+#include "netdev.h"
+#include "usb.h"
+
+#define UE_RX_SLOTS 8
+#define UE_RX_BUF   16384 /* one bulk IN transfer: the chip's BURST_CAP keeps it within this */
+#define UE_TX_SLOTS 32
+#define UE_TX_BUF   2048
+#define UE_ETH_MIN  14
+#define UE_ETH_MAX  1518 /* a VLAN-tagged frame without FCS */
+#define UE_FCS	    4
+#define UE_WAIT_MS  1000 /* register polls give up after this */
+
+struct usb_ether;
+
+/* MII management through a register pair (LAN9514 MII_ADDR/MII_DATA, LAN7800 MII_ACC/MII_DATA):
+ * write the PHY and register numbers with busy set (and write set, after the data), then wait
+ * for busy to clear. */
+struct ue_mii {
+	uint16_t acc, data; /* register offsets */
+	uint8_t phy;	    /* the PHY's address */
+	uint8_t phy_shift, reg_shift;
+	uint32_t write, busy; /* bits of acc */
+};
+
+struct ue_chip {
+	const char *name; /* the driver's and the netdev's name, and the log's prefix */
+	uint16_t vid;
+	const uint16_t *pids;
+	size_t npids;
+	struct ue_mii mii;
+	uint16_t e2p_cmd, e2p_data; /* EEPROM command and data registers */
+	uint8_t mac_last;	    /* the made-up address's last byte, one per chip */
+	uint16_t int_sts;	    /* INT_STS: write 1 to clear */
+	uint32_t int_phy;	    /* its PHY interrupt bit, also the interrupt endpoint's */
+	uint8_t phy_int_ack;	    /* the PHY's read-to-clear interrupt register */
+	bool gigabit;		    /* the PHY has MII_CTRL1000/MII_STAT1000 */
+	/* Receive: rx_hdr bytes before each frame; rx_frame() reads from them the frame's length
+	 * (FCS included) and whether the chip flagged it bad. */
+	uint8_t rx_hdr;
+	uint32_t (*rx_frame)(const uint8_t *hdr, bool *bad);
+	/* Transmit: tx_frame() writes the tx_hdr bytes of command before a frame of len bytes. */
+	uint8_t tx_hdr;
+	void (*tx_frame)(uint8_t *hdr, uint32_t len);
+	/* Bring-up after SET_CONFIGURATION, thread context: resets, netdev.mac (ue_choose_mac),
+	 * data path, PHY, enables; sets ue->id. 0 or -errno. */
+	int (*init)(struct usb_ether *ue);
+	/* The link came up in mode m: make the MAC match (NULL when it follows the PHY itself). */
+	int (*link_up)(struct usb_ether *ue, struct mii_mode m);
+};
+
+struct usb_ether {
+	struct netdev netdev;
+	struct usb_device *dev;
+	const struct ue_chip *chip;
+	uint32_t id; /* the chip's ID_REV, for the log */
+	uint16_t mps_out;
+	/* receive ring: [rx_head, rx_head + rx_count) hold transfers; rx_off is how far the
+	 * thread has unpacked the head one; the IN transfer fills rx_tail */
+	uint8_t *rx_bufs;
+	uint32_t rx_len[UE_RX_SLOTS];
+	unsigned rx_head, rx_tail, rx_count;
+	uint32_t rx_off;
+	bool rx_busy;
+	struct usb_xfer rx;
+	/* transmit ring: [tx_head, tx_head + tx_count) wait; tx_head is on the wire when busy */
+	uint8_t *tx_bufs;
+	uint16_t tx_len[UE_TX_SLOTS]; /* command header included */
+	unsigned tx_head, tx_count;
+	bool tx_busy, tx_zlp;
+	struct usb_xfer tx;
+	/* the interrupt endpoint */
+	struct usb_xfer intr;
+	uint8_t *intr_buf;
+	unsigned intr_ms;
+	struct uk_timer rx_retry, intr_poll;
+	int link; /* what the link check found last: -1 not yet */
+};
+
+/* A chip driver's probe: takes d when its IDs and endpoints match chip, then brings it up and
+ * registers its netdev with usb_core. 0, or -ENODEV / -errno. */
+int ue_probe(const struct ue_chip *chip, struct usb_device *d, const uint8_t *cfg, size_t len);
+
+/* Register access (thread context): 0 or -errno. ue_set clears, then sets bits; ue_wait polls
+ * every millisecond until (reg & mask) == want, -ETIMEDOUT after UE_WAIT_MS. */
+int ue_read(struct usb_ether *ue, uint16_t reg, uint32_t *val);
+int ue_write(struct usb_ether *ue, uint16_t reg, uint32_t val);
+int ue_set(struct usb_ether *ue, uint16_t reg, uint32_t clear, uint32_t set);
+int ue_wait(struct usb_ether *ue, uint16_t reg, uint32_t mask, uint32_t want);
+/* The PHY's registers (thread context): 0 or -errno. */
+int ue_mii_read(struct usb_ether *ue, unsigned reg, uint16_t *val);
+int ue_mii_write(struct usb_ether *ue, unsigned reg, uint16_t val);
+/* The MAC address into mac: the EEPROM's (signature byte 0xA5, then six bytes), else the
+ * board's, else a made-up local one. Where it came from, for the log. */
+const char *ue_choose_mac(struct usb_ether *ue, uint8_t mac[6]);
+/* A MAC address as both chips' address registers hold it: the first four bytes in lo, the
+ * last two in hi, first byte least significant. */
+void ue_mac_words(const uint8_t mac[6], uint32_t *lo, uint32_t *hi);
+
+#endif
