@@ -3,14 +3,15 @@
 # shim/ also replaces arch/aarch64/sysreg.h, whose interrupt masking is inline assembly.
 USB_CFLAGS = $(CFLAGS) -Ishim -I$(RT)/include -I$(RT)/drivers -I$(RT)/drivers/usb
 USB_MODEL = shim/usb_model.c shim/usb_model.h shim/sysreg.h tap.h
+USB_CHIP_MODEL = shim/usb_ether_model.c shim/usb_ether_model.h shim/usb_ether_checks.h
 USB_ETHER = $(RT)/drivers/usb/usb_ether.c $(RT)/drivers/usb/usb_ether.h $(RT)/drivers/mii.h
 
-$(OUT)/test_smsc95xx: test_smsc95xx.c $(RT)/drivers/usb/smsc95xx.c $(USB_ETHER) $(USB_MODEL) \
+$(OUT)/test_smsc95xx: test_smsc95xx.c $(RT)/drivers/usb/smsc95xx.c $(USB_ETHER) $(USB_MODEL) $(USB_CHIP_MODEL) \
 		$(RT)/drivers/usb/usb.h
 	@mkdir -p $(OUT)
 	$(CC) $(USB_CFLAGS) $(filter %.c,$^) -o $@
 
-$(OUT)/test_lan78xx: test_lan78xx.c $(RT)/drivers/usb/lan78xx.c $(USB_ETHER) $(USB_MODEL) \
+$(OUT)/test_lan78xx: test_lan78xx.c $(RT)/drivers/usb/lan78xx.c $(USB_ETHER) $(USB_MODEL) $(USB_CHIP_MODEL) \
 		$(RT)/drivers/usb/usb.h
 	@mkdir -p $(OUT)
 	$(CC) $(USB_CFLAGS) $(filter %.c,$^) -o $@

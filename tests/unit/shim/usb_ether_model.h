@@ -1,0 +1,79 @@
+/*
+ * The parts of the register-level chip models in test_smsc95xx.c (LAN9514) and test_lan78xx.c
+ * (LAN7800) that behave the same on both chips, as the drivers' shared usb_ether.c assumes:
+ *   - 32-bit registers behind vendor control requests 0xA0 (write) and 0xA1 (read);
+ *   - a clause 22 PHY at address 1 behind an address/command register (PHY 15:11, register
+ *     10:6, write 1, busy 0) and a data register, with auto-negotiation against a partner, a
+ *     latched-low link bit, a self-clearing reset and a vendor interrupt status/mask pair;
+ *   - an EEPROM behind E2P_CMD (busy 31, command 30:28, timeout 10, address 8:0) and E2P_DATA;
+ *   - the bulk OUT endpoint's transfers: one frame each, a ZLP after one filling whole packets.
+ * Each chip's file keeps its register map, its resets, and its RX/TX header formats.
+ */
+#ifndef UK_TEST_USB_ETHER_MODEL_H
+#define UK_TEST_USB_ETHER_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+uint32_t le32(const uint8_t *p);
+void put_le32(uint8_t *p, uint32_t v);
+
+/* The chip's registers as the vendor requests reach them. */
+struct vendor_regs {
+	bool (*known)(unsigned reg); /* a register the chip has */
+	uint32_t (*read)(unsigned reg);
+	void (*write)(unsigned reg, uint32_t val);
+	unsigned *bad_requests; /* anything else: counted here and STALLed */
+};
+/* A chip_ops.control for v: 4 (bytes moved) or -EPIPE. */
+int vendor_control(const struct vendor_regs *v, uint8_t type, uint8_t req, uint16_t value,
+		   uint16_t index, uint8_t *data, uint16_t len);
+
+struct phy_model {
+	uint16_t reg[32];
+	uint16_t defaults[32]; /* after a reset */
+	uint8_t int_status;    /* the vendor interrupt status register: read to clear */
+	uint8_t int_mask;      /* and its mask */
+	uint16_t aneg_irq;     /* the status bit raised when auto-negotiation completes */
+	bool gigabit;	       /* MII_STAT1000 (10) holds partner1000 */
+	bool cable;	       /* a partner is plugged in */
+	bool latched_down;     /* BMSR's link bit reads 0 once (the link dropped) */
+	uint16_t partner;      /* the partner's ability word (MII_LPA) */
+	uint16_t partner1000;  /* and its 1000BASE-T bits (MII_STAT1000) */
+	unsigned reset_reads;  /* BMCR reads until a reset clears */
+	unsigned bad_addr;     /* accesses to another PHY address */
+	void (*irq)(void);     /* an unmasked interrupt status bit got set */
+};
+void phy_model_reset(struct phy_model *p); /* the defaults, as after power-on or a reset */
+void phy_model_raise(struct phy_model *p, uint16_t status);
+/* Auto-negotiation (re)started: link and partner words when the cable is in. */
+void phy_model_aneg(struct phy_model *p);
+/* The cable is pulled: the link bit drops (latched) and `status` is raised. */
+void phy_model_unplug(struct phy_model *p, uint16_t status);
+/* A write to the MII address/command register with busy set; *data is the data register. */
+void phy_model_access(struct phy_model *p, uint32_t acc, uint32_t *data);
+
+struct eeprom_model {
+	uint8_t data[512];
+	bool present;
+	unsigned reads;
+};
+/* Fills it: blank, or programmed with the signature byte and mac (NULL: blank). */
+void eeprom_model_init(struct eeprom_model *e, bool present, const uint8_t *mac);
+/* A write of cmd to E2P_CMD with busy set: the register's new value (timeout set when the
+ * EEPROM does not answer: absent, or answers is false); a read loads *data. */
+uint32_t eeprom_model_cmd(struct eeprom_model *e, uint32_t cmd, bool answers, uint32_t *data);
+
+/* What the bulk OUT endpoint (0x02, 512-byte packets) received. */
+struct bulk_out_log {
+	unsigned count, zlps, bad; /* frames kept, ZLPs, transfers that were wrong */
+	bool zlp_due;
+	uint8_t frame[64][1600];
+	uint32_t len[64];
+};
+/* A transfer of len bytes on ep: true when it carries a frame for the chip to parse; ZLPs (due
+ * or not), wrong endpoints and a missing ZLP are dealt with and counted here. */
+bool bulk_out_take(struct bulk_out_log *o, uint8_t ep, uint32_t len);
+void bulk_out_keep(struct bulk_out_log *o, const uint8_t *frame, uint32_t n);
+
+#endif
