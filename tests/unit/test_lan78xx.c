@@ -65,7 +65,7 @@ static struct {
 	uint32_t reg[0x600 / 4];
 	struct phy_model phy;
 	struct eeprom_model eeprom;
-	unsigned lrst_busy, phyrst_busy, mii_busy, e2p_busy;
+	unsigned lrst_busy, phyrst_busy;
 	bool reset_done, phy_reset_done, addrl_set, addrh_set;
 	bool leds_at_reset;
 	unsigned order_errors, bad_requests;
@@ -138,20 +138,6 @@ static void reg_write(unsigned r, uint32_t v)
 			v &= ~READY;
 		}
 		break;
-	case E2P_CMD:
-		if (v & (1u << 31)) {
-			/* The EEPROM shares its pins with LED0/LED1. */
-			v = eeprom_model_cmd(&chip.eeprom, v, !(chip.reg[HW_CFG / 4] & LEDS),
-					     &chip.reg[E2P_DATA / 4]);
-			chip.e2p_busy = 1;
-		}
-		break;
-	case MII_ACC:
-		if (v & 1) {
-			phy_model_access(&chip.phy, v, &chip.reg[MII_DATA / 4]);
-			chip.mii_busy = 1;
-		}
-		break;
 	case RX_ADDRL:
 		chip.addrl_set = true;
 		break;
@@ -182,14 +168,27 @@ static uint32_t reg_read(unsigned r)
 		chip.reg[r / 4] &= ~LRST;
 	if (r == PMT_CTL && chip.phyrst_busy && --chip.phyrst_busy == 0)
 		chip.reg[r / 4] = (chip.reg[r / 4] & ~PHY_RST) | READY;
-	if (r == MII_ACC && chip.mii_busy && --chip.mii_busy == 0)
-		chip.reg[r / 4] &= ~1u;
-	if (r == E2P_CMD && chip.e2p_busy && --chip.e2p_busy == 0)
-		chip.reg[r / 4] &= ~(1u << 31);
 	return v;
 }
 
-static const struct vendor_regs regs = {known_reg, reg_read, reg_write, &chip.bad_requests};
+/* The EEPROM shares its pins with LED0/LED1: it answers only while those LEDs are off. */
+static bool eeprom_answers(void)
+{
+	return !(chip.reg[HW_CFG / 4] & LEDS);
+}
+
+static const struct vendor_regs regs = {.reg = chip.reg,
+					.known = known_reg,
+					.read = reg_read,
+					.write = reg_write,
+					.mii_acc = MII_ACC,
+					.mii_data = MII_DATA,
+					.e2p_cmd = E2P_CMD,
+					.e2p_data = E2P_DATA,
+					.phy = &chip.phy,
+					.eeprom = &chip.eeprom,
+					.eeprom_answers = eeprom_answers,
+					.bad_requests = &chip.bad_requests};
 
 static int control(uint8_t type, uint8_t req, uint16_t value, uint16_t index, uint8_t *data,
 		   uint16_t len)

@@ -402,6 +402,19 @@ static uint16_t ep_mps(const uint8_t *ep)
 	return (uint16_t)((ep[4] | ep[5] << 8) & 0x7ff);
 }
 
+/* A transfer on the endpoint whose descriptor is ep. */
+static struct usb_xfer ep_xfer(struct usb_ether *ue, const uint8_t *ep, uint8_t type,
+			       void (*done)(struct usb_xfer *x))
+{
+	return (struct usb_xfer){.dev = ue->dev,
+				 .ep = ep[2],
+				 .type = type,
+				 .pid = USB_PID_AUTO,
+				 .mps = ep_mps(ep),
+				 .done = done,
+				 .arg = ue};
+}
+
 int ue_probe(const struct ue_chip *c, struct usb_device *d, const uint8_t *cfg, size_t len)
 {
 	bool known = false;
@@ -448,12 +461,11 @@ int ue_probe(const struct ue_chip *c, struct usb_device *d, const uint8_t *cfg, 
 			(unsigned)ue->id);
 		goto fail;
 	}
-	struct usb_xfer x = {.dev = d, .pid = USB_PID_AUTO, .arg = ue};
-	ue->rx = ue->tx = ue->intr = x;
-	ue->rx.ep = in[2], ue->rx.type = USB_EP_BULK, ue->rx.mps = mps_in, ue->rx.done = rx_done;
-	ue->tx.ep = out[2], ue->tx.type = USB_EP_BULK, ue->tx.mps = mps_out, ue->tx.done = tx_done;
-	ue->intr.ep = irq[2], ue->intr.type = USB_EP_INTR, ue->intr.mps = mps_irq;
-	ue->intr.buf = ue->intr_buf, ue->intr.len = 4, ue->intr.done = intr_done;
+	ue->rx = ep_xfer(ue, in, USB_EP_BULK, rx_done);
+	ue->tx = ep_xfer(ue, out, USB_EP_BULK, tx_done);
+	ue->intr = ep_xfer(ue, irq, USB_EP_INTR, intr_done);
+	ue->intr.buf = ue->intr_buf;
+	ue->intr.len = 4; /* the INT_STS word */
 	/* bInterval: milliseconds at full speed, 2^(n-1) microframes at high (USB 2.0 t. 9-13) */
 	ue->intr_ms = irq[6] ? irq[6] : 1;
 	if (d->speed == USB_SPEED_HIGH)

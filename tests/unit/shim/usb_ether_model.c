@@ -11,6 +11,7 @@
 #define BMSR_ANEG_DONE (1u << 5)
 #define E2P_BUSY       (1u << 31)
 #define E2P_TIMEOUT    (1u << 10)
+#define MII_BUSY       (1u << 0)
 
 uint32_t le32(const uint8_t *p)
 {
@@ -21,21 +22,6 @@ void put_le32(uint8_t *p, uint32_t v)
 {
 	for (int i = 0; i < 4; i++)
 		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-int vendor_control(const struct vendor_regs *v, uint8_t type, uint8_t req, uint16_t value,
-		   uint16_t index, uint8_t *data, uint16_t len)
-{
-	bool rd = type == 0xc0 && req == 0xa1, wr = type == 0x40 && req == 0xa0;
-	if ((!rd && !wr) || value != 0 || len != 4 || !v->known(index)) {
-		(*v->bad_requests)++;
-		return -EPIPE;
-	}
-	if (wr)
-		v->write(index, le32(data));
-	else
-		put_le32(data, v->read(index));
-	return 4;
 }
 
 /* ---- the PHY ---- */
@@ -129,7 +115,7 @@ void eeprom_model_init(struct eeprom_model *e, bool present, const uint8_t *mac)
 {
 	memset(e->data, 0xff, sizeof(e->data));
 	e->present = present;
-	e->reads = 0;
+	e->reads = e->busy = 0;
 	if (mac) {
 		e->data[0] = 0xa5;
 		memcpy(e->data + 1, mac, 6);
@@ -177,4 +163,46 @@ void bulk_out_keep(struct bulk_out_log *o, const uint8_t *frame, uint32_t n)
 		o->len[o->count] = n;
 	}
 	o->count++;
+}
+
+/* ---- vendor requests ---- */
+
+static void write_reg(const struct vendor_regs *v, unsigned r, uint32_t val)
+{
+	if (r == v->mii_acc && (val & MII_BUSY)) {
+		phy_model_access(v->phy, val, &v->reg[v->mii_data / 4]);
+		v->phy->busy = 1;
+		v->reg[r / 4] = val;
+	} else if (r == v->e2p_cmd && (val & E2P_BUSY)) {
+		bool answers = !v->eeprom_answers || v->eeprom_answers();
+		v->reg[r / 4] = eeprom_model_cmd(v->eeprom, val, answers, &v->reg[v->e2p_data / 4]);
+		v->eeprom->busy = 1;
+	} else {
+		v->write(r, val);
+	}
+}
+
+static uint32_t read_reg(const struct vendor_regs *v, unsigned r)
+{
+	uint32_t val = v->read(r);
+	if (r == v->mii_acc && v->phy->busy && --v->phy->busy == 0)
+		v->reg[r / 4] &= ~MII_BUSY;
+	if (r == v->e2p_cmd && v->eeprom->busy && --v->eeprom->busy == 0)
+		v->reg[r / 4] &= ~E2P_BUSY;
+	return val;
+}
+
+int vendor_control(const struct vendor_regs *v, uint8_t type, uint8_t req, uint16_t value,
+		   uint16_t index, uint8_t *data, uint16_t len)
+{
+	bool rd = type == 0xc0 && req == 0xa1, wr = type == 0x40 && req == 0xa0;
+	if ((!rd && !wr) || value != 0 || len != 4 || !v->known(index)) {
+		(*v->bad_requests)++;
+		return -EPIPE;
+	}
+	if (wr)
+		write_reg(v, index, le32(data));
+	else
+		put_le32(data, read_reg(v, index));
+	return 4;
 }

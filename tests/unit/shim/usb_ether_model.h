@@ -18,17 +18,6 @@
 uint32_t le32(const uint8_t *p);
 void put_le32(uint8_t *p, uint32_t v);
 
-/* The chip's registers as the vendor requests reach them. */
-struct vendor_regs {
-	bool (*known)(unsigned reg); /* a register the chip has */
-	uint32_t (*read)(unsigned reg);
-	void (*write)(unsigned reg, uint32_t val);
-	unsigned *bad_requests; /* anything else: counted here and STALLed */
-};
-/* A chip_ops.control for v: 4 (bytes moved) or -EPIPE. */
-int vendor_control(const struct vendor_regs *v, uint8_t type, uint8_t req, uint16_t value,
-		   uint16_t index, uint8_t *data, uint16_t len);
-
 struct phy_model {
 	uint16_t reg[32];
 	uint16_t defaults[32]; /* after a reset */
@@ -42,6 +31,7 @@ struct phy_model {
 	uint16_t partner1000;  /* and its 1000BASE-T bits (MII_STAT1000) */
 	unsigned reset_reads;  /* BMCR reads until a reset clears */
 	unsigned bad_addr;     /* accesses to another PHY address */
+	unsigned busy;	       /* reads of the MII address register until busy clears */
 	void (*irq)(void);     /* an unmasked interrupt status bit got set */
 };
 void phy_model_reset(struct phy_model *p); /* the defaults, as after power-on or a reset */
@@ -57,12 +47,31 @@ struct eeprom_model {
 	uint8_t data[512];
 	bool present;
 	unsigned reads;
+	unsigned busy; /* reads of E2P_CMD until busy clears */
 };
 /* Fills it: blank, or programmed with the signature byte and mac (NULL: blank). */
 void eeprom_model_init(struct eeprom_model *e, bool present, const uint8_t *mac);
 /* A write of cmd to E2P_CMD with busy set: the register's new value (timeout set when the
  * EEPROM does not answer: absent, or answers is false); a read loads *data. */
 uint32_t eeprom_model_cmd(struct eeprom_model *e, uint32_t cmd, bool answers, uint32_t *data);
+
+/* The chip's registers as the vendor requests reach them. The MII and EEPROM register pairs
+ * are handled here (the busy bit of each clears after one read); the chip's read and write see
+ * every other access, and its read every read, to return the register and act on it. */
+struct vendor_regs {
+	uint32_t *reg;		     /* the register file, indexed by offset / 4 */
+	bool (*known)(unsigned reg); /* a register the chip has */
+	uint32_t (*read)(unsigned reg);
+	void (*write)(unsigned reg, uint32_t val);
+	uint16_t mii_acc, mii_data, e2p_cmd, e2p_data;
+	struct phy_model *phy;
+	struct eeprom_model *eeprom;
+	bool (*eeprom_answers)(void); /* NULL: whenever it is there */
+	unsigned *bad_requests;	      /* anything else: counted here and STALLed */
+};
+/* A chip_ops.control for v: 4 (bytes moved) or -EPIPE. */
+int vendor_control(const struct vendor_regs *v, uint8_t type, uint8_t req, uint16_t value,
+		   uint16_t index, uint8_t *data, uint16_t len);
 
 /* What the bulk OUT endpoint (0x02, 512-byte packets) received. */
 struct bulk_out_log {
