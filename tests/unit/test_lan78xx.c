@@ -190,12 +190,6 @@ static const struct vendor_regs regs = {.reg = chip.reg,
 					.eeprom_answers = eeprom_answers,
 					.bad_requests = &chip.bad_requests};
 
-static int control(uint8_t type, uint8_t req, uint16_t value, uint16_t index, uint8_t *data,
-		   uint16_t len)
-{
-	return vendor_control(&regs, type, req, value, index, data, len);
-}
-
 /* TX command A: length 19:0, FCS insertion bit 22 (no checksum offload, LSO or VLAN bits);
  * command B: 0 (no segmentation). One whole frame per transfer. */
 static void bulk_out(uint8_t ep, const uint8_t *d, uint32_t len)
@@ -213,8 +207,6 @@ static void bulk_out(uint8_t ep, const uint8_t *d, uint32_t len)
 	}
 	bulk_out_keep(&chip.out, d + 8, n);
 }
-
-static const struct chip_ops ops = {control, bulk_out};
 
 static void chip_init(bool eeprom, const uint8_t *mac)
 {
@@ -239,7 +231,7 @@ static void chip_init(bool eeprom, const uint8_t *mac)
 	phy_model_reset(p);
 	eeprom_model_init(&chip.eeprom, eeprom, mac);
 	chip.leds_at_reset = true;
-	model_reset(&ops);
+	model_reset(vendor_chip(&regs, bulk_out));
 }
 
 static struct netdev *probe_as(uint16_t pid, int *result)

@@ -170,12 +170,6 @@ static const struct vendor_regs regs = {.reg = chip.reg,
 					.eeprom_answers = NULL,
 					.bad_requests = &chip.bad_requests};
 
-static int control(uint8_t type, uint8_t req, uint16_t value, uint16_t index, uint8_t *data,
-		   uint16_t len)
-{
-	return vendor_control(&regs, type, req, value, index, data, len);
-}
-
 /* TX command A: buffer size 10:0, first/last segment 13/12, data offset 20:16, end alignment
  * 25:24; command B: packet length 10:0. One whole frame per transfer. */
 static void bulk_out(uint8_t ep, const uint8_t *d, uint32_t len)
@@ -194,8 +188,6 @@ static void bulk_out(uint8_t ep, const uint8_t *d, uint32_t len)
 	}
 	bulk_out_keep(&chip.out, d + 8, n);
 }
-
-static const struct chip_ops ops = {control, bulk_out};
 
 static void chip_init(bool eeprom, const uint8_t *mac)
 {
@@ -216,7 +208,7 @@ static void chip_init(bool eeprom, const uint8_t *mac)
 	p->partner = 0x41e1; /* 10/100 half and full, acknowledge */
 	phy_model_reset(p);
 	eeprom_model_init(&chip.eeprom, eeprom, mac);
-	model_reset(&ops);
+	model_reset(vendor_chip(&regs, bulk_out));
 }
 
 /* ---- helpers ---- */

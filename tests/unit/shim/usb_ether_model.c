@@ -192,9 +192,13 @@ static uint32_t read_reg(const struct vendor_regs *v, unsigned r)
 	return val;
 }
 
-int vendor_control(const struct vendor_regs *v, uint8_t type, uint8_t req, uint16_t value,
-		   uint16_t index, uint8_t *data, uint16_t len)
+static const struct vendor_regs *regs;
+
+/* A control request: 4 (bytes moved) or -EPIPE. */
+static int vendor_control(uint8_t type, uint8_t req, uint16_t value, uint16_t index, uint8_t *data,
+			  uint16_t len)
 {
+	const struct vendor_regs *v = regs;
 	bool rd = type == 0xc0 && req == 0xa1, wr = type == 0x40 && req == 0xa0;
 	if ((!rd && !wr) || value != 0 || len != 4 || !v->known(index)) {
 		(*v->bad_requests)++;
@@ -205,4 +209,13 @@ int vendor_control(const struct vendor_regs *v, uint8_t type, uint8_t req, uint1
 	else
 		put_le32(data, read_reg(v, index));
 	return 4;
+}
+
+const struct chip_ops *vendor_chip(const struct vendor_regs *v,
+				   void (*bulk_out)(uint8_t ep, const uint8_t *data, uint32_t len))
+{
+	static struct chip_ops ops;
+	regs = v;
+	ops = (struct chip_ops){vendor_control, bulk_out};
+	return &ops;
 }

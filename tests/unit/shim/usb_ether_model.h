@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "usb_model.h"
+
 uint32_t le32(const uint8_t *p);
 void put_le32(uint8_t *p, uint32_t v);
 
@@ -69,9 +71,10 @@ struct vendor_regs {
 	bool (*eeprom_answers)(void); /* NULL: whenever it is there */
 	unsigned *bad_requests;	      /* anything else: counted here and STALLed */
 };
-/* A chip_ops.control for v: 4 (bytes moved) or -EPIPE. */
-int vendor_control(const struct vendor_regs *v, uint8_t type, uint8_t req, uint16_t value,
-		   uint16_t index, uint8_t *data, uint16_t len);
+/* The chip_ops for model_reset() of a chip with registers v and that bulk OUT endpoint (one
+ * chip at a time: each call replaces the last). */
+const struct chip_ops *vendor_chip(const struct vendor_regs *v,
+				   void (*bulk_out)(uint8_t ep, const uint8_t *data, uint32_t len));
 
 /* What the bulk OUT endpoint (0x02, 512-byte packets) received. */
 struct bulk_out_log {
