@@ -160,6 +160,13 @@ void virtio_notify(struct virtio_dev *dev, unsigned queue)
 	wr(dev, QUEUE_NOTIFY, queue);
 }
 
+void virtio_kick(struct virtio_dev *dev, struct virtqueue *vq, unsigned queue)
+{
+	dmb(ish); /* the published index before the flag read (2.6.13.6, "Notifying the device") */
+	if (!(vq->used[0] & VRING_USED_F_NO_NOTIFY))
+		virtio_notify(dev, queue);
+}
+
 /* Interrupt context. */
 uint32_t virtio_irq_ack(struct virtio_dev *dev)
 {
@@ -187,4 +194,15 @@ bool vq_take_used(struct virtqueue *vq, uint16_t *id, uint32_t *len)
 	*len = e->len;
 	vq->last_used++;
 	return true;
+}
+
+bool vq_has_used(struct virtqueue *vq)
+{
+	return vq->used[1] != vq->last_used;
+}
+
+void vq_interrupts(struct virtqueue *vq, bool on)
+{
+	vq->avail[0] = on ? 0 : VRING_AVAIL_F_NO_INTERRUPT;
+	dmb(ish); /* the flag before the caller's next look at the used index */
 }

@@ -14,8 +14,10 @@ struct vring_desc {
 	uint16_t flags;
 	uint16_t next;
 };
-#define VRING_DESC_F_NEXT  1
-#define VRING_DESC_F_WRITE 2 /* device writes this buffer */
+#define VRING_DESC_F_NEXT	   1
+#define VRING_DESC_F_WRITE	   2 /* device writes this buffer */
+#define VRING_AVAIL_F_NO_INTERRUPT 1 /* driver: no used-buffer interrupts please (2.6.7) */
+#define VRING_USED_F_NO_NOTIFY	   1 /* device: no available-buffer notifications needed (2.6.10) */
 
 struct vring_used_elem {
 	uint32_t id;
@@ -46,11 +48,19 @@ int virtio_queue_setup(struct virtio_dev *dev, unsigned index, struct virtqueue 
 void virtio_driver_ok(struct virtio_dev *dev);
 uint8_t virtio_config8(struct virtio_dev *dev, unsigned offset);
 void virtio_notify(struct virtio_dev *dev, unsigned queue);
+/* Notifies the device of new available buffers unless it said it does not need it: each
+ * notification is a trap into the hypervisor, the costliest step of a frame under QEMU. */
+void virtio_kick(struct virtio_dev *dev, struct virtqueue *vq, unsigned queue);
 uint32_t virtio_irq_ack(struct virtio_dev *dev); /* returns the interrupt status it cleared */
 
 /* Makes descriptor id available to the device. */
 void vq_publish(struct virtqueue *vq, uint16_t id);
 /* Takes the next used descriptor: returns false when the device has returned none. */
 bool vq_take_used(struct virtqueue *vq, uint16_t *id, uint32_t *len);
+/* True when the device has returned a descriptor not yet taken. */
+bool vq_has_used(struct virtqueue *vq);
+/* Asks the device to interrupt (on) or not (off) when it returns buffers; only a hint to the
+ * device (2.6.7.1), so callers still look at the used ring after turning interrupts on. */
+void vq_interrupts(struct virtqueue *vq, bool on);
 
 #endif

@@ -37,8 +37,11 @@ static struct vnet vnet;
 static void vnet_irq(void *arg)
 {
 	struct vnet *v = arg;
-	if (virtio_irq_ack(&v->dev) & 1 && v->netdev.rx_ready)
-		v->netdev.rx_ready(&v->netdev);
+	if (!(virtio_irq_ack(&v->dev) & 1) || !v->netdev.rx_ready)
+		return;
+	/* Quiet until the stack has taken every frame: vnet_receive turns it back on. */
+	vq_interrupts(&v->rx, false);
+	v->netdev.rx_ready(&v->netdev);
 }
 
 static void post_rx(struct vnet *v, uint16_t id)
@@ -54,7 +57,16 @@ static size_t vnet_receive(struct netdev *nd, void *buf, size_t max)
 	struct vnet *v = (struct vnet *)nd;
 	uint16_t id;
 	uint32_t len;
-	while (vq_take_used(&v->rx, &id, &len)) {
+	for (;;) {
+		if (!vq_take_used(&v->rx, &id, &len)) {
+			/* Empty: interrupts back on, then one more look for a frame that came
+			 * before the device saw them on. */
+			vq_interrupts(&v->rx, true);
+			if (!vq_has_used(&v->rx))
+				return 0;
+			vq_interrupts(&v->rx, false);
+			continue;
+		}
 		if (id >= v->rx.size) {
 			nd->stats.rx_dropped++; /* a device bug: nothing to give back */
 			continue;
@@ -64,14 +76,13 @@ static size_t vnet_receive(struct netdev *nd, void *buf, size_t max)
 		if (ok)
 			memcpy(buf, v->rx_bufs + (size_t)id * BUF_SIZE + v->hdr_len, frame);
 		post_rx(v, id);
-		virtio_notify(&v->dev, RX_QUEUE);
+		virtio_kick(&v->dev, &v->rx, RX_QUEUE);
 		if (ok) {
 			nd->stats.rx_frames++;
 			return frame;
 		}
 		nd->stats.rx_dropped++;
 	}
-	return 0;
 }
 
 static void reclaim_tx(struct vnet *v)
@@ -103,7 +114,7 @@ static int vnet_transmit(struct netdev *nd, const void *frame, size_t len)
 	v->tx.desc[id].len = (uint32_t)(v->hdr_len + len);
 	v->tx.desc[id].flags = 0;
 	vq_publish(&v->tx, id);
-	virtio_notify(&v->dev, TX_QUEUE);
+	virtio_kick(&v->dev, &v->tx, TX_QUEUE);
 	nd->stats.tx_frames++;
 	return 0;
 }
@@ -127,6 +138,8 @@ struct netdev *virtio_net_probe(void)
 		return NULL;
 	for (uint16_t i = 0; i < v->tx.size; i++)
 		v->tx_free[v->tx_nfree++] = i;
+	/* Sent buffers are taken back on the next transmit: no interrupt for them. */
+	vq_interrupts(&v->tx, false);
 
 	if (v->dev.features & VIRTIO_NET_F_MAC) {
 		for (unsigned i = 0; i < 6; i++)
