@@ -158,10 +158,10 @@ frames_boot() { # TARGET: boots tests/apps/usb serving on 10.0.0.2; sets Q_PORT 
 
 @test "rpi3: a burst of 5,000 then 20,000 malformed frames over usb-net: each counted where it is dropped, the guest still echoes UDP and TCP" {
 	# about 5 s on raspi3b under TCG. The burst overflows the host's socket buffer (the guest
-	# takes a few hundred); the 20,000 go in batches of 64, each followed by a request for the
+	# takes a few hundred); the 20,000 go in batches of 32, each followed by a request for the
 	# counters, so the host drops none of them and the counts must match exactly
 	frames_boot rpi3
-	run "$NETPROBE" frames-count "$Q_PORT" "$MY_PORT" 10.0.0.2 5000 20000 64
+	run "$NETPROBE" frames-count "$Q_PORT" "$MY_PORT" 10.0.0.2 5000 20000 32
 	assert_success
 	assert_line --regexp '^frames-count: burst of 5000 malformed frames .*: the guest took [1-9][0-9]+,'
 	# runts, 1515-2047 and 2048 bytes: the driver; beyond 2048: usb-net refuses them
@@ -178,7 +178,7 @@ frames_boot() { # TARGET: boots tests/apps/usb serving on 10.0.0.2; sets Q_PORT 
 
 @test "rpi4: a burst of 1,000 then 2,000 malformed frames over usb-net: each counted, the guest still echoes" {
 	frames_boot rpi4
-	run "$NETPROBE" frames-count "$Q_PORT" "$MY_PORT" 10.0.0.2 1000 2000 64
+	run "$NETPROBE" frames-count "$Q_PORT" "$MY_PORT" 10.0.0.2 1000 2000 32
 	assert_success
 	assert_line "frames-count: every frame counted exactly"
 	assert_line "frames-count: lwIP dropped every bad header at its layer exactly"

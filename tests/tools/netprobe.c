@@ -722,6 +722,30 @@ static int fc_query(struct fc *c)
 	return c->got_stats;
 }
 
+/* The datagrams the kernel dropped for the UDP socket bound to 127.0.0.1:port (QEMU's end of
+ * the segment, its receive buffer full): the last column of /proc/net/udp; -1 if not found. */
+static long udp_drops(const char *port)
+{
+	FILE *f = fopen("/proc/net/udp", "r");
+	if (!f)
+		return -1;
+	char want[32], line[512];
+	snprintf(want, sizeof(want), "0100007F:%04X ", (unsigned)atoi(port));
+	long drops = -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strchr(line, ':');
+		if (!p || strncmp(p + 2, want, strlen(want)) != 0)
+			continue;
+		char *tok, *last = NULL;
+		for (tok = strtok(line, " \t\n"); tok; tok = strtok(NULL, " \t\n"))
+			last = tok;
+		if (last)
+			drops = atol(last);
+	}
+	fclose(f);
+	return drops;
+}
+
 static int frames_count(const char *qemu_port, const char *my_port, const char *guest, long burst,
 			long count, long batch)
 {
@@ -745,7 +769,7 @@ static int frames_count(const char *qemu_port, const char *my_port, const char *
 
 	/* 1. A burst as fast as this side can send: far beyond the 32-slot receive ring, and
 	 * beyond what QEMU's socket backend buffers (the host drops the rest). */
-	long i = 0, before = c.to_guest;
+	long i = 0, before = c.to_guest, burst_drops = udp_drops(qemu_port);
 	for (long b = 0; b < burst; b++, i++) {
 		size_t n = fc_make(f, i, i % FC_KINDS, c.guest_ip, bcast);
 		fc_send(&c, f, n);
@@ -755,15 +779,18 @@ static int frames_count(const char *qemu_port, const char *my_port, const char *
 		return printf("frames-count: no counters after the burst\n"), 1;
 	struct fc_stats s1 = c.st;
 	long t1 = c.st_to_guest;
+	burst_drops = burst_drops >= 0 ? udp_drops(qemu_port) - burst_drops : -1;
 	unsigned long long took = s1.rx_frames + s1.rx_dropped - s0.rx_frames - s0.rx_dropped;
 	printf("frames-count: burst of %ld malformed frames (%ld for the guest): the guest took "
-	       "%lld, its driver dropped %llu; the host's socket buffer dropped the rest\n",
+	       "%lld, its driver dropped %llu; QEMU's socket buffer overflowed: the host dropped "
+	       "%ld\n",
 	       burst, burst_sent, (long long)took - (t1 - t0 - burst_sent),
-	       s1.rx_dropped - s0.rx_dropped);
+	       s1.rx_dropped - s0.rx_dropped, burst_drops);
 
 	/* 2. COUNT frames in batches of BATCH, each batch followed by a request for the counters,
 	 * so that nothing is lost on the way and every frame must show in the guest's counters. */
 	long kinds[FC_KINDS] = {0};
+	long host_drops = udp_drops(qemu_port);
 	for (long sent = 0; sent < count; i++) {
 		long kind = i % FC_KINDS;
 		size_t n = fc_make(f, i, kind, c.guest_ip, fc_dst());
@@ -777,6 +804,10 @@ static int frames_count(const char *qemu_port, const char *my_port, const char *
 		}
 	}
 	struct fc_stats s2 = c.st;
+	if (host_drops >= 0 && udp_drops(qemu_port) > host_drops)
+		printf("frames-count: the host dropped %ld frames on the way to QEMU: the counts "
+		       "cannot match (smaller batches)\n",
+		       udp_drops(qemu_port) - host_drops);
 	long want_drop = kinds[FC_RUNT] + kinds[FC_OVERSIZED] + kinds[FC_FULL_BUFFER];
 	long want_up = c.st_to_guest - t1 - want_drop;
 	unsigned long long drop = s2.rx_dropped - s1.rx_dropped, up = s2.rx_frames - s1.rx_frames;
