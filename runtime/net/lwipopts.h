@@ -9,7 +9,10 @@
 #define UK_LWIPOPTS_H
 
 #define NO_SYS			      0
-#define SYS_LIGHTWEIGHT_PROT	      1
+/* No lightweight protection: threads are cooperative (never preempted inside lwIP) and interrupt
+ * handlers never touch lwIP, so there is nothing to protect against; masking and unmasking
+ * interrupts a dozen times a frame (each a trip out of QEMU's translated code) is saved. */
+#define SYS_LIGHTWEIGHT_PROT	      0
 #define LWIP_TIMERS		      1
 #define LWIP_TCPIP_CORE_LOCKING	      1
 #define LWIP_TCPIP_CORE_LOCKING_INPUT 1

@@ -1,7 +1,7 @@
 /*
  * lwIP's system interface for uk (lwIP doc/sys_arch.txt): the millisecond clock, semaphores,
- * mutexes, mailboxes and threads on uk's cooperative threads, and the lightweight protection
- * (interrupts masked: threads are never preempted, only interrupt handlers interleave).
+ * mutexes, mailboxes and threads on uk's cooperative threads. No lightweight protection
+ * (SYS_LIGHTWEIGHT_PROT 0): threads are never preempted and interrupt handlers never call lwIP.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -22,16 +22,6 @@ void sys_init(void) {}
 u32_t sys_now(void)
 {
 	return (u32_t)(uk_now_ns() / 1000000u);
-}
-
-sys_prot_t sys_arch_protect(void)
-{
-	return irq_save();
-}
-
-void sys_arch_unprotect(sys_prot_t pval)
-{
-	irq_restore(pval);
 }
 
 /* ---- semaphores ---- */
