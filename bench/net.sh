@@ -230,31 +230,37 @@ echo_rows() {
 	done
 	tcp[$1]=$(printf '%s\n' "${rates[@]}" | median)
 }
-# iperf_row GUEST: three runs of Debian's iperf 2 client against the running guest.
-iperf_row() {
-	local r i rates=()
-	echo "$board: iperf 2, 3 runs of ${iperf_t} s: $1" >&2
-	for ((i = 0; i < 3; i++)); do
-		# -y C: one CSV line, bits per second last
-		r=$(timeout $((iperf_t + 60)) iperf -c 127.0.0.1 -p "$iport" -t "$iperf_t" -y C |
-			awk -F, 'END { if (NF >= 9 && $NF > 0) printf "%.1f\n", $NF / 1e6 }')
-		[ -n "$r" ] || die "$1: iperf measured nothing: $(tail -c 1000 "$work/$1.console")"
-		rates+=("$r")
-	done
-	iperf_mbit[$1]=$(printf '%s\n' "${rates[@]}" | median)
+# iperf_once GUEST PORT: one run of Debian's iperf 2 client; prints Mbit/s.
+iperf_once() {
+	local r
+	# -y C: one CSV line, bits per second last
+	r=$(timeout $((iperf_t + 60)) iperf -c 127.0.0.1 -p "$2" -t "$iperf_t" -y C |
+		awk -F, 'END { if (NF >= 9 && $NF > 0) printf "%.1f\n", $NF / 1e6 }')
+	[ -n "$r" ] || die "$1: iperf measured nothing: $(tail -c 1000 "$work/$1.console")"
+	echo "$r"
 }
 # uk runs one program per image: two boots. The Linux guest with iperf runs every server:
 # one boot (a Linux boot on raspi3b takes ~10 s).
 boot uk echo 30
 echo_rows uk
 stop
-boot uk iperf 30
-iperf_row uk
-stop
 boot linux iperf $boot_s
 "$work/probe" wait "$uport" 30 "$pid" || fail_boot linux echo
 echo_rows linux
-iperf_row linux
+lx_pid=$pid lx_iport=$iport
+# Both iperf servers up at once, the runs alternating, so a change in the host's load hits
+# both sides alike (the guest not measured is idle).
+boot uk iperf 30
+echo "$board: iperf 2, 3 runs of ${iperf_t} s each, alternating uk and Linux" >&2
+uk_r=() lx_r=()
+for ((i = 0; i < 3; i++)); do
+	uk_r+=("$(iperf_once uk "$iport")")
+	lx_r+=("$(iperf_once linux "$lx_iport")")
+done
+iperf_mbit[uk]=$(printf '%s\n' "${uk_r[@]}" | median)
+iperf_mbit[linux]=$(printf '%s\n' "${lx_r[@]}" | median)
+stop
+pid=$lx_pid
 stop
 if [ $board = virt ]; then
 	echo "$board: smallest -m" >&2
