@@ -30,6 +30,8 @@ struct vnet {
 	uint8_t *rx_bufs, *tx_bufs;
 	uint16_t tx_free[QUEUE_SIZE]; /* stack of free transmit descriptors */
 	unsigned tx_nfree;
+	bool tx_hold;	  /* in a receive batch: transmit publishes, batch end notifies */
+	unsigned tx_held; /* published since the last notification */
 };
 
 static struct vnet vnet;
@@ -94,6 +96,14 @@ static void reclaim_tx(struct vnet *v)
 			v->tx_free[v->tx_nfree++] = id;
 }
 
+static void tx_kick(struct vnet *v)
+{
+	if (v->tx_held) {
+		v->tx_held = 0;
+		virtio_kick(&v->dev, &v->tx, TX_QUEUE);
+	}
+}
+
 static int vnet_transmit(struct netdev *nd, const void *frame, size_t len)
 {
 	struct vnet *v = (struct vnet *)nd;
@@ -103,6 +113,7 @@ static int vnet_transmit(struct netdev *nd, const void *frame, size_t len)
 	}
 	reclaim_tx(v);
 	if (v->tx_nfree == 0) {
+		tx_kick(v); /* the device may not have been told about the full ring yet */
 		nd->stats.tx_dropped++;
 		return -EAGAIN;
 	}
@@ -114,9 +125,19 @@ static int vnet_transmit(struct netdev *nd, const void *frame, size_t len)
 	v->tx.desc[id].len = (uint32_t)(v->hdr_len + len);
 	v->tx.desc[id].flags = 0;
 	vq_publish(&v->tx, id);
-	virtio_kick(&v->dev, &v->tx, TX_QUEUE);
+	/* Held frames wait for the batch's end, but never more than a quarter of the ring. */
+	if (++v->tx_held >= v->tx.size / 4 || !v->tx_hold)
+		tx_kick(v);
 	nd->stats.tx_frames++;
 	return 0;
+}
+
+static void vnet_batch(struct netdev *nd, bool begin)
+{
+	struct vnet *v = (struct vnet *)nd;
+	v->tx_hold = begin;
+	if (!begin)
+		tx_kick(v);
 }
 
 struct netdev *virtio_net_probe(void)
@@ -152,6 +173,7 @@ struct netdev *virtio_net_probe(void)
 	v->netdev.name = "virtio-net";
 	v->netdev.mtu = 1500;
 	v->netdev.receive = vnet_receive;
+	v->netdev.batch = vnet_batch;
 	v->netdev.priv = v;
 	for (uint16_t i = 0; i < v->rx.size; i++)
 		post_rx(v, i);

@@ -5,6 +5,7 @@
 #ifndef UK_NETDEV_H
 #define UK_NETDEV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,10 @@ struct netdev {
 	/* Copies the next received frame into buf (at most max bytes); returns its length, or 0
 	 * when none is waiting. Thread context. */
 	size_t (*receive)(struct netdev *dev, void *buf, size_t max);
+	/* Optional (NULL: transmit sends at once). The stack calls batch(dev, true) before taking
+	 * a run of received frames and batch(dev, false) after: frames transmitted in between may
+	 * wait in the device's ring until then, so one doorbell covers them all. Thread context. */
+	void (*batch)(struct netdev *dev, bool begin);
 	/* Set by the stack: called from the device's interrupt handler when frames arrive. */
 	void (*rx_ready)(struct netdev *dev);
 	struct netdev_stats stats;

@@ -1,7 +1,8 @@
 /*
  * The glue between a uk network device (kernel/netdev.h) and lwIP's netif. The receive
  * interrupt only posts a semaphore; the network thread copies each frame into a pbuf and hands
- * it to lwIP (tcpip_input, which takes the core lock). Frames go out through linkoutput.
+ * it to lwIP (tcpip_input, which takes the core lock), a whole batch per wakeup. Frames go out
+ * through linkoutput.
  */
 #include <errno.h>
 #include <string.h>
@@ -60,8 +61,8 @@ static err_t netif_setup(struct netif *netif)
 	return ERR_OK;
 }
 
-/* Network thread: hands every waiting frame to lwIP; returns false when pbufs ran out. */
-static bool poll_input(struct netif *netif)
+/* Hands every waiting frame to lwIP; returns false when pbufs ran out. */
+static bool drain(struct netif *netif)
 {
 	for (;;) {
 		/* The pool is fast; when it is empty (received data waiting in many sockets), the
@@ -88,6 +89,18 @@ static bool poll_input(struct netif *netif)
 		if (netif->input(p, netif) != ERR_OK)
 			pbuf_free(p);
 	}
+}
+
+/* Network thread: one batch, so the answers lwIP sends meanwhile (ACKs, mostly) go to the
+ * device with one notification at the end rather than one each. */
+static bool poll_input(struct netif *netif)
+{
+	if (dev->batch)
+		dev->batch(dev, true);
+	bool ok = drain(netif);
+	if (dev->batch)
+		dev->batch(dev, false);
+	return ok;
 }
 
 static void net_thread(void *arg)
