@@ -257,6 +257,7 @@ for ((i = 0; i < 3; i++)); do
 	uk_r+=("$(iperf_once uk "$iport")")
 	lx_r+=("$(iperf_once linux "$lx_iport")")
 done
+echo "$board: iperf Mbit/s, uk: ${uk_r[*]}; Linux: ${lx_r[*]}" >&2
 iperf_mbit[uk]=$(printf '%s\n' "${uk_r[@]}" | median)
 iperf_mbit[linux]=$(printf '%s\n' "${lx_r[@]}" | median)
 stop
