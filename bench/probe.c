@@ -179,9 +179,16 @@ int main(int argc, char **argv)
 	connect(s, (struct sockaddr *)&a, sizeof(a));
 	if (!strcmp(argv[1], "wait")) {
 		uint64_t end = now_us() + 1000000u * (uint64_t)atoi(argv[3]);
-		for (uint64_t seq = 1; now_us() < end && alive(argv[4]); seq++)
+		for (uint64_t seq = 1; now_us() < end && alive(argv[4]); seq++) {
+			uint64_t t0 = now_us();
 			if (rtt(s, seq, 4, 1))
 				return 0;
+			/* refused (QEMU has not bound the port yet) returns at once: one datagram
+			 * a ms all the same, not a busy loop taking a core from QEMU's start */
+			uint64_t spent = now_us() - t0;
+			if (spent < 1000)
+				usleep((useconds_t)(1000 - spent));
+		}
 		return 1;
 	}
 	long count = atol(argv[3]), size = atol(argv[4]), ok = 0;
