@@ -21,6 +21,7 @@
 #define BUF_SIZE	 2048
 #define ETH_MAX		 1514 /* without FCS */
 #define ETH_MIN		 14
+#define RX_KICK_BATCH	 16
 
 struct vnet {
 	struct netdev netdev;
@@ -32,6 +33,7 @@ struct vnet {
 	unsigned tx_nfree;
 	bool tx_hold;	  /* in a receive batch: transmit publishes, batch end notifies */
 	unsigned tx_held; /* published since the last notification */
+	unsigned rx_held; /* receive buffers given back since the last notification */
 };
 
 static struct vnet vnet;
@@ -54,6 +56,14 @@ static void post_rx(struct vnet *v, uint16_t id)
 	vq_publish(&v->rx, id);
 }
 
+static void rx_kick(struct vnet *v)
+{
+	if (v->rx_held) {
+		v->rx_held = 0;
+		virtio_kick(&v->dev, &v->rx, RX_QUEUE);
+	}
+}
+
 static size_t vnet_receive(struct netdev *nd, void *buf, size_t max)
 {
 	struct vnet *v = (struct vnet *)nd;
@@ -63,6 +73,7 @@ static size_t vnet_receive(struct netdev *nd, void *buf, size_t max)
 		if (!vq_take_used(&v->rx, &id, &len)) {
 			/* Empty: interrupts back on, then one more look for a frame that came
 			 * before the device saw them on. */
+			rx_kick(v);
 			vq_interrupts(&v->rx, true);
 			if (!vq_has_used(&v->rx))
 				return 0;
@@ -78,7 +89,10 @@ static size_t vnet_receive(struct netdev *nd, void *buf, size_t max)
 		if (ok)
 			memcpy(buf, v->rx_bufs + (size_t)id * BUF_SIZE + v->hdr_len, frame);
 		post_rx(v, id);
-		virtio_kick(&v->dev, &v->rx, RX_QUEUE);
+		/* Buffers go back in groups: a device that ran dry asks for a notification, and
+		 * one per buffer would be one trap per frame until it has a few again. */
+		if (++v->rx_held >= RX_KICK_BATCH)
+			rx_kick(v);
 		if (ok) {
 			nd->stats.rx_frames++;
 			return frame;
@@ -136,8 +150,10 @@ static void vnet_batch(struct netdev *nd, bool begin)
 {
 	struct vnet *v = (struct vnet *)nd;
 	v->tx_hold = begin;
-	if (!begin)
+	if (!begin) {
 		tx_kick(v);
+		rx_kick(v);
+	}
 }
 
 struct netdev *virtio_net_probe(void)
