@@ -29,9 +29,68 @@ static void rx_ready(struct netdev *d)
 	uk_sem_post(&rx_sem);
 }
 
+/*
+ * ACK coalescing. lwIP acknowledges every second segment; within one receive batch, a pure ACK
+ * (IPv4 without options, TCP without options or data, only the ACK flag) is held back, and a
+ * later one on the same connection that acknowledges more replaces it, as Linux's GRO makes one
+ * ACK of several segments: half the frames the host has to take. A duplicate ACK (the same
+ * number) is never merged away: it is the sender's fast-retransmit signal. The held ACK goes out
+ * before any other frame, after ACK_MERGE_MAX replacements, and at the end of the batch.
+ */
+#define ACK_LEN	      54 /* Ethernet 14 + IPv4 20 + TCP 20 */
+#define ACK_MERGE_MAX 8	 /* at most ~16 segments acknowledged by one ACK */
+static struct {
+	uint8_t frame[ACK_LEN];
+	bool held;
+	unsigned merged;
+} ack;
+static bool in_batch;
+
+static bool pure_ack(const uint8_t *f)
+{
+	return f[12] == 0x08 && f[13] == 0x00 &&	     /* IPv4 */
+	       f[14] == 0x45 && f[16] == 0 && f[17] == 40 && /* no options, no payload */
+	       (f[20] & 0x3f) == 0 && f[21] == 0 &&	     /* not a fragment */
+	       f[23] == 6 &&				     /* TCP */
+	       f[46] == 0x50 && f[47] == 0x10;		     /* no options; flags: ACK only */
+}
+
+static uint32_t ack_number(const uint8_t *f)
+{
+	return (uint32_t)f[42] << 24 | (uint32_t)f[43] << 16 | (uint32_t)f[44] << 8 | f[45];
+}
+
+static void send_held_ack(void)
+{
+	if (!ack.held)
+		return;
+	ack.held = false;
+	dev->transmit(dev, ack.frame, ACK_LEN); /* a lost ACK is covered by the next one */
+}
+
+/* True when the ACK in f was taken (held, or merged into the held one). */
+static bool hold_ack(const uint8_t *f)
+{
+	if (ack.held && !memcmp(ack.frame + 26, f + 26, 12) && /* same addresses, ports */
+	    (int32_t)(ack_number(f) - ack_number(ack.frame)) > 0 && ack.merged < ACK_MERGE_MAX) {
+		memcpy(ack.frame, f, ACK_LEN);
+		ack.merged++;
+		return true;
+	}
+	send_held_ack();
+	memcpy(ack.frame, f, ACK_LEN);
+	ack.held = true;
+	ack.merged = 0;
+	return true;
+}
+
 static err_t linkoutput(struct netif *netif, struct pbuf *p)
 {
 	(void)netif;
+	if (in_batch && !p->next && p->len == ACK_LEN && pure_ack(p->payload) &&
+	    hold_ack(p->payload))
+		return ERR_OK;
+	send_held_ack(); /* frames leave in the order lwIP sent them */
 	static uint8_t frame[1514];
 	const void *data = p->payload;
 	if (p->next) { /* chained: make it contiguous, the device copies one buffer */
@@ -97,7 +156,10 @@ static bool poll_input(struct netif *netif)
 {
 	if (dev->batch)
 		dev->batch(dev, true);
+	in_batch = true;
 	bool ok = drain(netif);
+	in_batch = false;
+	send_held_ack();
 	if (dev->batch)
 		dev->batch(dev, false);
 	return ok;
