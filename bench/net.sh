@@ -17,7 +17,8 @@
 #   UDP echo round trip, median and p99: 10,000 datagrams (rpi3: 5,000) of 64 bytes after 200
 #     warm-up ones;
 #   TCP echo (virt): one connection, 20 MB each way (tests/tools/netprobe), median of 3;
-#   TCP throughput: Debian's iperf 2 client, `iperf -c 127.0.0.1 -p PORT -t T`, median of 3;
+#   TCP throughput: Debian's iperf 2 client, `iperf -c 127.0.0.1 -p PORT -t T` (T 4 s, rpi3
+#     3 s), median of 3 runs alternating between the two guests, both up;
 #   image size (uk kernel8.img; Linux vmlinuz + initramfs without iperf), smallest -m (virt).
 # Targets: virt (issue 4): round trip median <= 0.6x, iperf >= 1.0x, start to first HTTP answer
 #   <= 0.1x, http-server image <= 512 KiB, runs in 32 MiB. rpi3 (issue 6): median <= 0.5x,
