@@ -46,23 +46,9 @@ struct phy_link phy_resolve(uint16_t bmsr, uint16_t advertise, uint16_t lpa, uin
 	struct phy_link l = {0};
 	if (!(bmsr & BMSR_LSTATUS) || !(bmsr & BMSR_ANEGCOMPLETE))
 		return l;
-	l.up = true;
-	/* STAT1000's partner bits sit two places above CTRL1000's advertisement bits */
-	unsigned gig = ctrl1000 & (stat1000 >> 2);
-	unsigned common = advertise & lpa;
-	if (gig & ADVERTISE_1000FULL)
-		l.speed = 1000, l.full_duplex = true;
-	else if (gig & ADVERTISE_1000HALF)
-		l.speed = 1000;
-	else if (common & ADVERTISE_100FULL)
-		l.speed = 100, l.full_duplex = true;
-	else if (common & ADVERTISE_100HALF)
-		l.speed = 100;
-	else if (common & ADVERTISE_10FULL)
-		l.speed = 10, l.full_duplex = true;
-	else if (common & ADVERTISE_10HALF)
-		l.speed = 10;
-	else
-		l.up = false; /* negotiated, yet nothing in common */
+	struct mii_mode m = mii_resolve(advertise, lpa, ctrl1000, stat1000);
+	l.up = m.speed != 0; /* negotiated, yet nothing in common: down */
+	l.speed = m.speed;
+	l.full_duplex = m.full_duplex;
 	return l;
 }

@@ -39,6 +39,7 @@
 #include <uk/thread.h>
 
 #include "bcm54213_phy.h"
+#include "mii.h"
 #include "dcache.h"
 #include "drivers.h"
 #include "netdev.h"

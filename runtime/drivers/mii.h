@@ -2,8 +2,8 @@
  * IEEE 802.3 clause 22 management registers every 10/100(/1000)BASE-T PHY has (22.2.4), with
  * the 1000BASE-T control and status registers of clause 40.5.1.1, and the one decision all MAC
  * drivers make from them: which speed and duplex auto-negotiation settled on (annex 28B.3).
- * The names follow the ones GENET's bcm54213_phy.h already uses, so that it can take them from
- * here. Vendor registers (interrupt source/mask and the like) stay in each driver.
+ * GENET's PHY (bcm54213_phy.c) and the USB Ethernet chips (usb_ether.c) take them from here.
+ * Vendor registers (interrupt source/mask and the like) stay in each driver.
  */
 #ifndef UK_DRIVERS_MII_H
 #define UK_DRIVERS_MII_H

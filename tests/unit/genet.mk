@@ -4,7 +4,7 @@
 GENET_SRC := $(RT)/drivers/genet.c $(RT)/drivers/bcm54213_phy.c shim_genet/genet_model.c
 GENET_DTB := $(UK_CACHE)/dtb/bcm2711-rpi-4-b.dtb
 
-$(OUT)/test_genet: test_genet.c $(GENET_SRC) $(wildcard shim_genet/*.h) $(RT)/drivers/bcm54213_phy.h \
+$(OUT)/test_genet: test_genet.c $(GENET_SRC) $(wildcard shim_genet/*.h) $(RT)/drivers/bcm54213_phy.h $(RT)/drivers/mii.h \
 		tap.h $(OUT)/raspi4b.dtb
 	@mkdir -p $(OUT)
 	$(CC) -Ishim_genet $(CFLAGS) -I$(RT)/drivers -I$(RT)/include \
