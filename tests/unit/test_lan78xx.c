@@ -194,7 +194,7 @@ static const struct vendor_regs regs = {.reg = chip.reg,
  * command B: 0 (no segmentation). One whole frame per transfer. */
 static void bulk_out(uint8_t ep, const uint8_t *d, uint32_t len)
 {
-	if (!bulk_out_take(&chip.out, ep, len))
+	if (!bulk_out_take(&chip.out, ep, d, len))
 		return;
 	if (!(chip.reg[MAC_TX / 4] & TXEN) || !(chip.reg[FCT_TX_CTL / 4] & FCT_EN) || len < 8) {
 		chip.out.bad++;
@@ -403,6 +403,7 @@ int main(void)
 	test_link();
 	check_receive(&dut);
 	check_ring(&dut);
+	check_faults(&dut);
 	check_fuzz(&dut);
 	check_transmit(&dut, "TX command A (length, FCS) and B right");
 	return TAP_DONE();

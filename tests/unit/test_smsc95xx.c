@@ -174,7 +174,7 @@ static const struct vendor_regs regs = {.reg = chip.reg,
  * 25:24; command B: packet length 10:0. One whole frame per transfer. */
 static void bulk_out(uint8_t ep, const uint8_t *d, uint32_t len)
 {
-	if (!bulk_out_take(&chip.out, ep, len))
+	if (!bulk_out_take(&chip.out, ep, d, len))
 		return;
 	if (!(chip.reg[MAC_CR / 4] & TXEN) || !(chip.reg[TX_CFG / 4] & TX_ON) || len < 8) {
 		chip.out.bad++;
@@ -359,6 +359,7 @@ int main(void)
 	test_link();
 	check_receive(&dut);
 	check_ring(&dut);
+	check_faults(&dut);
 	check_fuzz(&dut);
 	check_transmit(&dut, "command words A/B right");
 	return TAP_DONE();

@@ -150,19 +150,131 @@ void ue_mac_words(const uint8_t m[6], uint32_t *lo, uint32_t *hi)
 	*hi = (uint32_t)m[4] | (uint32_t)m[5] << 8;
 }
 
+/* ---- error recovery (see usb_ether.h) ---- */
+
+#define USB_REQ_ENDPOINT 0x02 /* bmRequestType recipient (USB 2.0 table 9-2) */
+#define ENDPOINT_HALT	 0    /* feature selector (USB 2.0 table 9-6) */
+
+void ue_retry_in(struct ue_recover *r, unsigned ms)
+{
+	uint64_t when = uk_now_ns() + (uint64_t)ms * 1000000u;
+	if (!r->timer.armed || r->timer.deadline_ns > when)
+		uk_timer_start(&r->timer, when);
+}
+
+static uint8_t halt_ep(const struct ue_recover *r)
+{
+	return r->clearing == UE_HALT_IN ? r->ep_in : r->ep_out;
+}
+
+/* IRQs masked. The setup stage of clearing the next halted endpoint; halt_done runs the
+ * rest. */
+static void halt_start(struct ue_recover *r)
+{
+	if (r->clearing || !r->halted)
+		return;
+	r->clearing = r->halted & UE_HALT_IN ? UE_HALT_IN : UE_HALT_OUT;
+	uint8_t *s = r->ctl_buf;
+	memset(s, 0, 8);
+	s[0] = USB_REQ_ENDPOINT;
+	s[1] = USB_CLEAR_FEATURE;
+	s[2] = ENDPOINT_HALT;
+	s[4] = halt_ep(r); /* wIndex: the endpoint */
+	r->ctl.ep = 0;
+	r->ctl.pid = USB_PID_SETUP;
+	r->ctl.buf = s;
+	r->ctl.len = 8;
+	if (usb_submit(&r->ctl) != 0) {
+		r->clearing = 0;
+		ue_retry_in(r, 1);
+	}
+}
+
+/* IRQs masked, or interrupt context: gets every stopped part going again. */
+static void recover_resume(struct ue_recover *r)
+{
+	halt_start(r);
+	r->resume(r->arg);
+}
+
+/* Interrupt context: a stage of clearing a halt is over. */
+static void halt_done(struct usb_xfer *x)
+{
+	struct ue_recover *r = x->arg;
+	if (x->status != 0) { /* start again from the setup stage, a little later */
+		r->clearing = 0;
+		ue_retry_in(r, 10);
+		return;
+	}
+	if (x->pid == USB_PID_SETUP) { /* status stage: no data stage, so a zero-length IN */
+		x->ep = USB_DIR_IN;
+		x->pid = USB_PID_DATA1;
+		x->len = 0;
+		if (usb_submit(x) != 0) {
+			r->clearing = 0;
+			ue_retry_in(r, 1);
+		}
+		return;
+	}
+	uint8_t ep = halt_ep(r);
+	r->dev->toggle &= ~(1u << ((ep & 0xf) + (ep & USB_DIR_IN ? 16 : 0)));
+	r->halted &= (uint8_t)~r->clearing;
+	r->clearing = 0;
+	recover_resume(r);
+}
+
+/* Timer callback (interrupt context). */
+static void recover_fired(struct uk_timer *t, void *arg)
+{
+	(void)t;
+	recover_resume(arg);
+}
+
+void ue_halt(struct ue_recover *r, uint8_t which)
+{
+	r->halted |= which;
+	halt_start(r);
+}
+
+void ue_rx_error(struct ue_recover *r)
+{
+	ue_retry_in(r, 10u << (r->rx_errors < 7 ? r->rx_errors : 7));
+	r->rx_errors++;
+}
+
+int ue_recover_init(struct ue_recover *r, struct usb_device *d, uint8_t ep_in, uint8_t ep_out,
+		    void (*resume)(void *arg), void *arg)
+{
+	r->ctl_buf = aligned_alloc(64, 64);
+	if (!r->ctl_buf)
+		return -ENOMEM;
+	r->dev = d;
+	r->ep_in = ep_in;
+	r->ep_out = ep_out;
+	r->resume = resume;
+	r->arg = arg;
+	r->ctl = (struct usb_xfer){.dev = d,
+				   .type = USB_EP_CONTROL,
+				   .mps = d->desc.bMaxPacketSize0,
+				   .done = halt_done,
+				   .arg = r};
+	uk_timer_init(&r->timer, recover_fired, r);
+	return 0;
+}
+
 /* ---- receive ---- */
 
 /* IRQs masked. Starts the IN transfer on the tail slot if there is room. */
 static void rx_start(struct usb_ether *ue)
 {
-	if (ue->rx_busy || ue->rx_count == UE_RX_SLOTS)
+	if (ue->rx_busy || ue->rx_count == UE_RX_SLOTS || ue_halted(&ue->rec, UE_HALT_IN))
 		return;
 	ue->rx.buf = ue->rx_bufs + (size_t)ue->rx_tail * UE_RX_BUF;
 	ue->rx.len = UE_RX_BUF;
 	ue->rx_busy = true;
 	if (usb_submit(&ue->rx) != 0) {
 		ue->rx_busy = false;
-		uk_timer_start(&ue->rx_retry, uk_now_ns() + 1000000);
+		ue_retry_in(&ue->rec, 1); /* every channel busy: they free up quickly */
 	}
 }
 
@@ -172,10 +284,16 @@ static void rx_done(struct usb_xfer *x)
 	struct usb_ether *ue = x->arg;
 	ue->rx_busy = false;
 	if (x->status != 0) {
-		ue->netdev.stats.rx_dropped++; /* an error: give the device a moment */
-		uk_timer_start(&ue->rx_retry, uk_now_ns() + 10000000);
+		/* The chip starts each transfer with a header, so nothing of the lost one
+		 * carries over: count it, and clear a STALL or back off. */
+		ue->netdev.stats.rx_dropped++;
+		if (x->status == -EPIPE)
+			ue_halt(&ue->rec, UE_HALT_IN);
+		else
+			ue_rx_error(&ue->rec);
 		return;
 	}
+	ue_rx_ok(&ue->rec);
 	if (x->actual) {
 		ue->rx_len[ue->rx_tail] = x->actual > UE_RX_BUF ? UE_RX_BUF : x->actual;
 		ue->rx_tail = (ue->rx_tail + 1) % UE_RX_SLOTS;
@@ -184,14 +302,6 @@ static void rx_done(struct usb_xfer *x)
 	rx_start(ue);
 	if (ue->rx_count && ue->netdev.rx_ready)
 		ue->netdev.rx_ready(&ue->netdev);
-}
-
-static void rx_retry(struct uk_timer *t, void *arg)
-{
-	(void)t;
-	uint64_t flags = irq_save();
-	rx_start(arg);
-	irq_restore(flags);
 }
 
 /* The next good frame of transfer b[0, len) at *off (FCS excluded): true with *frame and *flen set,
@@ -266,22 +376,25 @@ static size_t ue_receive(struct netdev *nd, void *buf, size_t max)
 
 /* ---- transmit ---- */
 
-/* IRQs masked. Puts the head frame (or the ZLP that ends one filling whole packets) on the
- * wire. */
+/* IRQs masked. The head frame is over (sent or not): on to the next. */
+static void tx_next(struct usb_ether *ue)
+{
+	ue->tx_zlp = false;
+	ue->tx_head = (ue->tx_head + 1) % UE_TX_SLOTS;
+	ue->tx_count--;
+}
+
+/* IRQs masked. Puts the head frame (or the ZLP that ends one) on the wire. */
 static void tx_start(struct usb_ether *ue)
 {
-	while (ue->tx_count && !ue->tx_busy) {
-		ue->tx.buf = ue->tx_bufs + (size_t)ue->tx_head * UE_TX_BUF;
-		ue->tx.len = ue->tx_zlp ? 0 : ue->tx_len[ue->tx_head];
-		ue->tx_busy = true;
-		if (usb_submit(&ue->tx) == 0)
-			return;
-		ue->tx_busy =
-		    false; /* no channel free: drop the frame rather than stall the ring */
-		ue->netdev.stats.tx_dropped++;
-		ue->tx_zlp = false;
-		ue->tx_head = (ue->tx_head + 1) % UE_TX_SLOTS;
-		ue->tx_count--;
+	if (!ue->tx_count || ue->tx_busy || ue_halted(&ue->rec, UE_HALT_OUT))
+		return;
+	ue->tx.buf = ue->tx_bufs + (size_t)ue->tx_head * UE_TX_BUF;
+	ue->tx.len = ue->tx_zlp ? 0 : ue->tx_len[ue->tx_head];
+	ue->tx_busy = true;
+	if (usb_submit(&ue->tx) != 0) {
+		ue->tx_busy = false; /* every channel busy: they free up quickly */
+		ue_retry_in(&ue->rec, 1);
 	}
 }
 
@@ -290,14 +403,23 @@ static void tx_done(struct usb_xfer *x)
 {
 	struct usb_ether *ue = x->arg;
 	ue->tx_busy = false;
-	if (x->status != 0)
+	if (x->status == -EPIPE) { /* STALL: clear the halt, then go on with the next frame */
 		ue->netdev.stats.tx_dropped++;
-	if (x->status == 0 && !ue->tx_zlp && x->len % ue->mps_out == 0) {
+		tx_next(ue);
+		ue_halt(&ue->rec, UE_HALT_OUT);
+	} else if (x->status != 0) {
+		/* The chip may hold part of the frame: end the transfer with a ZLP so that the
+		 * next frame's header starts a transfer of its own. A ZLP that fails too leaves
+		 * it to the next frame. */
+		ue->netdev.stats.tx_dropped++;
+		if (x->len)
+			ue->tx_zlp = true;
+		else
+			tx_next(ue);
+	} else if (!ue->tx_zlp && x->len % ue->mps_out == 0) {
 		ue->tx_zlp = true; /* the transfer filled whole packets: end it */
 	} else {
-		ue->tx_zlp = false;
-		ue->tx_head = (ue->tx_head + 1) % UE_TX_SLOTS;
-		ue->tx_count--;
+		tx_next(ue);
 	}
 	tx_start(ue);
 }
@@ -397,6 +519,13 @@ static int ue_link_check(struct netdev *nd)
 
 /* ---- probe ---- */
 
+/* IRQs masked (ue_recover's resume): restarts receiving and sending. */
+static void ue_resume(void *arg)
+{
+	rx_start(arg);
+	tx_start(arg);
+}
+
 static uint16_t ep_mps(const uint8_t *ep)
 {
 	return (uint16_t)((ep[4] | ep[5] << 8) & 0x7ff);
@@ -453,6 +582,9 @@ int ue_probe(const struct ue_chip *c, struct usb_device *d, const uint8_t *cfg, 
 	ue->chip = c;
 	ue->mps_out = mps_out;
 	ue->link = -1;
+	r = ue_recover_init(&ue->rec, d, in[2], out[2], ue_resume, ue);
+	if (r < 0)
+		goto fail;
 	r = usb_control(d, USB_REQ_DEVICE, USB_SET_CONFIGURATION, cfg[5], 0, NULL, 0);
 	if (r >= 0)
 		r = c->init(ue);
@@ -470,7 +602,6 @@ int ue_probe(const struct ue_chip *c, struct usb_device *d, const uint8_t *cfg, 
 	ue->intr_ms = irq[6] ? irq[6] : 1;
 	if (d->speed == USB_SPEED_HIGH)
 		ue->intr_ms = irq[6] > 4 ? 1u << (irq[6] - 4) : 1;
-	uk_timer_init(&ue->rx_retry, rx_retry, ue);
 	uk_timer_init(&ue->intr_poll, intr_again, ue);
 	ue->netdev.name = c->name;
 	ue->netdev.mtu = 1500;
@@ -488,6 +619,7 @@ fail: /* nothing was submitted yet */
 	free(ue->rx_bufs);
 	free(ue->tx_bufs);
 	free(ue->intr_buf);
+	free(ue->rec.ctl_buf);
 	free(ue);
 	return r;
 }

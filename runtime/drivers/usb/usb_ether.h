@@ -39,6 +39,51 @@
 
 struct usb_ether;
 
+/*
+ * Keeping a bulk IN/OUT pair going after errors, from interrupt context alone; usb_ether.c and
+ * cdc_ecm.c both use it. One timer resumes whatever stopped: after a busy controller (1 ms),
+ * after receive errors (10 ms, doubling while they go on, up to 1.28 s: a device that went
+ * away costs next to nothing), or after a failed clearing step. A STALLed endpoint is halted
+ * until CLEAR_FEATURE(ENDPOINT_HALT) (USB 2.0 section 9.4.1) goes through, issued as two
+ * transfers on endpoint 0 (setup, then a zero-length status IN); then its data toggle is back
+ * to DATA0 (section 9.4.5). Only this uses endpoint 0 after probe, so it does not take
+ * usb_control's lock.
+ */
+#define UE_HALT_IN  1
+#define UE_HALT_OUT 2
+
+struct ue_recover {
+	struct usb_device *dev;
+	uint8_t ep_in, ep_out;
+	uint8_t halted;	    /* UE_HALT_IN | UE_HALT_OUT: halts not cleared yet */
+	uint8_t clearing;   /* the halt ctl is clearing, 0 when ctl is idle */
+	unsigned rx_errors; /* receive errors in a row */
+	struct usb_xfer ctl;
+	uint8_t *ctl_buf; /* the setup packet (64-byte aligned for DMA) */
+	struct uk_timer timer;
+	/* IRQs masked: restart the transfers that stopped (they check ue_halted first) */
+	void (*resume)(void *arg);
+	void *arg;
+};
+
+/* Before any transfer: 0, or -ENOMEM. */
+int ue_recover_init(struct ue_recover *r, struct usb_device *d, uint8_t ep_in, uint8_t ep_out,
+		    void (*resume)(void *arg), void *arg);
+/* IRQs masked. Has resume() run in ms milliseconds (or sooner, if it is due sooner). */
+void ue_retry_in(struct ue_recover *r, unsigned ms);
+/* Interrupt context: an endpoint (UE_HALT_IN or UE_HALT_OUT) STALLed; clearing starts. */
+void ue_halt(struct ue_recover *r, uint8_t which);
+static inline bool ue_halted(const struct ue_recover *r, uint8_t which)
+{
+	return (r->halted & which) != 0;
+}
+/* Interrupt context: a receive transfer failed (not a STALL): resume after the backoff. */
+void ue_rx_error(struct ue_recover *r);
+static inline void ue_rx_ok(struct ue_recover *r)
+{
+	r->rx_errors = 0;
+}
+
 /* MII management through a register pair (LAN9514 MII_ADDR/MII_DATA, LAN7800 MII_ACC/MII_DATA):
  * write the PHY and register numbers with busy set (and write set, after the data), then wait
  * for busy to clear. */
@@ -99,8 +144,9 @@ struct usb_ether {
 	struct usb_xfer intr;
 	uint8_t *intr_buf;
 	unsigned intr_ms;
-	struct uk_timer rx_retry, intr_poll;
-	int link; /* what the link check found last: -1 not yet */
+	struct uk_timer intr_poll;
+	struct ue_recover rec; /* busy retries, receive backoff, STALLs */
+	int link;	       /* what the link check found last: -1 not yet */
 };
 
 /* A chip driver's probe: takes d when its IDs and endpoints match chip, then brings it up and

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "../tap.h"
+#include "usb_ether.h"
 #include "usb_ether_model.h"
 #include "usb_model.h"
 
@@ -217,6 +218,110 @@ static inline void check_ring(const struct ether_dut *d)
 	model_advance_ms(20);
 	CHECK(model_pending(0x81) != NULL, "and is retried after a pause");
 	CHECK(model_errors == 0, "no misuse");
+}
+
+/* One CLEAR_FEATURE(ENDPOINT_HALT) for ep, as the driver runs it on endpoint 0 from interrupt
+ * context: a setup stage that fails first (sent again 10 ms later), then setup and status. */
+static inline void check_clear_halt(const struct ether_dut *d, struct usb_device *dev, uint8_t ep)
+{
+	struct bulk_out_log *o = d->out;
+	struct usb_xfer *s = model_pending(0);
+	CHECK(s && s->len == 8 && s->pid == USB_PID_SETUP && s->type == USB_EP_CONTROL,
+	      "a setup stage goes out on endpoint 0");
+	model_fail(0, -EIO);
+	CHECK(!model_pending(0), "it fails: nothing at once");
+	model_advance_ms(10);
+	unsigned setups = o->setups;
+	dev->toggle = 0xffffffffu;
+	model_run_out();
+	const uint8_t want[8] = {0x02, USB_CLEAR_FEATURE, 0, 0, ep, 0, 0, 0};
+	CHECK(o->setups == setups + 1 && memcmp(o->setup, want, 8) == 0,
+	      "10 ms later again: CLEAR_FEATURE(ENDPOINT_HALT) for endpoint %#x", ep);
+	s = model_pending(0x80);
+	CHECK(s && s->len == 0 && s->pid == USB_PID_DATA1, "then the status stage, DATA1 IN");
+	uint8_t none[1];
+	model_in(0x80, none, 0);
+	uint32_t bit = 1u << ((ep & 0xf) + (ep & USB_DIR_IN ? 16 : 0));
+	CHECK(!(dev->toggle & bit) && (dev->toggle & ~bit) == ~bit,
+	      "cleared: that endpoint's toggle back to DATA0, the others untouched");
+}
+
+/* What goes wrong on the bus: receive errors (backing off), STALLs on either endpoint, a busy
+ * controller, a failed OUT transfer. Each time the driver goes on by itself. */
+static inline void check_faults(const struct ether_dut *d)
+{
+	int r;
+	struct netdev *nd = d->probe(&r);
+	if (!nd)
+		return;
+	struct usb_device *ud = ((struct usb_ether *)nd->priv)->dev;
+	struct bulk_out_log *o = d->out;
+	static uint8_t xfer[16384], f[1600], got[2048];
+
+	unsigned waits[9], ok_waits = 1;
+	for (int i = 0; i < 9; i++) {
+		model_fail(0x81, -EIO);
+		uint64_t t0 = model_now_ms();
+		while (!model_pending(0x81) && model_now_ms() - t0 < 5000)
+			model_advance_ms(1);
+		waits[i] = (unsigned)(model_now_ms() - t0);
+		ok_waits &= waits[i] == (10u << (i < 7 ? i : 7));
+	}
+	CHECK(ok_waits && nd->stats.rx_dropped == 9,
+	      "receive errors in a row: retried after 10, 20 ... 1280, 1280 ms (%u ... %u)",
+	      waits[0], waits[8]);
+	fill(f, 100, 1);
+	model_in(0x81, xfer, d->put_frame(xfer, 0, 0, f, 100));
+	CHECK(nd->receive(nd, got, sizeof(got)) == 100, "a transfer that arrives ends the backoff");
+	model_fail(0x81, -EIO);
+	model_advance_ms(10);
+	CHECK(model_pending(0x81) != NULL, "the next error waits 10 ms again");
+
+	model_fail(0x81, -EPIPE);
+	CHECK(!model_pending(0x81) && nd->stats.rx_dropped == 11, "bulk IN STALLs: counted");
+	check_clear_halt(d, ud, 0x81);
+	CHECK(model_pending(0x81) != NULL, "receiving again");
+	fill(f, 300, 2);
+	model_in(0x81, xfer, d->put_frame(xfer, 0, 0, f, 300));
+	CHECK(nd->receive(nd, got, sizeof(got)) == 300 && memcmp(got, f, 300) == 0,
+	      "and the next frame is intact");
+
+	/* transmit: a busy controller, a failed transfer, a STALL */
+	unsigned count = o->count;
+	fill(f, 200, 3);
+	model_refuse = 1;
+	CHECK(nd->transmit(nd, f, 200) == 0 && !model_pending(0x02),
+	      "the controller is busy: the frame waits");
+	model_advance_ms(1);
+	model_run_out();
+	CHECK(o->count == count + 1 && o->len[count] == 200 && memcmp(o->frame[count], f, 200) == 0,
+	      "1 ms later it goes out");
+	uint64_t dropped = nd->stats.tx_dropped;
+	nd->transmit(nd, f, 150);
+	fill(f, 120, 4);
+	nd->transmit(nd, f, 120);
+	model_fail(0x02, -EIO);
+	struct usb_xfer *x = model_pending(0x02);
+	CHECK(nd->stats.tx_dropped == dropped + 1 && x && x->len == 0,
+	      "a failed bulk OUT transfer: counted, and a ZLP ends it");
+	o->zlp_due = true; /* the model expects a ZLP only after whole packets */
+	model_run_out();
+	CHECK(o->count == count + 2 && o->len[count + 1] == 120 &&
+		  memcmp(o->frame[count + 1], f, 120) == 0,
+	      "the next frame goes out whole");
+	fill(f, 90, 5);
+	nd->transmit(nd, f, 90);
+	model_fail(0x02, -EPIPE);
+	fill(f, 80, 6);
+	nd->transmit(nd, f, 80);
+	CHECK(!model_pending(0x02) && nd->stats.tx_dropped == dropped + 2,
+	      "bulk OUT STALLs: counted, sending waits");
+	check_clear_halt(d, ud, 0x02);
+	model_run_out();
+	CHECK(o->count == count + 3 && o->len[count + 2] == 80 &&
+		  memcmp(o->frame[count + 2], f, 80) == 0,
+	      "then the frame queued after it goes out");
+	CHECK(o->bad == 0 && model_errors == 0, "no misuse, nothing wrong on the wire");
 }
 
 /* Random and mutated transfers: nothing may crash or read past the data (ASan poisons the rest

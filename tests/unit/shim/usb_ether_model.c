@@ -137,8 +137,13 @@ uint32_t eeprom_model_cmd(struct eeprom_model *e, uint32_t cmd, bool answers, ui
 
 /* ---- bulk OUT ---- */
 
-bool bulk_out_take(struct bulk_out_log *o, uint8_t ep, uint32_t len)
+bool bulk_out_take(struct bulk_out_log *o, uint8_t ep, const uint8_t *data, uint32_t len)
 {
+	if (ep == 0 && len == 8) {
+		memcpy(o->setup, data, 8);
+		o->setups++; /* the setup stage of a control transfer the driver runs itself */
+		return false;
+	}
 	if (ep != 0x02) {
 		o->bad++;
 		return false;

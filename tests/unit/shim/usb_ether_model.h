@@ -80,12 +80,15 @@ const struct chip_ops *vendor_chip(const struct vendor_regs *v,
 struct bulk_out_log {
 	unsigned count, zlps, bad; /* frames kept, ZLPs, transfers that were wrong */
 	bool zlp_due;
+	uint8_t setup[8]; /* the last setup packet on endpoint 0 (clearing a halt) */
+	unsigned setups;
 	uint8_t frame[64][1600];
 	uint32_t len[64];
 };
 /* A transfer of len bytes on ep: true when it carries a frame for the chip to parse; ZLPs (due
- * or not), wrong endpoints and a missing ZLP are dealt with and counted here. */
-bool bulk_out_take(struct bulk_out_log *o, uint8_t ep, uint32_t len);
+ * or not), setup packets on endpoint 0, wrong endpoints and a missing ZLP are dealt with and
+ * counted here. */
+bool bulk_out_take(struct bulk_out_log *o, uint8_t ep, const uint8_t *data, uint32_t len);
 void bulk_out_keep(struct bulk_out_log *o, const uint8_t *frame, uint32_t n);
 
 #endif

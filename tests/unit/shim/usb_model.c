@@ -128,8 +128,14 @@ void usb_sleep_ms(unsigned ms)
 	model_advance_ms(ms);
 }
 
+unsigned model_refuse;
+
 int usb_submit(struct usb_xfer *x)
 {
+	if (model_refuse) { /* every channel busy */
+		model_refuse--;
+		return -EBUSY;
+	}
 	int free_slot = -1;
 	for (int i = 0; i < MAX_PENDING; i++) {
 		if (pending[i] == x) {

@@ -55,6 +55,7 @@ struct netdev *model_netdev(void);
 int model_link_check(void);
 void model_set_board_mac(const uint8_t *mac); /* NULL: the board has none */
 
+extern unsigned model_refuse;	    /* the next this many usb_submit calls fail with -EBUSY */
 extern unsigned model_errors;	    /* misuse, see above */
 extern unsigned model_link_events;  /* usb_net_link_event() calls */
 extern unsigned model_config_value; /* the last SET_CONFIGURATION */
