@@ -267,15 +267,20 @@ int ue_recover_init(struct ue_recover *r, struct usb_device *d, uint8_t ep_in, u
 /* IRQs masked. Starts the IN transfer on the tail slot if there is room. */
 static void rx_start(struct usb_ether *ue)
 {
-	if (ue->rx_busy || ue->rx_count == UE_RX_SLOTS || ue_halted(&ue->rec, UE_HALT_IN))
+	if (ue->rx_busy || ue->rx_count == ue->rx_slots || ue_halted(&ue->rec, UE_HALT_IN))
 		return;
-	ue->rx.buf = ue->rx_bufs + (size_t)ue->rx_tail * UE_RX_BUF;
-	ue->rx.len = UE_RX_BUF;
+	ue->rx.buf = ue->rx_bufs + (size_t)ue->rx_tail * ue->rx_buf;
+	ue->rx.len = ue->rx_buf;
 	ue->rx_busy = true;
 	if (usb_submit(&ue->rx) != 0) {
 		ue->rx_busy = false;
 		ue_retry_in(&ue->rec, 1); /* every channel busy: they free up quickly */
 	}
+}
+
+static uint32_t frame_max(const struct ue_chip *c)
+{
+	return c->frame_max ? c->frame_max : UE_ETH_MAX;
 }
 
 /* Interrupt context. */
@@ -284,9 +289,12 @@ static void rx_done(struct usb_xfer *x)
 	struct usb_ether *ue = x->arg;
 	ue->rx_busy = false;
 	if (x->status != 0) {
-		/* The chip starts each transfer with a header, so nothing of the lost one
-		 * carries over: count it, and clear a STALL or back off. */
+		/* A chip starts each transfer with a header, so nothing of the lost one carries
+		 * over; with one frame per transfer, what follows up to a short packet is the rest
+		 * of the broken frame, except after a STALL (the device starts afresh once it is
+		 * cleared). Count it, and clear the STALL or back off. */
 		ue->netdev.stats.rx_dropped++;
+		ue->rx_discard = x->status != -EPIPE;
 		if (x->status == -EPIPE)
 			ue_halt(&ue->rec, UE_HALT_IN);
 		else
@@ -294,9 +302,19 @@ static void rx_done(struct usb_xfer *x)
 		return;
 	}
 	ue_rx_ok(&ue->rec);
-	if (x->actual) {
-		ue->rx_len[ue->rx_tail] = x->actual > UE_RX_BUF ? UE_RX_BUF : x->actual;
-		ue->rx_tail = (ue->rx_tail + 1) % UE_RX_SLOTS;
+	bool keep = x->actual != 0;
+	if (!ue->chip->rx_frame) {
+		/* A short packet (a ZLP included) ended the transfer: a frame ends here. */
+		bool ended = x->actual < ue->rx_buf;
+		keep = !ue->rx_discard && ended && x->actual >= UE_ETH_MIN &&
+		       x->actual <= frame_max(ue->chip);
+		if (!keep && !ue->rx_discard)
+			ue->netdev.stats.rx_dropped++; /* a runt, or longer than a frame */
+		ue->rx_discard = !keep && !ended;
+	}
+	if (keep) {
+		ue->rx_len[ue->rx_tail] = x->actual > ue->rx_buf ? ue->rx_buf : x->actual;
+		ue->rx_tail = (ue->rx_tail + 1) % ue->rx_slots;
 		ue->rx_count++;
 	}
 	rx_start(ue);
@@ -311,6 +329,12 @@ static bool next_frame(struct usb_ether *ue, const uint8_t *b, uint32_t len, uin
 		       const uint8_t **frame, size_t *flen)
 {
 	const struct ue_chip *c = ue->chip;
+	if (!c->rx_frame) { /* the transfer is the frame, checked in rx_done */
+		*frame = b;
+		*flen = len;
+		*off = len;
+		return true;
+	}
 	while (*off < len) {
 		uint32_t start = *off, o = start;
 		if (len - o < c->rx_hdr) { /* a truncated header */
@@ -321,7 +345,7 @@ static bool next_frame(struct usb_ether *ue, const uint8_t *b, uint32_t len, uin
 		bool bad = false;
 		uint32_t n = c->rx_frame(b + o, &bad);
 		o += c->rx_hdr;
-		if (n < UE_ETH_MIN + UE_FCS || n > UE_ETH_MAX + UE_FCS || n > len - o) {
+		if (n < UE_ETH_MIN + UE_FCS || n > frame_max(c) + UE_FCS || n > len - o) {
 			ue->netdev.stats.rx_dropped++; /* garbage or a truncated frame */
 			*off = len;
 			return false;
@@ -351,7 +375,7 @@ static size_t ue_receive(struct netdev *nd, void *buf, size_t max)
 		}
 		unsigned slot = ue->rx_head;
 		irq_restore(flags);
-		const uint8_t *b = ue->rx_bufs + (size_t)slot * UE_RX_BUF, *frame;
+		const uint8_t *b = ue->rx_bufs + (size_t)slot * ue->rx_buf, *frame;
 		size_t flen = 0;
 		bool got = next_frame(ue, b, ue->rx_len[slot], &ue->rx_off, &frame, &flen);
 		bool fits = got && flen <= max;
@@ -362,7 +386,7 @@ static size_t ue_receive(struct netdev *nd, void *buf, size_t max)
 		if (ue->rx_off >= ue->rx_len[slot]) { /* the transfer is used up: hand it back */
 			ue->rx_off = 0;
 			flags = irq_save();
-			ue->rx_head = (ue->rx_head + 1) % UE_RX_SLOTS;
+			ue->rx_head = (ue->rx_head + 1) % ue->rx_slots;
 			ue->rx_count--;
 			rx_start(ue);
 			irq_restore(flags);
@@ -379,18 +403,21 @@ static size_t ue_receive(struct netdev *nd, void *buf, size_t max)
 /* IRQs masked. The head frame is over (sent or not): on to the next. */
 static void tx_next(struct usb_ether *ue)
 {
-	ue->tx_zlp = false;
+	ue->tx_off = 0;
 	ue->tx_head = (ue->tx_head + 1) % UE_TX_SLOTS;
 	ue->tx_count--;
 }
 
-/* IRQs masked. Puts the head frame (or the ZLP that ends one) on the wire. */
+/* IRQs masked. Puts the next piece of the head frame on the wire: up to tx_chunk bytes, or the
+ * ZLP that ends a frame filling whole packets. */
 static void tx_start(struct usb_ether *ue)
 {
 	if (!ue->tx_count || ue->tx_busy || ue_halted(&ue->rec, UE_HALT_OUT))
 		return;
-	ue->tx.buf = ue->tx_bufs + (size_t)ue->tx_head * UE_TX_BUF;
-	ue->tx.len = ue->tx_zlp ? 0 : ue->tx_len[ue->tx_head];
+	uint32_t left = ue->tx_len[ue->tx_head] - ue->tx_off;
+	/* a ZLP points at the slot's start: the controller wants an aligned address anyway */
+	ue->tx.buf = ue->tx_bufs + (size_t)ue->tx_head * UE_TX_BUF + (left ? ue->tx_off : 0);
+	ue->tx.len = left < ue->tx_chunk ? left : ue->tx_chunk;
 	ue->tx_busy = true;
 	if (usb_submit(&ue->tx) != 0) {
 		ue->tx_busy = false; /* every channel busy: they free up quickly */
@@ -408,18 +435,21 @@ static void tx_done(struct usb_xfer *x)
 		tx_next(ue);
 		ue_halt(&ue->rec, UE_HALT_OUT);
 	} else if (x->status != 0) {
-		/* The chip may hold part of the frame: end the transfer with a ZLP so that the
-		 * next frame's header starts a transfer of its own. A ZLP that fails too leaves
-		 * it to the next frame. */
+		/* The device may hold part of the frame: end it now with a ZLP (tx_start sends
+		 * one when nothing is left), so that it does not run into the next frame; the
+		 * receiver's checks (FCS on a wire, IP checksums here) discard it. A ZLP that
+		 * fails too leaves it to the next frame's short packet. */
 		ue->netdev.stats.tx_dropped++;
 		if (x->len)
-			ue->tx_zlp = true;
+			ue->tx_off = ue->tx_len[ue->tx_head];
 		else
 			tx_next(ue);
-	} else if (!ue->tx_zlp && x->len % ue->mps_out == 0) {
-		ue->tx_zlp = true; /* the transfer filled whole packets: end it */
 	} else {
-		tx_next(ue);
+		ue->tx_off += x->len;
+		bool more = ue->tx_off < ue->tx_len[ue->tx_head];
+		bool zlp_due = !more && x->len && x->len % ue->mps_out == 0;
+		if (!more && !zlp_due)
+			tx_next(ue);
 	}
 	tx_start(ue);
 }
@@ -428,7 +458,7 @@ static int ue_transmit(struct netdev *nd, const void *frame, size_t len)
 {
 	struct usb_ether *ue = nd->priv;
 	const struct ue_chip *c = ue->chip;
-	if (len > UE_ETH_MAX || len == 0) {
+	if (len > frame_max(c) || len == 0) {
 		nd->stats.tx_dropped++;
 		return -EMSGSIZE;
 	}
@@ -441,10 +471,11 @@ static int ue_transmit(struct netdev *nd, const void *frame, size_t len)
 	unsigned slot = (ue->tx_head + ue->tx_count) % UE_TX_SLOTS;
 	irq_restore(flags);
 	uint8_t *b = ue->tx_bufs + (size_t)slot * UE_TX_BUF;
-	size_t n = len < ETH_PAD ? ETH_PAD : len;
+	size_t n = len < ETH_PAD && !c->tx_unpadded ? ETH_PAD : len;
 	memcpy(b + c->tx_hdr, frame, len);
 	memset(b + c->tx_hdr + len, 0, n - len);
-	c->tx_frame(b, (uint32_t)n);
+	if (c->tx_frame)
+		c->tx_frame(b, (uint32_t)n);
 	ue->tx_len[slot] = (uint16_t)(c->tx_hdr + n);
 	flags = irq_save();
 	ue->tx_count++;
@@ -517,7 +548,7 @@ static int ue_link_check(struct netdev *nd)
 	return up;
 }
 
-/* ---- probe ---- */
+/* ---- the data path ---- */
 
 /* IRQs masked (ue_recover's resume): restarts receiving and sending. */
 static void ue_resume(void *arg)
@@ -526,7 +557,7 @@ static void ue_resume(void *arg)
 	tx_start(arg);
 }
 
-static uint16_t ep_mps(const uint8_t *ep)
+uint16_t ue_ep_mps(const uint8_t *ep)
 {
 	return (uint16_t)((ep[4] | ep[5] << 8) & 0x7ff);
 }
@@ -539,10 +570,52 @@ static struct usb_xfer ep_xfer(struct usb_ether *ue, const uint8_t *ep, uint8_t 
 				 .ep = ep[2],
 				 .type = type,
 				 .pid = USB_PID_AUTO,
-				 .mps = ep_mps(ep),
+				 .mps = ue_ep_mps(ep),
 				 .done = done,
 				 .arg = ue};
 }
+
+int ue_data_init(struct usb_ether *ue, struct usb_device *d, const struct ue_chip *c,
+		 const uint8_t *in, const uint8_t *out)
+{
+	ue->dev = d;
+	ue->chip = c;
+	ue->rx_slots = c->rx_slots ? c->rx_slots : UE_RX_SLOTS;
+	ue->rx_buf = c->rx_buf ? c->rx_buf : UE_RX_BUF;
+	if (ue->rx_slots > UE_RX_SLOTS_MAX)
+		ue->rx_slots = UE_RX_SLOTS_MAX;
+	ue->rx_bufs = aligned_alloc(64, (size_t)ue->rx_slots * ue->rx_buf);
+	ue->tx_bufs = aligned_alloc(64, (size_t)UE_TX_SLOTS * UE_TX_BUF);
+	if (!ue->rx_bufs || !ue->tx_bufs ||
+	    ue_recover_init(&ue->rec, d, in[2], out[2], ue_resume, ue) < 0)
+		return -ENOMEM;
+	ue->mps_out = ue_ep_mps(out);
+	ue->tx_chunk = UE_TX_BUF; /* a whole frame a transfer */
+	ue->rx = ep_xfer(ue, in, USB_EP_BULK, rx_done);
+	ue->tx = ep_xfer(ue, out, USB_EP_BULK, tx_done);
+	ue->netdev.name = c->name;
+	ue->netdev.mtu = 1500;
+	ue->netdev.receive = ue_receive;
+	ue->netdev.transmit = ue_transmit;
+	ue->netdev.priv = ue;
+	return 0;
+}
+
+void ue_data_start(struct usb_ether *ue)
+{
+	uint64_t flags = irq_save();
+	rx_start(ue);
+	irq_restore(flags);
+}
+
+void ue_data_free(struct usb_ether *ue)
+{
+	free(ue->rx_bufs);
+	free(ue->tx_bufs);
+	free(ue->rec.ctl_buf);
+}
+
+/* ---- probe ---- */
 
 int ue_probe(const struct ue_chip *c, struct usb_device *d, const uint8_t *cfg, size_t len)
 {
@@ -565,26 +638,20 @@ int ue_probe(const struct ue_chip *c, struct usb_device *d, const uint8_t *cfg, 
 	}
 	if (!in || !out || !irq)
 		return -ENODEV;
-	uint16_t mps_in = ep_mps(in), mps_out = ep_mps(out), mps_irq = ep_mps(irq);
-	if (!mps_in || !mps_out || !mps_irq || mps_irq > 64)
+	uint16_t mps_irq = ue_ep_mps(irq);
+	if (!ue_ep_mps(in) || !ue_ep_mps(out) || !mps_irq || mps_irq > 64)
 		return -ENODEV;
 
 	struct usb_ether *ue = calloc(1, sizeof(*ue));
 	if (!ue)
 		return -ENOMEM;
-	ue->rx_bufs = aligned_alloc(64, (size_t)UE_RX_SLOTS * UE_RX_BUF);
-	ue->tx_bufs = aligned_alloc(64, (size_t)UE_TX_SLOTS * UE_TX_BUF);
+	int r = ue_data_init(ue, d, c, in, out);
 	ue->intr_buf = aligned_alloc(64, 64);
-	int r = -ENOMEM;
-	if (!ue->rx_bufs || !ue->tx_bufs || !ue->intr_buf)
+	if (r < 0 || !ue->intr_buf) {
+		r = -ENOMEM;
 		goto fail;
-	ue->dev = d;
-	ue->chip = c;
-	ue->mps_out = mps_out;
+	}
 	ue->link = -1;
-	r = ue_recover_init(&ue->rec, d, in[2], out[2], ue_resume, ue);
-	if (r < 0)
-		goto fail;
 	r = usb_control(d, USB_REQ_DEVICE, USB_SET_CONFIGURATION, cfg[5], 0, NULL, 0);
 	if (r >= 0)
 		r = c->init(ue);
@@ -593,8 +660,6 @@ int ue_probe(const struct ue_chip *c, struct usb_device *d, const uint8_t *cfg, 
 			(unsigned)ue->id);
 		goto fail;
 	}
-	ue->rx = ep_xfer(ue, in, USB_EP_BULK, rx_done);
-	ue->tx = ep_xfer(ue, out, USB_EP_BULK, tx_done);
 	ue->intr = ep_xfer(ue, irq, USB_EP_INTR, intr_done);
 	ue->intr.buf = ue->intr_buf;
 	ue->intr.len = 4; /* the INT_STS word */
@@ -603,23 +668,14 @@ int ue_probe(const struct ue_chip *c, struct usb_device *d, const uint8_t *cfg, 
 	if (d->speed == USB_SPEED_HIGH)
 		ue->intr_ms = irq[6] > 4 ? 1u << (irq[6] - 4) : 1;
 	uk_timer_init(&ue->intr_poll, intr_again, ue);
-	ue->netdev.name = c->name;
-	ue->netdev.mtu = 1500;
-	ue->netdev.receive = ue_receive;
-	ue->netdev.transmit = ue_transmit;
-	ue->netdev.priv = ue;
 	d->class_priv = ue;
-	uint64_t flags = irq_save();
-	rx_start(ue);
-	irq_restore(flags);
+	ue_data_start(ue);
 	intr_submit(ue);
 	usb_net_register(&ue->netdev, ue_link_check);
 	return 0;
 fail: /* nothing was submitted yet */
-	free(ue->rx_bufs);
-	free(ue->tx_bufs);
+	ue_data_free(ue);
 	free(ue->intr_buf);
-	free(ue->rec.ctl_buf);
 	free(ue);
 	return r;
 }

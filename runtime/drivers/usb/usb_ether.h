@@ -28,14 +28,15 @@
 #include "netdev.h"
 #include "usb.h"
 
-#define UE_RX_SLOTS 8
-#define UE_RX_BUF   16384 /* one bulk IN transfer: the chip's BURST_CAP keeps it within this */
-#define UE_TX_SLOTS 32
-#define UE_TX_BUF   2048
-#define UE_ETH_MIN  14
-#define UE_ETH_MAX  1518 /* a VLAN-tagged frame without FCS */
-#define UE_FCS	    4
-#define UE_WAIT_MS  1000 /* register polls give up after this */
+#define UE_RX_SLOTS	8     /* the chips' defaults; struct ue_chip may ask for others */
+#define UE_RX_BUF	16384 /* one bulk IN transfer: the chip's BURST_CAP keeps it within this */
+#define UE_TX_SLOTS	32
+#define UE_RX_SLOTS_MAX 32
+#define UE_TX_BUF	2048
+#define UE_ETH_MIN	14
+#define UE_ETH_MAX	1518 /* a VLAN-tagged frame without FCS */
+#define UE_FCS		4
+#define UE_WAIT_MS	1000 /* register polls give up after this */
 
 struct usb_ether;
 
@@ -106,13 +107,21 @@ struct ue_chip {
 	uint32_t int_phy;	    /* its PHY interrupt bit, also the interrupt endpoint's */
 	uint8_t phy_int_ack;	    /* the PHY's read-to-clear interrupt register */
 	bool gigabit;		    /* the PHY has MII_CTRL1000/MII_STAT1000 */
-	/* Receive: rx_hdr bytes before each frame; rx_frame() reads from them the frame's length
-	 * (FCS included) and whether the chip flagged it bad. */
+	/* Receive: rx_slots transfers of rx_buf bytes (0: UE_RX_SLOTS of UE_RX_BUF). rx_hdr
+	 * bytes before each frame; rx_frame() reads from them the frame's length (FCS included)
+	 * and whether the chip flagged it bad. Without rx_frame, a transfer is one frame without
+	 * FCS, ended by a short packet (CDC ECM): one that fills its buffer runs on into the
+	 * next transfer, and it and its continuation are dropped as one frame. */
+	uint16_t rx_slots;
+	uint32_t rx_buf;
 	uint8_t rx_hdr;
 	uint32_t (*rx_frame)(const uint8_t *hdr, bool *bad);
-	/* Transmit: tx_frame() writes the tx_hdr bytes of command before a frame of len bytes. */
+	/* Transmit: tx_frame() (if any) writes the tx_hdr bytes of command before a frame of len
+	 * bytes, padded to 60 bytes unless tx_unpadded. */
 	uint8_t tx_hdr;
+	bool tx_unpadded;
 	void (*tx_frame)(uint8_t *hdr, uint32_t len);
+	uint16_t frame_max; /* the longest frame sent or received (0: UE_ETH_MAX) */
 	/* Bring-up after SET_CONFIGURATION, thread context: resets, netdev.mac (ue_choose_mac),
 	 * data path, PHY, enables; sets ue->id. 0 or -errno. */
 	int (*init)(struct usb_ether *ue);
@@ -129,16 +138,21 @@ struct usb_ether {
 	/* receive ring: [rx_head, rx_head + rx_count) hold transfers; rx_off is how far the
 	 * thread has unpacked the head one; the IN transfer fills rx_tail */
 	uint8_t *rx_bufs;
-	uint32_t rx_len[UE_RX_SLOTS];
+	unsigned rx_slots;
+	uint32_t rx_buf;
+	uint32_t rx_len[UE_RX_SLOTS_MAX];
 	unsigned rx_head, rx_tail, rx_count;
 	uint32_t rx_off;
 	bool rx_busy;
+	bool rx_discard; /* one frame per transfer: in a dropped frame, up to a short packet */
 	struct usb_xfer rx;
-	/* transmit ring: [tx_head, tx_head + tx_count) wait; tx_head is on the wire when busy */
+	/* transmit ring: [tx_head, tx_head + tx_count) wait; tx_head is on the wire when busy;
+	 * tx_off bytes of it are sent (all of them: a ZLP is due); tx_chunk bytes a transfer */
 	uint8_t *tx_bufs;
 	uint16_t tx_len[UE_TX_SLOTS]; /* command header included */
 	unsigned tx_head, tx_count;
-	bool tx_busy, tx_zlp;
+	uint32_t tx_off, tx_chunk;
+	bool tx_busy;
 	struct usb_xfer tx;
 	/* the interrupt endpoint */
 	struct usb_xfer intr;
@@ -148,6 +162,18 @@ struct usb_ether {
 	struct ue_recover rec; /* busy retries, receive backoff, STALLs */
 	int link;	       /* what the link check found last: -1 not yet */
 };
+
+/* The data path on the bulk pair whose endpoint descriptors are in and out, for any USB
+ * Ethernet function (the chips' ue_probe, cdc_ecm.c): rings, error recovery, the netdev's
+ * name, receive and transmit. 0 or -ENOMEM (ue_data_free then frees what there is). */
+int ue_data_init(struct usb_ether *ue, struct usb_device *d, const struct ue_chip *c,
+		 const uint8_t *in, const uint8_t *out);
+/* Starts receiving. */
+void ue_data_start(struct usb_ether *ue);
+/* Before ue_data_start only: frees the rings. */
+void ue_data_free(struct usb_ether *ue);
+/* An endpoint descriptor's wMaxPacketSize. */
+uint16_t ue_ep_mps(const uint8_t *ep);
 
 /* A chip driver's probe: takes d when its IDs and endpoints match chip, then brings it up and
  * registers its netdev with usb_core. 0, or -ENODEV / -errno. */
