@@ -21,6 +21,28 @@ teardown() {
 	assert_line --regexp '^net-echo: serving udp and tcp on 10.0.2.15 port 7 \(mac 52:54:00:12:34:56\)$'
 }
 
+@test "the link goes down and comes back (QEMU's set_link): the interface follows, echo resumes" {
+	local mon mfd
+	mon=$(free_port tcp)
+	NET_QEMU_ARGS="-monitor tcp:127.0.0.1:$mon,server=on,wait=off" net_boot virt "$ECHO" 'serving udp'
+	run "$NETPROBE" udp-echo 127.0.0.1 "$UDP_PORT" 20 512
+	assert_line "udp-echo: 20 sent, 20 echoed intact, 0 lost, 0 corrupted"
+	exec {mfd}<>"/dev/tcp/127.0.0.1/$mon" # QEMU's monitor (bats keeps fd 3 for itself)
+	printf 'set_link n0 off\n' >&"$mfd"
+	net_wait '^net: link down'
+	printf 'set_link n0 on\n' >&"$mfd"
+	net_wait '^net: link up'
+	exec {mfd}>&-
+	# DHCP starts over on the new link (lwIP's REBOOTING state) and gets the same address back.
+	run "$NETPROBE" udp-echo 127.0.0.1 "$UDP_PORT" 20 512
+	assert_line "udp-echo: 20 sent, 20 echoed intact, 0 lost, 0 corrupted"
+	net_stop
+	run echo "$NET_CONSOLE"
+	assert_line "net: link down"
+	assert_line "net: link up"
+	refute_line --partial "cannot start"
+}
+
 @test "UDP echo returns 1,000 datagrams of 1 to 1472 bytes byte-exact" {
 	net_boot virt "$ECHO" 'serving udp'
 	run "$NETPROBE" udp-echo 127.0.0.1 "$UDP_PORT" 1000 1472

@@ -14,14 +14,19 @@
 #include "sysreg.h"
 #include "virtio_mmio.h"
 
-#define VIRTIO_NET_F_MAC (1ull << 5)
-#define RX_QUEUE	 0
-#define TX_QUEUE	 1
-#define QUEUE_SIZE	 128
-#define BUF_SIZE	 2048
-#define ETH_MAX		 1514 /* without FCS */
-#define ETH_MIN		 14
-#define RX_KICK_BATCH	 16
+#define VIRTIO_NET_F_MAC     (1ull << 5)
+#define VIRTIO_NET_F_STATUS  (1ull << 16) /* config has a link status (5.1.3) */
+#define VIRTIO_NET_S_LINK_UP 1		  /* config offset 6, status (5.1.4) */
+#define CONFIG_STATUS	     6
+#define ISR_QUEUE	     1u /* virtio-mmio InterruptStatus bits (4.2.2) */
+#define ISR_CONFIG	     2u
+#define RX_QUEUE	     0
+#define TX_QUEUE	     1
+#define QUEUE_SIZE	     128
+#define BUF_SIZE	     2048
+#define ETH_MAX		     1514 /* without FCS */
+#define ETH_MIN		     14
+#define RX_KICK_BATCH	     16
 
 struct vnet {
 	struct netdev netdev;
@@ -38,10 +43,20 @@ struct vnet {
 
 static struct vnet vnet;
 
+static bool vnet_link_up(struct vnet *v)
+{
+	if (!(v->dev.features & VIRTIO_NET_F_STATUS))
+		return true; /* the device cannot tell: always up */
+	return virtio_config8(&v->dev, CONFIG_STATUS) & VIRTIO_NET_S_LINK_UP;
+}
+
 static void vnet_irq(void *arg)
 {
 	struct vnet *v = arg;
-	if (!(virtio_irq_ack(&v->dev) & 1) || !v->netdev.rx_ready)
+	uint32_t isr = virtio_irq_ack(&v->dev);
+	if (isr & ISR_CONFIG) /* QEMU's set_link, a cable on real hardware */
+		netdev_link_changed(&v->netdev, vnet_link_up(v));
+	if (!(isr & ISR_QUEUE) || !v->netdev.rx_ready)
 		return;
 	/* Quiet until the stack has taken every frame: vnet_receive turns it back on. */
 	vq_interrupts(&v->rx, false);
@@ -163,7 +178,7 @@ struct netdev *virtio_net_probe(void)
 		return &v->netdev; /* already probed */
 	if (!virtio_mmio_find(VIRTIO_ID_NET, &v->dev))
 		return NULL;
-	if (virtio_begin(&v->dev, VIRTIO_NET_F_MAC) != 0)
+	if (virtio_begin(&v->dev, VIRTIO_NET_F_MAC | VIRTIO_NET_F_STATUS) != 0)
 		return NULL;
 	v->hdr_len = v->dev.legacy ? 10 : 12;
 	if (virtio_queue_setup(&v->dev, RX_QUEUE, &v->rx, QUEUE_SIZE) != 0 ||
@@ -191,6 +206,7 @@ struct netdev *virtio_net_probe(void)
 	v->netdev.receive = vnet_receive;
 	v->netdev.batch = vnet_batch;
 	v->netdev.priv = v;
+	v->netdev.link_down = !vnet_link_up(v);
 	for (uint16_t i = 0; i < v->rx.size; i++)
 		post_rx(v, i);
 	irq_register(v->dev.irq, vnet_irq, v);

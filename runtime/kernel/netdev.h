@@ -1,6 +1,6 @@
 /*
- * A network device as the network stack sees it (drivers/virtio_net.c today; the Pi's USB and
- * GENET drivers later). Frames are whole Ethernet frames without FCS.
+ * A network device as the network stack sees it (drivers/virtio_net.c, drivers/usb/cdc_ecm.c and
+ * usb_ether.c, drivers/genet.c). Frames are whole Ethernet frames without FCS.
  */
 #ifndef UK_NETDEV_H
 #define UK_NETDEV_H
@@ -29,11 +29,24 @@ struct netdev {
 	 * a run of received frames and batch(dev, false) after: frames transmitted in between may
 	 * wait in the device's ring until then, so one doorbell covers them all. Thread context. */
 	void (*batch)(struct netdev *dev, bool begin);
-	/* Set by the stack: called from the device's interrupt handler when frames arrive. */
+	/* Set by the stack: called from the device's interrupt handler when frames arrive, or
+	 * when the link changed (netdev_link_changed). */
 	void (*rx_ready)(struct netdev *dev);
+	/* Devices that know their link (a PHY) keep this true while the cable is out; the stack
+	 * then marks its interface down, and DHCP starts over when the link returns. Devices
+	 * that cannot tell leave it false: up. */
+	bool link_down;
 	struct netdev_stats stats;
 	void *priv;
 };
+
+/* Drivers call this when their link went up or down: any context. */
+static inline void netdev_link_changed(struct netdev *dev, bool up)
+{
+	dev->link_down = !up;
+	if (dev->rx_ready)
+		dev->rx_ready(dev); /* the network thread looks at link_down when it wakes */
+}
 
 /* The board's network device, probed on first use; NULL when it has none. */
 struct netdev *netdev_probe(void);

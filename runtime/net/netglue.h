@@ -8,8 +8,9 @@
 
 #include "netdev.h"
 
-extern volatile bool net_rx_pending; /* set from the receive interrupt */
-int net_attach(struct netif *netif); /* probes the board's device; -ENODEV without one */
+extern volatile bool net_rx_pending;	 /* set from the receive interrupt */
+int net_attach(struct netif *netif);	 /* probes the board's device; -ENODEV without one */
+void net_link_sync(struct netif *netif); /* link up or down as the device says */
 unsigned net_poll_input(struct netif *netif);
 const struct netdev_stats *net_device_stats(void);
 

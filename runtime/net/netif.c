@@ -16,6 +16,7 @@
 #include <uk/thread.h>
 #include <uk/time.h>
 
+#include "kernel.h"
 #include "netdev.h"
 #include "netglue.h"
 
@@ -165,11 +166,29 @@ static bool poll_input(struct netif *netif)
 	return ok;
 }
 
+/* Network thread, or under the core lock at start: the interface follows the device's link. */
+void net_link_sync(struct netif *netif)
+{
+	bool up = !dev->link_down;
+	if (up == !!netif_is_link_up(netif))
+		return;
+	kprintf("net: link %s\n", up ? "up" : "down");
+	if (up)
+		netif_set_link_up(netif); /* DHCP starts over, addresses are announced again */
+	else
+		netif_set_link_down(netif);
+}
+
 static void net_thread(void *arg)
 {
 	struct netif *netif = arg;
 	for (;;) {
 		uk_sem_wait(&rx_sem, 0);
+		if (!dev->link_down != !!netif_is_link_up(netif)) {
+			LOCK_TCPIP_CORE();
+			net_link_sync(netif);
+			UNLOCK_TCPIP_CORE();
+		}
 		while (!poll_input(netif))
 			uk_thread_sleep_until(uk_now_ns() + 1000000); /* out of pbufs: 1 ms */
 	}

@@ -114,8 +114,8 @@ static int configure(void)
 	}
 	netif_create_ip6_linklocal_address(&uk_netif, 1);
 	uk_netif.ip6_autoconfig_enabled = 1;
-	netif_set_link_up(&uk_netif);
 	netif_set_up(&uk_netif);
+	net_link_sync(&uk_netif);
 	if (use_dhcp)
 		dhcp_start(&uk_netif);
 	mdns_resp_init();

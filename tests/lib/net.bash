@@ -33,7 +33,8 @@ user_netdev() {
 
 # net_start NIC NETDEV TARGET IMAGE PATTERN [BOOTARGS...]: the one way every helper here boots:
 # QEMU in the background with -netdev NETDEV and -device NIC (NET_WRAP, when set, goes in
-# front, e.g. "ip netns exec NS"), then waits for PATTERN on the console.
+# front, e.g. "ip netns exec NS"; NET_QEMU_ARGS, when set, are more QEMU options), then waits for
+# PATTERN on the console.
 net_start() {
 	local nic=$1 netdev=$2 target=$3 image=$4 pattern=$5
 	shift 5
@@ -41,7 +42,7 @@ net_start() {
 	local cmd
 	cmd=$(qemu_cmd "$target" "$image")
 	# shellcheck disable=SC2086
-	${NET_WRAP:-} timeout -k 5 "${NET_TIMEOUT:-120}" $cmd -netdev "$netdev" -device "$nic" \
+	${NET_WRAP:-} timeout -k 5 "${NET_TIMEOUT:-120}" $cmd ${NET_QEMU_ARGS:-} -netdev "$netdev" -device "$nic" \
 		-append "uk.qemu=1 $*" </dev/null >"$NET_LOG" 2>&1 &
 	NET_PID=$!
 	net_wait "$pattern"
