@@ -305,6 +305,21 @@ int main(void)
 	CHECK(nd->transmit(nd, frame, 1515) == -EMSGSIZE && nd->transmit(nd, frame, 0) == -EMSGSIZE,
 	      "1515 bytes or none: refused");
 
+	/* a busy controller: the frame waits for the retry 1 ms later, whole */
+	fill(130, 13);
+	model_refuse = 1;
+	CHECK(nd->transmit(nd, frame, 130) == 0 && !model_pending(EP_OUT),
+	      "the controller is busy: the frame waits");
+	model_advance_ms(1);
+	model_run_out();
+	CHECK(dev.frames == 3 && dev.last_len == 130 && !memcmp(dev.last, frame, 130),
+	      "1 ms later it goes out whole");
+	model_refuse = 1;
+	send_in(0);
+	CHECK(!model_pending(EP_IN), "busy on receive too: no IN transfer for now");
+	model_advance_ms(1);
+	CHECK(rx_waiting(), "1 ms later receiving again");
+
 	/* a failed transfer: the frame ends early with a ZLP; the next goes out whole */
 	uint64_t tx_before = nd->stats.tx_dropped;
 	fill(200, 9);
@@ -316,7 +331,7 @@ int main(void)
 	CHECK(nd->stats.tx_dropped == tx_before + 1 && s && s->len == 0,
 	      "a failed bulk OUT transfer: counted, and a ZLP ends the frame");
 	model_run_out();
-	CHECK(dev.frames == 4 && dev.last_len == 150 && !memcmp(dev.last, frame, 150),
+	CHECK(dev.frames == 5 && dev.last_len == 150 && !memcmp(dev.last, frame, 150),
 	      "the next frame goes out whole, on its own");
 
 	/* STALL on bulk OUT: frames wait while the halt is cleared, then go */
@@ -337,7 +352,7 @@ int main(void)
 	CHECK(!(d->toggle & (1u << 2)) && (d->toggle & (1u << 18)),
 	      "cleared: OUT toggle back to DATA0 (IN's untouched)");
 	model_run_out();
-	CHECK(dev.frames == 5 && dev.last_len == 80 && !memcmp(dev.last, frame, 80) &&
+	CHECK(dev.frames == 6 && dev.last_len == 80 && !memcmp(dev.last, frame, 80) &&
 		  nd->stats.tx_dropped == tx_before + 2,
 	      "the frame that STALLed is dropped and counted, the one queued after goes out");
 

@@ -1,7 +1,7 @@
 /*
- * The part of the SMSC/Microchip USB Ethernet drivers that does not depend on the chip (see
- * usb_ether.h): register and PHY access, the MAC address, the bulk receive and transmit rings,
- * the interrupt endpoint and the link check, and the probe that ties them together.
+ * The part of the USB Ethernet drivers that does not depend on the device (see usb_ether.h):
+ * register and PHY access, the MAC address, error recovery, the bulk receive and transmit rings
+ * (cdc_ecm.c's too), the interrupt endpoint and the link check, and the chips' probe.
  */
 #include "usb_ether.h"
 

@@ -1,18 +1,23 @@
 /*
- * What the SMSC/Microchip USB Ethernet chips (LAN9514 in smsc95xx.c, LAN7800 in lan78xx.c) have
- * in common, as one piece each chip driver describes itself to, the way a minidriver does:
+ * The core of the three USB Ethernet drivers. What the SMSC/Microchip chips (LAN9514 in
+ * smsc95xx.c, LAN7800 in lan78xx.c) have in common, as one piece each chip driver describes
+ * itself to, the way a minidriver does:
  *   - 32-bit registers behind vendor control requests 0xA0 (write) and 0xA1 (read) (both
  *     datasheets, "USB Vendor Commands"), and polling one until bits settle;
  *   - the PHY's clause 22 registers through an address/command register and a data register;
  *   - the EEPROM through E2P_CMD/E2P_DATA, and the MAC address from it, the board or made up;
  *   - one interface with bulk IN, bulk OUT and interrupt IN endpoints;
- *   - receive: a ring of bulk IN transfers, each holding several frames (the chip packs them up
- *     to BURST_CAP), each frame behind a chip-specific header and padded so the next header
- *     starts on a 4-byte boundary; receive() unpacks them in thread context;
- *   - transmit: a ring of bulk OUT transfers, one frame each behind a chip-specific command
- *     header, and a zero-length packet after a transfer that fills whole packets;
  *   - link: the interrupt endpoint's INT_STS word has a bit for the PHY's interrupt; usb_core's
  *     usb-net thread then reads the PHY (usb_ether_link_check).
+ * And the data path, which cdc_ecm.c (CDC ECM, QEMU's usb-net) uses as well (ue_data_init):
+ *   - receive: a ring of bulk IN transfers, each holding several frames (the chip packs them up
+ *     to BURST_CAP), each frame behind a chip-specific header and padded so the next header
+ *     starts on a 4-byte boundary; receive() unpacks them in thread context. Or, for ECM, one
+ *     bare frame per transfer, ended by a short packet;
+ *   - transmit: a ring of frames, each behind a chip-specific command header (none for ECM),
+ *     sent whole or a packet a transfer, and a zero-length packet after one that fills whole
+ *     packets;
+ *   - error recovery (struct ue_recover): busy retries, receive backoff, STALLs cleared.
  * A chip driver keeps its IDs, register map, bring-up sequence and the two header formats.
  */
 #ifndef UK_USB_ETHER_H

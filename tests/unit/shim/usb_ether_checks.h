@@ -286,6 +286,13 @@ static inline void check_faults(const struct ether_dut *d)
 	CHECK(nd->receive(nd, got, sizeof(got)) == 300 && memcmp(got, f, 300) == 0,
 	      "and the next frame is intact");
 
+	model_refuse = 1; /* the next IN transfer finds every channel busy */
+	model_in(0x81, xfer, d->put_frame(xfer, 0, 0, f, 300));
+	CHECK(!model_pending(0x81) && nd->receive(nd, got, sizeof(got)) == 300,
+	      "the controller is busy: no IN transfer for now, the frame delivered");
+	model_advance_ms(1);
+	CHECK(model_pending(0x81) != NULL, "1 ms later receiving again");
+
 	/* transmit: a busy controller, a failed transfer, a STALL */
 	unsigned count = o->count;
 	fill(f, 200, 3);
