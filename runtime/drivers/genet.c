@@ -243,6 +243,7 @@ static void link_set(struct genet *g, struct phy_link l)
 		kprintf("genet: link down\n");
 	}
 	g->link = l;
+	netdev_link_changed(&g->netdev, l.up); /* the stack's interface follows */
 	uk_timer_start(&g->poll, uk_now_ns() + (l.up ? POLL_UP : POLL_DOWN));
 }
 
@@ -519,6 +520,7 @@ struct netdev *genet_probe(uintptr_t base, unsigned irq)
 	g->netdev.mtu = 1500;
 	g->netdev.receive = genet_receive;
 	g->netdev.priv = g;
+	g->netdev.link_down = true; /* until the PHY reports a link */
 	irq_register(irq, genet_irq, g);
 	wr(g, INTRL2_0 + INTRL2_CLEAR, ~0u);
 	wr(g, INTRL2_0 + INTRL2_MASK_CLEAR, IRQ_RXDMA_MBDONE | IRQ_MDIO_DONE | IRQ_MDIO_ERROR);

@@ -336,8 +336,8 @@ static struct netdev *test_probe(void)
 
 static void test_link(struct netdev *nd)
 {
-	(void)nd;
 	CHECK(genet_link_speed() == 1000, "link up at 1000 Mbit/s after auto-negotiation");
+	CHECK(!nd->link_down, "the stack is told the link is up");
 	CHECK(((reg(0x0808) >> 2) & 3) == 2 && !(reg(0x0808) & (1u << 10)),
 	      "UMAC speed 1000, full duplex");
 	CHECK(reg(0x008c) & (1u << 4), "RGMII link bit set");
@@ -504,6 +504,7 @@ static void test_link_changes(struct netdev *nd)
 	gm_set_cable(m, false);
 	advance_ms(1100);
 	CHECK(genet_link_speed() == 0, "cable pulled: link down within a poll period");
+	CHECK(nd->link_down, "the stack is told: netdev.link_down");
 	CHECK(!(reg(0x008c) & (1u << 4)), "RGMII link bit cleared");
 	uint64_t dropped = nd->stats.tx_dropped;
 	CHECK(nd->transmit(nd, f, sizeof(f)) == -ENETDOWN && nd->stats.tx_dropped == dropped + 1,

@@ -545,6 +545,7 @@ static int ue_link_check(struct netdev *nd)
 		kprintf("%s: link down\n", c->name);
 	}
 	ue->link = up;
+	netdev_link_changed(&ue->netdev, up); /* the stack's interface follows */
 	return up;
 }
 
@@ -652,6 +653,7 @@ int ue_probe(const struct ue_chip *c, struct usb_device *d, const uint8_t *cfg, 
 		goto fail;
 	}
 	ue->link = -1;
+	ue->netdev.link_down = true; /* until the PHY reports a link */
 	r = usb_control(d, USB_REQ_DEVICE, USB_SET_CONFIGURATION, cfg[5], 0, NULL, 0);
 	if (r >= 0)
 		r = c->init(ue);

@@ -103,6 +103,7 @@ static inline void check_link_cycle(const struct ether_dut *d, uint16_t down_sta
 	deliver_interrupt(d);
 	CHECK(model_link_events == events + 1, "the interrupt endpoint's PHY_INT asks for a check");
 	CHECK(model_link_check() == 0 && strstr(model_log, "link down"), "cable out: link down");
+	CHECK(model_netdev()->link_down, "the stack is told: netdev.link_down");
 	CHECK(!(*d->int_sts & d->phy_int) && d->phy->reg[d->phy->int_status] == 0,
 	      "the PHY's interrupt status and INT_STS.PHY_INT acknowledged");
 	deliver_interrupt(d);
@@ -114,6 +115,7 @@ static inline void check_link_cycle(const struct ether_dut *d, uint16_t down_sta
 	deliver_interrupt(d);
 	CHECK(model_link_events == events + 2 && model_link_check() == 1,
 	      "cable back: link up again");
+	CHECK(!model_netdev()->link_down, "the stack is told: link up");
 	CHECK(strstr(model_log, up_log) != NULL, "logged: %s", up_log);
 }
 
