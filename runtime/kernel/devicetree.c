@@ -13,20 +13,12 @@
 
 #include "kernel.h"
 
-/* A big-endian word at a 4-byte aligned address (every token, length and cell is; the tree
- * itself is 8-byte aligned): one load, where fdt32_ld assembles it byte by byte. */
-typedef uint32_t __attribute__((may_alias)) word_t;
-static uint32_t be32_at(const void *p)
-{
-	return __builtin_bswap32(*(const word_t *)p);
-}
-
 /* Reads a number of `cells` 32-bit big-endian cells. */
 static uint64_t read_cells(const fdt32_t *p, int cells)
 {
 	uint64_t v = 0;
 	for (int i = 0; i < cells; i++)
-		v = (v << 32) | be32_at(p + i);
+		v = (v << 32) | fdt32_ld(p + i);
 	return v;
 }
 
@@ -76,6 +68,11 @@ int dt_psci_method(const void *fdt)
 #define TOK_NOP	       4
 #define TOK_END	       9
 
+static uint32_t be32_at(const char *p)
+{
+	return fdt32_ld((const fdt32_t *)p);
+}
+
 /* Header fields (spec 5.2) are in range and the blocks lie inside totalsize. */
 static bool header_ok(const char *fdt, uint32_t total)
 {
@@ -102,18 +99,17 @@ struct node_props {
 int dt_read(const void *fdt, size_t max_size, struct dt_info *out)
 {
 	memset(out, 0, sizeof(*out));
-	const char *base = fdt;
-	if (max_size < sizeof(struct fdt_header) || ((uintptr_t)fdt & 3) ||
-	    be32_at(base) != FDT_MAGIC)
+	if (max_size < sizeof(struct fdt_header) || fdt_magic(fdt) != FDT_MAGIC)
 		return -EINVAL;
-	uint32_t total = be32_at(base + 4);
+	uint32_t total = fdt_totalsize(fdt);
 	if (total > max_size)
 		return -EFBIG;
+	const char *base = fdt;
 	if (!header_ok(base, total))
 		return -EINVAL;
-	const char *st = base + be32_at(base + 8);
-	const char *strings = base + be32_at(base + 12);
-	uint32_t st_size = be32_at(base + 36), str_size = be32_at(base + 32);
+	const char *st = base + fdt_off_dt_struct(fdt);
+	const char *strings = base + fdt_off_dt_strings(fdt);
+	uint32_t st_size = fdt_size_dt_struct(fdt), str_size = fdt_size_dt_strings(fdt);
 
 	int ac = 2, sc = 1; /* spec 2.3.5 defaults */
 	int depth = 0;
