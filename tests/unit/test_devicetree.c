@@ -56,17 +56,6 @@ int main(int argc, char **argv)
 	CHECK(dt_read(withargs, n + 4096, &dt) == 0 && dt.bootargs == NULL,
 	      "unterminated bootargs ignored");
 
-	/* A memory node not named memory@...: found by device_type, as the spec allows. */
-	int memnode = fdt_path_offset(withargs, "/memory@40000000");
-	CHECK(memnode >= 0 && fdt_set_name(withargs, memnode, "ram@40000000") == 0 &&
-		  dt_read(withargs, n + 4096, &dt) == 0 && dt.mem_base == 0x40000000 &&
-		  dt.mem_size == 128u << 20,
-	      "memory found by device_type");
-	/* ...but not without it. */
-	fdt_delprop(withargs, fdt_path_offset(withargs, "/ram@40000000"), "device_type");
-	CHECK(dt_read(withargs, n + 4096, &dt) == 0 && dt.mem_size == 0,
-	      "no memory node, no memory");
-
 	/* Debian's board files: the Pi 3's says 1 GiB; the Pi 4's leaves /memory empty for the
 	 * firmware to fill in at boot (then uk asks the mailbox). */
 	const char *pis[][2] = {{"bcm2837-rpi-3-b.dtb", "Raspberry Pi 3 Model B"},
@@ -94,9 +83,6 @@ int main(int argc, char **argv)
 	memcpy(bad, virt, n);
 	fdt_set_off_dt_struct(bad, fdt_totalsize(bad) + 100);
 	CHECK(dt_read(bad, n, &dt) != 0, "structure block outside the tree rejected");
-	memcpy(bad, virt, n);
-	fdt_set_size_dt_struct(bad, 8); /* the walk runs off the block's end */
-	CHECK(dt_read(bad, n, &dt) == -EINVAL, "truncated structure block rejected");
 
 	/* Random byte flips in the structure block: dt_read must return, whatever it says. */
 	srand(1);
