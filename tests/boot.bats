@@ -53,6 +53,14 @@ hello() { echo "$BUILD/examples/hello/$1/kernel8.img"; }
 	assert_line --partial "Hello from uk on rpi3"
 }
 
+@test "uk.boottrace=1 prints each boot phase's time before main, and only then" {
+	boot virt "$(hello virt)" uk.boottrace=1
+	assert_success
+	assert_line --regexp '^uk: boot phases \(us\): mmu [0-9]+ fdt-move [0-9]+ dt-read [0-9]+ mem\+args [0-9]+ irq [0-9]+ console [0-9]+ clock [0-9]+$'
+	boot virt "$(hello virt)"
+	refute_line --partial "boot phases"
+}
+
 @test "bad boot arguments are reported and skipped, the rest still read" {
 	boot virt "$(hello virt)" 'good=1' '=novalue' 'bad!key=2' 'unterminated="x'
 	assert_success
