@@ -6,6 +6,7 @@
  */
 #include "sysreg_bits.h"
 
+	.weak	uk_cpu_release
 	.section .text.boot, "ax"
 	.globl _start
 _start:
@@ -26,7 +27,25 @@ primary_entry:
 	cbnz	x1, park
 
 	mov	x19, x0			/* device tree pointer */
+
 	mrs	x20, cntpct_el0		/* counter at entry, for the boot-time report */
+
+	/* The Pi's loaders (the firmware's armstub8, QEMU's raspi boot code) hold cores 1-3 in a
+	 * WFE loop on their spin-table release addresses. QEMU's TCG never halts a core on WFE
+	 * (it only yields), so left there they spin for good and take the host's CPUs from core
+	 * 0 (3-9 ms stalls in its round trips); release them into park, whose WFI does halt.
+	 * uk_cpu_release (platform/rpi/board.c) lists the addresses; weak: 0 elsewhere. */
+	ldr	x1, =uk_cpu_release
+	cbz	x1, 2f
+	adr	x2, park
+	mov	x3, #3
+1:	ldr	x4, [x1], #8
+	str	x2, [x4]
+	subs	x3, x3, #1
+	b.ne	1b
+	dsb	sy			/* the addresses are in memory before the cores wake */
+	sev
+2:
 
 	mrs	x1, CurrentEL
 	lsr	x1, x1, #2
@@ -98,6 +117,6 @@ at_el1:
 	mov	x1, x20
 	bl	uk_boot
 	/* uk_boot does not return. */
-park:
-	wfe
+park:	/* WFI: halts the core (interrupts masked, none routed here); loop if one wakes it */
+	wfi
 	b	park

@@ -25,6 +25,11 @@ struct netdev *rpi_usb_netdev(const struct rpi_board *b)
 	return usb_netdev();
 }
 
+/* Cores 1-3's spin-table release addresses: the device trees' cpu-release-addr (bcm2837-rpi-3-b,
+ * bcm2711-rpi-4-b), where the firmware's armstub8 and QEMU's raspi boot code wait for an entry
+ * point. entry.S sends the cores to its WFI park through them. */
+const uint64_t uk_cpu_release[3] = {0xe0, 0xe8, 0xf0};
+
 void rpi_halt(int status)
 {
 	kprintf("uk: halted (exit status %d)\n", status);
