@@ -293,6 +293,27 @@ first_sector_zero() {
 	first_sector_zero "$LOOP"
 }
 
+@test "--no-map: a byte corrupted anywhere on the card is caught by the read-back (exit 14)" {
+	mkloop 128M
+	local size last
+	size=$(stat -c %s "$IMG")
+	last=$((size - 1))
+	# just past the MBR (the first chunk), in the middle, and the image's last byte
+	for off in 4096 $((size / 2 + 12345)) "$last"; do
+		UK_FLASH_TEST_FLIP=$off run uk flash "$IMG" "$LOOP" --yes --allow-loop --no-map --json
+		assert_failure 14
+		assert_output --partial "the card does not hold what was written"
+		assert_output --partial "offset $((off / 4194304 * 4194304)) read back differently"
+		assert_line --partial '"verify":"mismatch"'
+		first_sector_zero "$LOOP"
+	done
+	# and without a fault the same write verifies and leaves the image on the card
+	run uk flash "$IMG" "$LOOP" --yes --allow-loop --no-map --json
+	assert_success
+	assert_line --partial '"verify":"ok"'
+	cmp -n "$size" "$LOOP" "$IMG"
+}
+
 @test "a corrupt image is caught by its block map (exit 12), and without it by build.json" {
 	mkloop 128M
 	mkdir b
