@@ -54,29 +54,34 @@ static void block_c(struct sha256 *c, const unsigned char *p)
 #if defined(__x86_64__)
 /* State in the order the SHA instructions want: lanes (low to high) F E B A and H G D C. */
 __attribute__((target("sha,sse4.1"))) static void block_shani(struct sha256 *c,
-							      const unsigned char *p)
+							      const unsigned char *p, size_t nb)
 {
 	const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
 	__m128i t = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&c->h[0]), 0xB1);
 	__m128i s1 = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&c->h[4]), 0x1B);
 	__m128i s0 = _mm_alignr_epi8(t, s1, 8); /* ABEF */
 	s1 = _mm_blend_epi16(s1, t, 0xF0);	/* CDGH */
-	__m128i abef = s0, cdgh = s1, w[4];
-	for (int i = 0; i < 16; i++) { /* four rounds per step */
-		if (i < 4) {
-			w[i] =
-			    _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16 * i)), bswap);
-		} else { /* W[t] = s1(W[t-2]) + W[t-7] + s0(W[t-15]) + W[t-16] */
-			__m128i m = _mm_sha256msg1_epu32(w[i & 3], w[(i + 1) & 3]);
-			m = _mm_add_epi32(m, _mm_alignr_epi8(w[(i + 3) & 3], w[(i + 2) & 3], 4));
-			w[i & 3] = _mm_sha256msg2_epu32(m, w[(i + 3) & 3]);
+	for (; nb; nb--, p += 64) {
+		__m128i abef = s0, cdgh = s1, w[4];
+#pragma GCC unroll 16
+		for (int i = 0; i < 16; i++) { /* four rounds per step */
+			if (i < 4) {
+				w[i] = _mm_shuffle_epi8(
+				    _mm_loadu_si128((const __m128i *)(p + 16 * i)), bswap);
+			} else { /* W[t] = s1(W[t-2]) + W[t-7] + s0(W[t-15]) + W[t-16] */
+				__m128i m = _mm_sha256msg1_epu32(w[i & 3], w[(i + 1) & 3]);
+				m = _mm_add_epi32(
+				    m, _mm_alignr_epi8(w[(i + 3) & 3], w[(i + 2) & 3], 4));
+				w[i & 3] = _mm_sha256msg2_epu32(m, w[(i + 3) & 3]);
+			}
+			__m128i k =
+			    _mm_add_epi32(w[i & 3], _mm_loadu_si128((const __m128i *)&K[4 * i]));
+			s1 = _mm_sha256rnds2_epu32(s1, s0, k);
+			s0 = _mm_sha256rnds2_epu32(s0, s1, _mm_shuffle_epi32(k, 0x0E));
 		}
-		__m128i k = _mm_add_epi32(w[i & 3], _mm_loadu_si128((const __m128i *)&K[4 * i]));
-		s1 = _mm_sha256rnds2_epu32(s1, s0, k);
-		s0 = _mm_sha256rnds2_epu32(s0, s1, _mm_shuffle_epi32(k, 0x0E));
+		s0 = _mm_add_epi32(s0, abef);
+		s1 = _mm_add_epi32(s1, cdgh);
 	}
-	s0 = _mm_add_epi32(s0, abef);
-	s1 = _mm_add_epi32(s1, cdgh);
 	t = _mm_shuffle_epi32(s0, 0x1B);
 	s1 = _mm_shuffle_epi32(s1, 0xB1);
 	_mm_storeu_si128((__m128i *)&c->h[0], _mm_blend_epi16(t, s1, 0xF0));
@@ -100,7 +105,7 @@ static void block(struct sha256 *c, const unsigned char *p)
 {
 #if defined(__x86_64__)
 	if (have_shani()) {
-		block_shani(c, p);
+		block_shani(c, p, 1);
 		return;
 	}
 #endif
@@ -129,6 +134,12 @@ void sha256_update(struct sha256 *c, const void *data, size_t n)
 		block(c, c->buf);
 		c->nbuf = 0;
 	}
+#if defined(__x86_64__)
+	if (n >= 64 && have_shani()) {
+		block_shani(c, p, n / 64);
+		p += n / 64 * 64, n %= 64;
+	}
+#endif
 	for (; n >= 64; p += 64, n -= 64)
 		block(c, p);
 	memcpy(c->buf, p, n);
