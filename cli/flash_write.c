@@ -289,29 +289,35 @@ static void ah_end(struct ahash *a, char *hex)
 }
 
 /* A 256-bit tag of a chunk, to tell whether the card gave back the bytes written there. Not a
- * cryptographic hash (the image's SHA-256 is that): the card is not an adversary. Each of four
- * lanes takes every fourth 64-bit word through a bijection (xor, multiply by an odd constant,
- * xorshift), so a difference in one word of a lane always changes that lane's result. */
+ * cryptographic hash (the image's SHA-256 is that): the card is not an adversary. Each of eight
+ * lanes takes every eighth 64-bit word through a bijection (xor, multiply by an odd constant,
+ * xorshift), and lanes j and j+4 are folded by one more, so a difference in one word of a lane
+ * always changes the tag. Eight independent lanes keep the multiplier busy: ~10 GB/s here. */
 struct tag {
 	uint64_t v[4];
 };
 
+static inline uint64_t tag_mix(uint64_t a, uint64_t w)
+{
+	uint64_t x = (a ^ w) * 0x9e3779b97f4a7c15ull; /* odd: multiplying by it is a bijection */
+	return x ^ (x >> 29);
+}
+
 static struct tag chunk_tag(const unsigned char *p, size_t n)
 {
-	const uint64_t m = 0x9e3779b97f4a7c15ull; /* odd: multiplying by it is a bijection */
-	struct tag t = {{n, 1, 2, 3}};
+	uint64_t a[8] = {n, 1, 2, 3, 4, 5, 6, 7};
+	struct tag t;
 	size_t i = 0;
-	for (; i + 32 <= n; i += 32)
-		for (int j = 0; j < 4; j++) {
-			uint64_t w, x;
+	for (; i + 64 <= n; i += 64)
+		for (int j = 0; j < 8; j++) {
+			uint64_t w;
 			memcpy(&w, p + i + 8 * j, 8);
-			x = (t.v[j] ^ w) * m;
-			t.v[j] = x ^ (x >> 29);
+			a[j] = tag_mix(a[j], w);
 		}
-	for (; i < n; i++) {
-		uint64_t x = (t.v[0] ^ p[i]) * m;
-		t.v[0] = x ^ (x >> 29);
-	}
+	for (; i < n; i++)
+		a[0] = tag_mix(a[0], p[i]);
+	for (int j = 0; j < 4; j++)
+		t.v[j] = tag_mix(a[j], a[j + 4]);
 	return t;
 }
 
