@@ -192,12 +192,11 @@ static void test_flip(int fd, int *direct)
 	free(b);
 }
 
-/* Hashing beside the I/O: the reader fills one of NBUF buffers and hands it to a thread that
- * hashes it while the next one is written or read (SHA-256 would otherwise add its time to the
- * write and to the read-back). In order, so the digest is the same as hashing inline. */
-#define NBUF                                                                                       \
-	16 /* up to 64 MiB: the writer runs ahead of the hasher, which ends during the read-back   \
-	    */
+/* Hashing beside the I/O: the writer fills one of nbuf buffers and hands it to a thread that
+ * hashes it while the next ones are written (SHA-256 would otherwise add its time to the
+ * write). In order, so the digest is the same as hashing inline. Up to NBUF (16 MiB) buffers:
+ * the writer runs ahead of the hasher, which finishes during the read-back. */
+#define NBUF 4
 struct ahash {
 	struct sha256 h;
 	size_t nbuf; /* buffers in use, at most NBUF */
