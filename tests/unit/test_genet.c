@@ -19,6 +19,7 @@
 
 #include "bcm54213_phy.h"
 #include "drivers.h"
+#include "fake_timer.h"
 #include "genet_model.h"
 #include "netdev.h"
 #include "tap.h"
@@ -91,36 +92,9 @@ int bcm_mailbox_board_mac(uint8_t mac[6])
 	return 0;
 }
 
-static struct uk_timer *timers[8];
-static unsigned ntimers;
-
 uint64_t uk_now_ns(void)
 {
 	return m->now_ns;
-}
-
-void uk_timer_init(struct uk_timer *t, void (*fn)(struct uk_timer *, void *), void *arg)
-{
-	memset(t, 0, sizeof(*t));
-	t->fn = fn;
-	t->arg = arg;
-}
-
-void uk_timer_start(struct uk_timer *t, uint64_t deadline_ns)
-{
-	t->deadline_ns = deadline_ns;
-	t->armed = true;
-	for (unsigned i = 0; i < ntimers; i++)
-		if (timers[i] == t)
-			return;
-	if (ntimers == 8)
-		abort();
-	timers[ntimers++] = t;
-}
-
-void uk_timer_stop(struct uk_timer *t)
-{
-	t->armed = false;
 }
 
 /* Lets simulated time pass in 10 us steps: the model's events, due timers, the interrupt. */
@@ -129,13 +103,12 @@ static void advance_to(uint64_t t)
 	while (m->now_ns < t) {
 		uint64_t step = t - m->now_ns < 10000 ? t - m->now_ns : 10000;
 		gm_advance(m, step);
-		for (unsigned i = 0; i < ntimers; i++)
-			if (timers[i]->armed && timers[i]->deadline_ns <= m->now_ns) {
-				timers[i]->armed = false;
-				in_irq = true;
-				timers[i]->fn(timers[i], timers[i]->arg);
-				in_irq = false;
-			}
+		struct uk_timer *due;
+		while ((due = fake_timer_next_due(m->now_ns))) {
+			in_irq = true;
+			due->fn(due, due->arg);
+			in_irq = false;
+		}
 		deliver_irq();
 	}
 }

@@ -2,7 +2,7 @@
 # fake USB bus (shim/usb_model.c) that stands in for usb_core.c, dwc2.c and the kernel services.
 # shim/ also replaces arch/aarch64/sysreg.h, whose interrupt masking is inline assembly.
 USB_CFLAGS = $(CFLAGS) -Ishim -I$(RT)/include -I$(RT)/drivers -I$(RT)/drivers/usb
-USB_MODEL = shim/usb_model.c shim/usb_model.h shim/sysreg.h tap.h
+USB_MODEL = shim/usb_model.c shim/usb_model.h shim/sysreg.h fake_timer.c fake_timer.h tap.h
 USB_CHIP_MODEL = shim/usb_ether_model.c shim/usb_ether_model.h shim/usb_ether_checks.h
 USB_ETHER = $(RT)/drivers/usb/usb_ether.c $(RT)/drivers/usb/usb_ether.h $(RT)/drivers/mii.h
 

@@ -11,10 +11,10 @@
 #include <uk/time.h>
 
 #include "drivers.h"
+#include "fake_timer.h"
 #include "sysreg.h"
 
 #define MAX_PENDING 16
-#define MAX_TIMERS  32
 #define MAX_NET	    8
 
 unsigned model_errors, model_link_events, model_config_value;
@@ -22,7 +22,6 @@ char model_log[16384];
 
 static const struct chip_ops *chip;
 static struct usb_xfer *pending[MAX_PENDING];
-static struct uk_timer *timers[MAX_TIMERS];
 static uint64_t now_ns;
 static bool masked, in_irq;
 static struct netdev *nets[MAX_NET];
@@ -45,7 +44,7 @@ void model_reset(const struct chip_ops *ops)
 {
 	chip = ops;
 	memset(pending, 0, sizeof(pending));
-	memset(timers, 0, sizeof(timers));
+	fake_timers_reset();
 	nnets = 0;
 	masked = in_irq = false;
 	model_errors = model_link_events = model_config_value = 0;
@@ -277,36 +276,6 @@ uint64_t model_now_ms(void)
 	return now_ns / 1000000;
 }
 
-void uk_timer_init(struct uk_timer *t, void (*fn)(struct uk_timer *t, void *arg), void *arg)
-{
-	memset(t, 0, sizeof(*t));
-	t->fn = fn;
-	t->arg = arg;
-}
-
-void uk_timer_start(struct uk_timer *t, uint64_t deadline_ns)
-{
-	t->deadline_ns = deadline_ns;
-	t->armed = true;
-	for (int i = 0; i < MAX_TIMERS; i++)
-		if (timers[i] == t)
-			return;
-	for (int i = 0; i < MAX_TIMERS; i++)
-		if (!timers[i]) {
-			timers[i] = t;
-			return;
-		}
-	misuse("too many timers");
-}
-
-void uk_timer_stop(struct uk_timer *t)
-{
-	t->armed = false;
-	for (int i = 0; i < MAX_TIMERS; i++)
-		if (timers[i] == t)
-			timers[i] = NULL;
-}
-
 static void fire(void *arg)
 {
 	struct uk_timer *t = arg;
@@ -316,17 +285,8 @@ static void fire(void *arg)
 void model_advance_ms(unsigned ms)
 {
 	uint64_t end = now_ns + (uint64_t)ms * 1000000;
-	for (;;) { /* the earliest due timer first */
-		int first = -1;
-		for (int i = 0; i < MAX_TIMERS; i++)
-			if (timers[i] && timers[i]->deadline_ns <= end &&
-			    (first < 0 || timers[i]->deadline_ns < timers[first]->deadline_ns))
-				first = i;
-		if (first < 0)
-			break;
-		struct uk_timer *t = timers[first];
-		timers[first] = NULL;
-		t->armed = false;
+	struct uk_timer *t;
+	while ((t = fake_timer_next_due(end))) { /* the earliest due timer first */
 		if (t->deadline_ns > now_ns)
 			now_ns = t->deadline_ns;
 		as_irq(fire, t);
