@@ -213,10 +213,12 @@ stop_broker() {
 
 # ---- a tap device in a network namespace, dnsmasq as the DHCP server ----
 
-# netns_up: a namespace NS with a tap device uktap0 (192.168.77.1/24) and dnsmasq serving DHCP on
-# it alone (no DNS), its config on the command line and its lease file in $T; then boots
-# http-server on the tap inside the namespace and sets GUEST to the address it leased.
+# netns_up [IMAGE PATTERN]: a namespace NS with a tap device uktap0 (192.168.77.1/24 and
+# fd77::1/64) and dnsmasq on it alone (no DNS) serving DHCP and IPv6 router advertisements for
+# fd77::/64, its config on the command line and its lease file in $T; then boots IMAGE (default
+# http-server) on the tap inside the namespace and sets GUEST to the address it leased.
 netns_up() {
+	local image=${1:-$HTTP_IMG} pattern=${2:-'http-server: serving'}
 	command -v dnsmasq >/dev/null || skip "dnsmasq is not installed (install.sh installs dnsmasq-base)"
 	command -v ping >/dev/null || skip "ping is not installed (install.sh installs iputils-ping)"
 	[ -c /dev/net/tun ] || skip "no /dev/net/tun here"
@@ -228,16 +230,18 @@ netns_up() {
 	ip -n "$NS" link set lo up
 	ip -n "$NS" tuntap add dev uktap0 mode tap
 	ip -n "$NS" addr add 192.168.77.1/24 dev uktap0
+	ip -n "$NS" addr add fd77::1/64 dev uktap0 nodad
 	ip -n "$NS" link set uktap0 up
 	ip netns exec "$NS" dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts \
 		--port=0 --interface=uktap0 --bind-interfaces --user=root --group=root \
 		--dhcp-range=192.168.77.50,192.168.77.99,255.255.255.0,10m \
+		--enable-ra --dhcp-range=fd77::,ra-only,64 \
 		--dhcp-leasefile="$T/leases" --pid-file="$T/dnsmasq.pid" --log-dhcp \
 		>"$T/dnsmasq.log" 2>&1 &
 	DNSMASQ_PID=$!
 	NET_WRAP="ip netns exec $NS" net_boot_netdev \
-		"tap,id=n0,ifname=uktap0,script=no,downscript=no" virt "$HTTP_IMG" \
-		'http-server: serving' net.ip=dhcp net.hostname=tapguest
+		"tap,id=n0,ifname=uktap0,script=no,downscript=no" virt "$image" \
+		"$pattern" net.ip=dhcp net.hostname=tapguest
 	GUEST=$(net_console | sed -n 's/^net: dhcp lease \(192\.168\.77\.[0-9]*\) .*/\1/p')
 	[ -n "$GUEST" ] || fail "no dnsmasq lease on the console: $(net_console)"
 }
@@ -269,6 +273,26 @@ netns_up() {
 	assert_success
 	run jq -r '"\(.requests) \(.connections)"' <<<"$output"
 	assert_output "101 101"
+}
+
+@test "netns: IPv6 - the guest takes an address from dnsmasq's router advertisement, answers ping and echoes UDP and TCP" {
+	netns_up "$EX/net-echo/virt/kernel8.img" 'net-echo: serving'
+	local mac_iid=5054:ff:fe12:3456 # the interface ID from MAC 52:54:00:12:34:56 (RFC 4291 app. A)
+	net_wait "^net: ipv6 fd77::$mac_iid\$" 30
+	run net_console
+	assert_line "net: ipv6 fe80::$mac_iid (link-local)"
+	run timeout 20 ip netns exec "$NS" ping -6 -c 3 -W 2 "fd77::$mac_iid"
+	assert_success
+	assert_line --partial "3 packets transmitted, 3 received"
+	run timeout 20 ip netns exec "$NS" ping -6 -c 1 -W 2 "fe80::$mac_iid%uktap0"
+	assert_success
+	# 1452 bytes: the largest UDP payload in a 1500-byte IPv6 packet
+	run timeout 60 ip netns exec "$NS" "$NETPROBE" udp-echo "fd77::$mac_iid" 7 300 1452
+	assert_success
+	assert_line "udp-echo: 300 sent, 300 echoed intact, 0 lost, 0 corrupted"
+	run timeout 60 ip netns exec "$NS" "$NETPROBE" tcp-echo "fd77::$mac_iid" 7 20 200000
+	assert_success
+	assert_line "tcp-echo: 20 of 20 connections echoed 200000 bytes intact"
 }
 
 # ---- the same sources as Linux programs ----

@@ -11,6 +11,7 @@
 #include <lwip/dns.h>
 #include <lwip/init.h>
 #include <lwip/ip4_addr.h>
+#include <lwip/ip6_addr.h>
 #include <lwip/netif.h>
 #include <lwip/tcpip.h>
 #include <lwip/timeouts.h>
@@ -29,9 +30,8 @@ static bool started, use_dhcp;
 static char hostname[64];
 static struct uk_sem address_sem; /* posted when an IPv4 address is set */
 
-/* Prints the IPv4 configuration each time it changes (the status callback also fires for
- * IPv6 address changes). */
-static void report(struct netif *n)
+/* Prints the IPv4 configuration each time it changes. */
+static void report_ipv4(struct netif *n)
 {
 	static ip4_addr_t last;
 	if (ip4_addr_isany_val(*netif_ip4_addr(n)) || ip4_addr_cmp(&last, netif_ip4_addr(n)))
@@ -45,10 +45,34 @@ static void report(struct netif *n)
 		ip, mask, gw, hostname);
 }
 
+/* Prints each IPv6 address once it is usable: the link-local one after duplicate address
+ * detection, and those autoconfigured from a router's advertisement (RFC 4862). */
+static void report_ipv6(struct netif *n)
+{
+	static ip6_addr_t reported[LWIP_IPV6_NUM_ADDRESSES];
+	for (int i = 0; i < LWIP_IPV6_NUM_ADDRESSES; i++) {
+		const ip6_addr_t *a = netif_ip6_addr(n, i);
+		if (!ip6_addr_isvalid(netif_ip6_addr_state(n, i))) {
+			ip6_addr_set_zero(&reported[i]);
+			continue;
+		}
+		if (ip6_addr_cmp_zoneless(&reported[i], a))
+			continue;
+		ip6_addr_copy(reported[i], *a);
+		char text[IP6ADDR_STRLEN_MAX];
+		ip6addr_ntoa_r(a, text, sizeof(text));
+		for (char *c = text; *c; c++) /* lwIP writes upper case; RFC 5952 asks for lower */
+			if (*c >= 'A' && *c <= 'F')
+				*c = (char)(*c - 'A' + 'a');
+		kprintf("net: ipv6 %s%s\n", text, ip6_addr_islinklocal(a) ? " (link-local)" : "");
+	}
+}
+
 /* lwIP core context. */
 static void status_changed(struct netif *n)
 {
-	report(n);
+	report_ipv4(n);
+	report_ipv6(n);
 	if (!ip4_addr_isany_val(*netif_ip4_addr(n)))
 		uk_sem_post(&address_sem);
 }
@@ -170,7 +194,12 @@ void uk_net_get_info(struct uk_net_info *info)
 	ip4addr_ntoa_r(netif_ip4_gw(&uk_netif), info->gateway, sizeof(info->gateway));
 	const ip_addr_t *dns = dns_getserver(0);
 	ipaddr_ntoa_r(dns, info->dns, sizeof(info->dns));
-	ip6addr_ntoa_r(netif_ip6_addr(&uk_netif, 0), info->ipv6, sizeof(info->ipv6));
+	/* slot 0 is the link-local address; a usable global one is preferred */
+	int v6 = 0;
+	for (int i = 1; i < LWIP_IPV6_NUM_ADDRESSES && !v6; i++)
+		if (ip6_addr_ispreferred(netif_ip6_addr_state(&uk_netif, i)))
+			v6 = i;
+	ip6addr_ntoa_r(netif_ip6_addr(&uk_netif, v6), info->ipv6, sizeof(info->ipv6));
 	const uint8_t *m = uk_netif.hwaddr;
 	snprintf(info->mac, sizeof(info->mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2],
 		 m[3], m[4], m[5]);

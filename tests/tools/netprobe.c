@@ -25,12 +25,14 @@
  *                                                guest's counters (UDP port 9), which must
  *                                                account for every frame; then a UDP echo and
  *                                                a TCP connection echoing on port 7
+ * HOST is an IPv4 or IPv6 address (fe80::...%IFACE for a link-local one).
  * Exits 0 when every answer was right, 1 otherwise, 2 on usage errors.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -57,6 +59,27 @@ static struct sockaddr_in addr_of(const char *host, const char *port)
 		exit(2);
 	}
 	return a;
+}
+
+/* A socket of the given type connected to HOST PORT, an IPv4 or an IPv6 address (fe80::1%tap0
+ * for a link-local one); -1 when connect fails, exit 2 on a malformed address. */
+static int connect_to(const char *host, const char *port, int type)
+{
+	struct addrinfo hints = {.ai_socktype = type, .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV};
+	struct addrinfo *ai;
+	if (getaddrinfo(host, port, &hints, &ai) != 0) {
+		fprintf(stderr, "netprobe: bad address %s or port %s\n", host, port);
+		exit(2);
+	}
+	int s = socket(ai->ai_family, type, 0);
+	if (s >= 0 && connect(s, ai->ai_addr, ai->ai_addrlen) != 0) {
+		fprintf(stderr, "netprobe: connect to %s port %s: %s\n", host, port,
+			strerror(errno));
+		close(s);
+		s = -1;
+	}
+	freeaddrinfo(ai);
+	return s;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -91,10 +114,9 @@ static uint64_t udp_round_trip(int s, const uint8_t *out, size_t len, int timeou
 
 static int udp_echo(const char *host, const char *port, long count, long maxsize)
 {
-	struct sockaddr_in a = addr_of(host, port);
-	int s = socket(AF_INET, SOCK_DGRAM, 0);
-	if (connect(s, (struct sockaddr *)&a, sizeof(a)) != 0)
-		return perror("connect"), 1;
+	int s = connect_to(host, port, SOCK_DGRAM);
+	if (s < 0)
+		return 1;
 	uint64_t *rtt = calloc((size_t)count, sizeof(*rtt));
 	uint8_t *buf = malloc((size_t)maxsize);
 	long ok = 0, lost = 0, bad = 0;
@@ -124,9 +146,9 @@ static int udp_echo(const char *host, const char *port, long count, long maxsize
 
 static int wait_udp(const char *host, const char *port, long seconds)
 {
-	struct sockaddr_in a = addr_of(host, port);
-	int s = socket(AF_INET, SOCK_DGRAM, 0);
-	connect(s, (struct sockaddr *)&a, sizeof(a));
+	int s = connect_to(host, port, SOCK_DGRAM);
+	if (s < 0)
+		return 1;
 	uint64_t end = now_us() + (uint64_t)seconds * 1000000u;
 	uint8_t ping[4] = {'p', 'i', 'n', 'g'};
 	while (now_us() < end) {
@@ -144,7 +166,6 @@ static int wait_udp(const char *host, const char *port, long seconds)
  * time (poll), checked byte for byte; prints the aggregate throughput. */
 static int tcp_echo(const char *host, const char *port, long conns, long bytes)
 {
-	struct sockaddr_in a = addr_of(host, port);
 	struct pollfd *p = calloc((size_t)conns, sizeof(*p));
 	long *sent = calloc((size_t)conns, sizeof(long)),
 	     *got = calloc((size_t)conns, sizeof(long));
@@ -153,9 +174,9 @@ static int tcp_echo(const char *host, const char *port, long conns, long bytes)
 	for (size_t j = 0; j < sizeof(out); j++)
 		out[j] = (uint8_t)(j * 13 + 5);
 	for (long i = 0; i < conns; i++) {
-		p[i].fd = socket(AF_INET, SOCK_STREAM, 0);
-		if (connect(p[i].fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
-			fprintf(stderr, "tcp-echo: connection %ld: %s\n", i, strerror(errno));
+		p[i].fd = connect_to(host, port, SOCK_STREAM);
+		if (p[i].fd < 0) {
+			fprintf(stderr, "tcp-echo: connection %ld failed\n", i);
 			return 1;
 		}
 		fcntl(p[i].fd, F_SETFL, O_NONBLOCK);
@@ -210,10 +231,9 @@ static int tcp_echo(const char *host, const char *port, long conns, long bytes)
 
 static int udp_flood(const char *host, const char *port, long count, long size)
 {
-	struct sockaddr_in a = addr_of(host, port);
-	int s = socket(AF_INET, SOCK_DGRAM, 0);
-	if (connect(s, (struct sockaddr *)&a, sizeof(a)) != 0)
-		return perror("connect"), 1;
+	int s = connect_to(host, port, SOCK_DGRAM);
+	if (s < 0)
+		return 1;
 	static uint8_t buf[65536];
 	memset(buf, 0xa5, sizeof(buf));
 	long sent = 0;

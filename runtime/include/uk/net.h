@@ -44,7 +44,7 @@ struct uk_endpoint {
 
 struct uk_net_info {
 	char ipv4[16], netmask[16], gateway[16], dns[46];
-	char ipv6[46]; /* link-local until a global address is configured */
+	char ipv6[46]; /* an autoconfigured global address, else the link-local one */
 	char mac[18];
 	char hostname[64];
 	bool dhcp, up;
