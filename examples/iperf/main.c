@@ -4,6 +4,7 @@
  * The server is lwIP's own: the app starts it under the stack's lock (uk_net_lock) and lwIP
  * calls report() when a test ends. The main thread only brings the network up and waits.
  */
+#include <ctype.h>
 #include <stdio.h>
 
 #include <lwip/apps/lwiperf.h>
@@ -40,8 +41,12 @@ static void report(void *arg, enum lwiperf_report_type type, const ip_addr_t *lo
 	(void)local_port;
 	char remote[IPADDR_STRLEN_MAX];
 	ipaddr_ntoa_r(remote_addr, remote, sizeof(remote));
-	printf("iperf: %s: %s:%u, %lu bytes in %lu ms, %lu kbit/s\n", outcome(type), remote,
-	       remote_port, (unsigned long)bytes, (unsigned long)ms, (unsigned long)kbit_per_s);
+	for (char *c = remote; *c; c++) /* IPv6 in lower case (RFC 5952) */
+		*c = (char)tolower((unsigned char)*c);
+	bool v6 = IP_IS_V6(remote_addr);
+	printf("iperf: %s: %s%s%s:%u, %lu bytes in %lu ms, %lu kbit/s\n", outcome(type),
+	       v6 ? "[" : "", remote, v6 ? "]" : "", remote_port, (unsigned long)bytes,
+	       (unsigned long)ms, (unsigned long)kbit_per_s);
 }
 
 int main(void)
@@ -58,13 +63,15 @@ int main(void)
 	struct uk_net_info info;
 	uk_net_get_info(&info);
 	uk_net_lock();
-	void *server = lwiperf_start_tcp_server_default(report, NULL);
+	/* lwiperf's _default binds IPv4 only; any address of either family takes iperf -V too */
+	void *server =
+	    lwiperf_start_tcp_server(IP_ANY_TYPE, LWIPERF_TCP_PORT_DEFAULT, report, NULL);
 	uk_net_unlock();
 	if (!server) {
 		printf("iperf: cannot start the lwiperf server\n");
 		return 1;
 	}
-	printf("iperf: lwiperf server on %s port 5001\n", info.ipv4);
+	printf("iperf: lwiperf server on %s port 5001 (and on IPv6)\n", info.ipv4);
 	uk_loop_run(); /* lwIP's threads do the rest */
 	return 0;
 }

@@ -32,65 +32,89 @@ static void rx_ready(struct netdev *d)
 
 /*
  * ACK coalescing. lwIP acknowledges every second segment; within one receive batch, a pure ACK
- * (IPv4 without options, TCP without options or data, only the ACK flag) is held back, and a
- * later one on the same connection that acknowledges more replaces it, as Linux's GRO makes one
- * ACK of several segments: half the frames the host has to take. A duplicate ACK (the same
- * number) is never merged away: it is the sender's fast-retransmit signal. The held ACK goes out
- * before any other frame, after ACK_MERGE_MAX replacements, and at the end of the batch.
+ * (IPv4 without options or IPv6 without extension headers, TCP without options or data, only
+ * the ACK flag) is held back, and a later one on the same connection that acknowledges more
+ * replaces it, as Linux's GRO makes one ACK of several segments: half the frames the host has to
+ * take. A duplicate ACK (the same number) is never merged away: it is the sender's
+ * fast-retransmit signal. The held ACK goes out before any other frame, after ACK_MERGE_MAX
+ * replacements, and at the end of the batch.
  */
-#define ACK_LEN	      54 /* Ethernet 14 + IPv4 20 + TCP 20 */
-#define ACK_MERGE_MAX 8	 /* at most ~16 segments acknowledged by one ACK */
+#define ACK_MERGE_MAX 8 /* at most ~16 segments acknowledged by one ACK */
+
+/* Where a pure ACK's fields lie in its Ethernet frame; only the IP header differs. */
+struct ack_shape {
+	size_t len; /* Ethernet 14 + IP + TCP 20 */
+	size_t key; /* source and destination addresses, then the ports */
+	size_t key_len;
+	size_t tcp; /* the TCP header */
+};
+static const struct ack_shape ack_ipv4 = {54, 26, 12, 34}, ack_ipv6 = {74, 22, 36, 54};
+
 static struct {
-	uint8_t frame[ACK_LEN];
-	bool held;
+	uint8_t frame[74];
+	const struct ack_shape *shape;
 	unsigned merged;
 } ack;
 static bool in_batch;
 
-static bool pure_ack(const uint8_t *f)
+/* The shape of the pure ACK in f (len bytes), or NULL when f is anything else. */
+static const struct ack_shape *pure_ack(const uint8_t *f, size_t len)
 {
-	return f[12] == 0x08 && f[13] == 0x00 &&	     /* IPv4 */
-	       f[14] == 0x45 && f[16] == 0 && f[17] == 40 && /* no options, no payload */
-	       (f[20] & 0x3f) == 0 && f[21] == 0 &&	     /* not a fragment */
-	       f[23] == 6 &&				     /* TCP */
-	       f[46] == 0x50 && f[47] == 0x10;		     /* no options; flags: ACK only */
+	const struct ack_shape *shape = NULL;
+	if (len == ack_ipv4.len && f[12] == 0x08 && f[13] == 0x00 && /* IPv4 */
+	    f[14] == 0x45 && f[16] == 0 && f[17] == 40 &&	     /* no options, no payload */
+	    (f[20] & 0x3f) == 0 && f[21] == 0 &&		     /* not a fragment */
+	    f[23] == 6)						     /* TCP */
+		shape = &ack_ipv4;
+	else if (len == ack_ipv6.len && f[12] == 0x86 && f[13] == 0xdd && /* IPv6 */
+		 (f[14] >> 4) == 6 && f[18] == 0 && f[19] == 20 &&	  /* no payload */
+		 f[20] == 6) /* next header TCP: no extension headers */
+		shape = &ack_ipv6;
+	if (shape && f[shape->tcp + 12] == 0x50 && f[shape->tcp + 13] == 0x10) /* ACK only */
+		return shape;
+	return NULL;
 }
 
-static uint32_t ack_number(const uint8_t *f)
+static uint32_t ack_number(const uint8_t *f, const struct ack_shape *shape)
 {
-	return (uint32_t)f[42] << 24 | (uint32_t)f[43] << 16 | (uint32_t)f[44] << 8 | f[45];
+	const uint8_t *n = f + shape->tcp + 8;
+	return (uint32_t)n[0] << 24 | (uint32_t)n[1] << 16 | (uint32_t)n[2] << 8 | n[3];
 }
 
 static void send_held_ack(void)
 {
-	if (!ack.held)
+	if (!ack.shape)
 		return;
-	ack.held = false;
-	dev->transmit(dev, ack.frame, ACK_LEN); /* a lost ACK is covered by the next one */
+	size_t len = ack.shape->len;
+	ack.shape = NULL;
+	dev->transmit(dev, ack.frame, len); /* a lost ACK is covered by the next one */
 }
 
-/* True when the ACK in f was taken (held, or merged into the held one). */
-static bool hold_ack(const uint8_t *f)
+/* Holds the ACK in f, merged into the held one when it acknowledges more on the same
+ * connection. */
+static void hold_ack(const uint8_t *f, const struct ack_shape *shape)
 {
-	if (ack.held && !memcmp(ack.frame + 26, f + 26, 12) && /* same addresses, ports */
-	    (int32_t)(ack_number(f) - ack_number(ack.frame)) > 0 && ack.merged < ACK_MERGE_MAX) {
-		memcpy(ack.frame, f, ACK_LEN);
+	if (ack.shape == shape && !memcmp(ack.frame + shape->key, f + shape->key, shape->key_len) &&
+	    (int32_t)(ack_number(f, shape) - ack_number(ack.frame, shape)) > 0 &&
+	    ack.merged < ACK_MERGE_MAX) {
+		memcpy(ack.frame, f, shape->len);
 		ack.merged++;
-		return true;
+		return;
 	}
 	send_held_ack();
-	memcpy(ack.frame, f, ACK_LEN);
-	ack.held = true;
+	memcpy(ack.frame, f, shape->len);
+	ack.shape = shape;
 	ack.merged = 0;
-	return true;
 }
 
 static err_t linkoutput(struct netif *netif, struct pbuf *p)
 {
 	(void)netif;
-	if (in_batch && !p->next && p->len == ACK_LEN && pure_ack(p->payload) &&
-	    hold_ack(p->payload))
+	const struct ack_shape *shape = in_batch && !p->next ? pure_ack(p->payload, p->len) : NULL;
+	if (shape) {
+		hold_ack(p->payload, shape);
 		return ERR_OK;
+	}
 	send_held_ack(); /* frames leave in the order lwIP sent them */
 	static uint8_t frame[1514];
 	const void *data = p->payload;

@@ -45,6 +45,15 @@ static void report_ipv4(struct netif *n)
 		ip, mask, gw, hostname);
 }
 
+/* An address as text, IPv6 in lower case as RFC 5952 asks (lwIP writes upper case). */
+static void address_text(const ip_addr_t *a, char *buf, size_t len)
+{
+	ipaddr_ntoa_r(a, buf, (int)len);
+	for (char *c = buf; *c; c++)
+		if (*c >= 'A' && *c <= 'F')
+			*c = (char)(*c - 'A' + 'a');
+}
+
 /* Prints each IPv6 address once it is usable: the link-local one after duplicate address
  * detection, and those autoconfigured from a router's advertisement (RFC 4862). */
 static void report_ipv6(struct netif *n)
@@ -59,11 +68,8 @@ static void report_ipv6(struct netif *n)
 		if (ip6_addr_cmp_zoneless(&reported[i], a))
 			continue;
 		ip6_addr_copy(reported[i], *a);
-		char text[IP6ADDR_STRLEN_MAX];
-		ip6addr_ntoa_r(a, text, sizeof(text));
-		for (char *c = text; *c; c++) /* lwIP writes upper case; RFC 5952 asks for lower */
-			if (*c >= 'A' && *c <= 'F')
-				*c = (char)(*c - 'A' + 'a');
+		char text[IPADDR_STRLEN_MAX];
+		address_text(netif_ip_addr6(n, i), text, sizeof(text));
 		kprintf("net: ipv6 %s%s\n", text, ip6_addr_islinklocal(a) ? " (link-local)" : "");
 	}
 }
@@ -225,8 +231,8 @@ const char *uk_endpoint_str(const struct uk_endpoint *ep, char *buf, size_t len)
 {
 	ip_addr_t a;
 	endpoint_to_ip(ep, &a);
-	char ip[46];
-	ipaddr_ntoa_r(&a, ip, sizeof(ip));
+	char ip[IPADDR_STRLEN_MAX];
+	address_text(&a, ip, sizeof(ip));
 	snprintf(buf, len, ep->family == 6 ? "[%s]:%u" : "%s:%u", ip, ep->port);
 	return buf;
 }
