@@ -259,6 +259,22 @@ netns_up() {
 	assert_success
 	run jq -r '.ipv4 + " " + .hostname' <<<"$output"
 	assert_output "$GUEST tapguest"
+	# the same listening socket (AF_INET6, IPV6_V6ONLY off) answers over IPv6
+	net_wait "^net: ipv6 fd77::5054:ff:fe12:3456\$" 30
+	run timeout 20 ip netns exec "$NS" curl -sS --max-time 10 "http://[fd77::5054:ff:fe12:3456]/"
+	assert_success
+	assert_line "<h1>Hello from http-server</h1>"
+}
+
+@test "netns: the POSIX udp-echo serves IPv4 and IPv6 clients on one socket" {
+	netns_up "$EX/udp-echo/virt/kernel8.img" 'udp-echo: serving'
+	net_wait "^net: ipv6 fd77::5054:ff:fe12:3456\$" 30
+	run timeout 60 ip netns exec "$NS" "$NETPROBE" udp-echo "$GUEST" 7 200 1472
+	assert_success
+	assert_line "udp-echo: 200 sent, 200 echoed intact, 0 lost, 0 corrupted"
+	run timeout 60 ip netns exec "$NS" "$NETPROBE" udp-echo fd77::5054:ff:fe12:3456 7 200 1452
+	assert_success
+	assert_line "udp-echo: 200 sent, 200 echoed intact, 0 lost, 0 corrupted"
 }
 
 @test "netns: http-server answers 100 simultaneous curl clients over the tap device" {

@@ -274,15 +274,16 @@ int main(int argc, char **argv)
 	const char *p = argc > 1 ? argv[1] : getenv("PORT");
 	int port = p ? atoi(p) : 80;
 	start_ms = now_ms();
-	int s = socket(AF_INET, SOCK_STREAM, 0);
+	/* One socket for both families: IPv4 clients appear as ::ffff:a.b.c.d (RFC 3493). */
+	int s = socket(AF_INET6, SOCK_STREAM, 0);
 	if (s < 0) {
 		printf("http-server: no socket\n");
 		return 1;
 	}
-	int one = 1;
+	int one = 1, zero = 0;
+	setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
 	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
-	a.sin_addr.s_addr = htonl(INADDR_ANY);
+	struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons((unsigned short)port)};
 	if (bind(s, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(s, 128) != 0) {
 		printf("http-server: cannot listen on port %d: %s\n", port, strerror(errno));
 		return 1;

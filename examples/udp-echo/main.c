@@ -12,23 +12,24 @@ int main(int argc, char **argv)
 {
 	const char *p = argc > 1 ? argv[1] : getenv("PORT");
 	int port = p ? atoi(p) : 7;
-	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	/* One socket for both families: IPv4 clients appear as ::ffff:a.b.c.d (RFC 3493). */
+	int s = socket(AF_INET6, SOCK_DGRAM, 0);
 	if (s < 0) {
 		printf("udp-echo: no socket\n");
 		return 1;
 	}
-	int one = 1;
+	int one = 1, zero = 0;
+	setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
 	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
-	a.sin_addr.s_addr = htonl(INADDR_ANY);
-	if (bind(s, (struct sockaddr *)&a, sizeof(a)) != 0) {
+	struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons((unsigned short)port)};
+	if (bind(s, (struct sockaddr *)&a, sizeof(a)) != 0) { /* zeros: in6addr_any */
 		printf("udp-echo: cannot bind port %d\n", port);
 		return 1;
 	}
 	printf("udp-echo: serving udp on port %d\n", port);
 	static char buf[65536];
 	for (;;) {
-		struct sockaddr_in from;
+		struct sockaddr_in6 from;
 		socklen_t flen = sizeof(from);
 		long n = recvfrom(s, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
 		if (n >= 0)
