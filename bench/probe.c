@@ -5,7 +5,8 @@
  *   probe http PORT SECONDS QEMU_PID [EVERY [OPEN]]
  *                                      a new "GET /" every EVERY ms (default 1) until one is
  *                                      answered "HTTP/1.x 200", at most OPEN (default 256)
- *                                      open at once (the oldest is closed for a new one)
+ *                                      open at once (the oldest is closed for a new one once
+ *                                      it has waited 1 s)
  *   probe rtt PORT COUNT SIZE          COUNT echoes of SIZE bytes after 200 warm-up ones:
  *                                      prints "median p99 lost" in microseconds
  * wait and http exit 0 on success, 1 when the time is up or QEMU_PID has exited.
@@ -82,10 +83,30 @@ static struct sockaddr_in loopback(const char *port)
 struct attempt {
 	int fd;
 	size_t sent, got;
+	uint64_t opened_us;
 	char buf[16];
 };
 
 #define ATTEMPTS 256
+/* An open attempt is given up for a new one only after this long: a server that has started
+ * listening answers its queued connections in order, and closing them after a fixed count
+ * (256 ms at one a millisecond) starved a Linux guest whose answers took longer under the
+ * flood (it never answered one in 60 s). */
+#define PATIENCE_US 1000000u
+
+/* The attempt slot to use now: a free one, else the oldest if it has had its patience; NULL to
+ * skip this tick. */
+static struct attempt *free_slot(struct attempt *at, int n)
+{
+	struct attempt *oldest = NULL;
+	for (int i = 0; i < n; i++) {
+		if (at[i].fd < 0)
+			return &at[i];
+		if (!oldest || at[i].opened_us < oldest->opened_us)
+			oldest = &at[i];
+	}
+	return oldest && now_us() - oldest->opened_us >= PATIENCE_US ? oldest : NULL;
+}
 
 static int open_max = ATTEMPTS, every_ms = 1;
 
@@ -101,21 +122,26 @@ static int http_wait(const char *port, int seconds, const char *pid)
 	for (int i = 0; i < ATTEMPTS; i++)
 		at[i].fd = -1;
 	uint64_t end = now_us() + 1000000u * (uint64_t)seconds, next = 0;
-	for (unsigned n = 0; now_us() < end; n++) {
-		if (now_us() >= next) { /* a new attempt in place of the oldest */
+	while (now_us() < end) {
+		struct attempt *t;
+		if (now_us() >= next && (t = free_slot(at, open_max))) { /* a new attempt */
 			if (!alive(pid))
 				return 1;
-			struct attempt *t = &at[n % (unsigned)open_max];
 			if (t->fd >= 0)
 				close(t->fd);
 			t->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 			t->sent = t->got = 0;
+			t->opened_us = now_us();
 			if (connect(t->fd, (struct sockaddr *)&a, sizeof(a)) != 0 &&
 			    errno != EINPROGRESS) {
 				close(t->fd);
 				t->fd = -1;
 			}
 			next = now_us() + 1000u * (unsigned)every_ms;
+		} else if (now_us() >= next) {
+			if (!alive(pid))
+				return 1;
+			next = now_us() + 1000u; /* all slots busy: look again in a millisecond */
 		}
 		for (int i = 0; i < ATTEMPTS; i++) {
 			p[i].fd = at[i].fd;
