@@ -8,7 +8,7 @@
 #ifndef UK_LWIPOPTS_H
 #define UK_LWIPOPTS_H
 
-#define NO_SYS			      0
+#define NO_SYS 0
 /* No lightweight protection: threads are cooperative (never preempted inside lwIP) and interrupt
  * handlers never touch lwIP, so there is nothing to protect against; masking and unmasking
  * interrupts a dozen times a frame (each a trip out of QEMU's translated code) is saved. */
@@ -79,7 +79,7 @@
 #define LWIP_DHCP_DOES_ACD_CHECK      0
 #define DHCP_DOES_ARP_CHECK	      0
 #define ETHARP_SUPPORT_STATIC_ENTRIES 1
-#define ARP_QUEUEING		1 /* every packet waiting for an ARP answer goes out, not just the last */
+#define ARP_QUEUEING		      1 /* every packet waiting for an ARP answer goes out, not just the last */
 
 /* TCP: full-size segments and a window wide enough for throughput on a LAN. */
 #define TCP_MSS			   1460
@@ -108,7 +108,7 @@
 #define MQTT_OUTPUT_RINGBUF_SIZE 1024
 
 /* Statistics (uk_net_stats) and no debug output unless asked. */
-#define LWIP_STATS	   1
+#define LWIP_STATS 1
 /* net/chksum.c: 64 bytes per loop with the carry flag, for every checksum lwIP computes. */
 #define LWIP_CHKSUM uk_inet_chksum
 #include <stdint.h>
