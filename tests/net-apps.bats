@@ -264,6 +264,10 @@ netns_up() {
 	run timeout 20 ip netns exec "$NS" curl -sS --max-time 10 "http://[fd77::5054:ff:fe12:3456]/"
 	assert_success
 	assert_line "<h1>Hello from http-server</h1>"
+	run timeout 20 ip netns exec "$NS" curl -sS --max-time 10 "http://[fd77::5054:ff:fe12:3456]/status"
+	assert_success
+	run jq -r .ipv6 <<<"$output"
+	assert_output "fd77::5054:ff:fe12:3456"
 }
 
 @test "netns: the POSIX udp-echo serves IPv4 and IPv6 clients on one socket" {

@@ -114,6 +114,8 @@ static void status_json(struct text *t)
 	add_json_string(t, info.hostname);
 	add(t, ", \"ipv4\": ");
 	add_json_string(t, info.ipv4);
+	add(t, ", \"ipv6\": ");
+	add_json_string(t, info.ipv6);
 	add(t, ", \"mac\": ");
 	add_json_string(t, info.mac);
 	add(t,

@@ -199,13 +199,13 @@ void uk_net_get_info(struct uk_net_info *info)
 	ip4addr_ntoa_r(netif_ip4_netmask(&uk_netif), info->netmask, sizeof(info->netmask));
 	ip4addr_ntoa_r(netif_ip4_gw(&uk_netif), info->gateway, sizeof(info->gateway));
 	const ip_addr_t *dns = dns_getserver(0);
-	ipaddr_ntoa_r(dns, info->dns, sizeof(info->dns));
+	address_text(dns, info->dns, sizeof(info->dns));
 	/* slot 0 is the link-local address; a usable global one is preferred */
 	int v6 = 0;
 	for (int i = 1; i < LWIP_IPV6_NUM_ADDRESSES && !v6; i++)
 		if (ip6_addr_ispreferred(netif_ip6_addr_state(&uk_netif, i)))
 			v6 = i;
-	ip6addr_ntoa_r(netif_ip6_addr(&uk_netif, v6), info->ipv6, sizeof(info->ipv6));
+	address_text(netif_ip_addr6(&uk_netif, v6), info->ipv6, sizeof(info->ipv6));
 	const uint8_t *m = uk_netif.hwaddr;
 	snprintf(info->mac, sizeof(info->mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2],
 		 m[3], m[4], m[5]);
