@@ -131,7 +131,7 @@ SOCKETS=$BUILD/tests/apps/sockets/virt/kernel8.img
 	assert_output "hello posix"
 }
 
-@test "20,000 malformed frames (runts, junk, bad IPv4/UDP headers, oversized) leave the guest serving" {
+@test "20,000 malformed frames (runts, junk, bad IPv4/UDP/IPv6 headers, bad neighbour discovery, oversized) leave the guest serving" {
 	# The test is the guest's whole Ethernet segment: QEMU's socket netdev carries raw frames
 	# over UDP on 127.0.0.1; netprobe crafts them and answers the guest's ARP as 10.0.0.1.
 	local q m

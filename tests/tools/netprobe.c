@@ -11,8 +11,9 @@
  *                                                be the guest's whole Ethernet segment through
  *                                                QEMU's "-netdev socket,udp=127.0.0.1:MY_PORT,
  *                                                localaddr=127.0.0.1:QEMU_PORT": send COUNT
- *                                                malformed frames (runts, junk, bad IPv4 and UDP
- *                                                headers, oversized), then check that the
+ *                                                malformed frames (runts, junk, bad IPv4, UDP and
+ *                                                IPv6 headers, bad neighbour discovery,
+ *                                                oversized), then check that the
  *                                                guest's UDP echo on port 7 still answers (this
  *                                                side answers the guest's ARP as 10.0.0.1)
  *   netprobe frames-count QEMU_PORT MY_PORT GUEST_IP BURST COUNT BATCH
@@ -297,6 +298,43 @@ static size_t udp_frame(uint8_t *f, const uint8_t *dst_mac, uint32_t guest_ip, c
 	return 14 + 28 + len;
 }
 
+/* An Ethernet + IPv6 frame from fe80::ff:fe00:1 (this side's link-local address) to ff02::1
+ * (all nodes), hop limit 255 as neighbour discovery requires, carrying len bytes of next
+ * header nh; when nh is ICMPv6 (58) its checksum is filled in, so the guest parses the message
+ * instead of dropping it at the checksum. Returns the frame's length. */
+static size_t ipv6_frame(uint8_t *f, uint8_t nh, const uint8_t *data, size_t len)
+{
+	static const uint8_t all_nodes_mac[6] = {0x33, 0x33, 0, 0, 0, 1};
+	memcpy(f, all_nodes_mac, 6);
+	memcpy(f + 6, my_mac, 6);
+	put16(f + 12, 0x86dd);
+	uint8_t *ip = f + 14;
+	memset(ip, 0, 40);
+	ip[0] = 0x60;
+	put16(ip + 4, (uint16_t)len);
+	ip[6] = nh;
+	ip[7] = 255;
+	static const uint8_t me[16] = {0xfe, 0x80, [11] = 0xff, 0xfe, 0x00, 0x00, 0x01};
+	static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 0x01};
+	memcpy(ip + 8, me, 16);
+	memcpy(ip + 24, all_nodes, 16);
+	memcpy(ip + 40, data, len);
+	if (nh == 58 && len >= 4) {
+		uint8_t *icmp = ip + 40;
+		put16(icmp + 2, 0);
+		/* RFC 8200 8.1: the pseudo-header is the addresses, the length and the next header
+		 */
+		static uint8_t sum[40 + 1600];
+		memcpy(sum, ip + 8, 32);
+		put32(sum + 32, (uint32_t)len);
+		memset(sum + 36, 0, 3);
+		sum[39] = 58;
+		memcpy(sum + 40, icmp, len);
+		put16(icmp + 2, ip_checksum(sum, 40 + len));
+	}
+	return 14 + 40 + len;
+}
+
 /* Answers ARP requests for my_ip; returns 1 when frame f was the guest's UDP echo of want. */
 static int handle_frame(int s, const uint8_t *f, size_t n, const uint8_t *want, size_t wlen)
 {
@@ -338,7 +376,7 @@ static int frames(const char *qemu_port, const char *my_port, const char *guest,
 		size_t n;
 		uint8_t payload[64] = "junk";
 		/* NETPROBE_ONLY=K sends only kind K: for finding which kind a guest chokes on */
-		long kind = getenv("NETPROBE_ONLY") ? atol(getenv("NETPROBE_ONLY")) : i % 8;
+		long kind = getenv("NETPROBE_ONLY") ? atol(getenv("NETPROBE_ONLY")) : i % 14;
 		switch (kind) {
 		case 0: /* runt: 1 to 13 bytes, shorter than an Ethernet header (QEMU's socket
 			 * backend takes an empty datagram for a closed connection: never 0) */
@@ -376,12 +414,53 @@ static int frames(const char *qemu_port, const char *my_port, const char *guest,
 			put16(f + 14 + 10, 0);
 			put16(f + 14 + 10, ip_checksum(f + 14, 20));
 			break;
-		default: /* IHL smaller than 5, unknown EtherType */
+		case 7: /* IHL smaller than 5, unknown EtherType */
 			n = udp_frame(f, bcast, guest_ip, payload, 8);
 			f[14] = (uint8_t)(0x40 | (i % 5));
 			if (i % 2)
 				put16(f + 12, 0x88b5);
 			break;
+		case 8: /* IPv6 payload length larger than the frame */
+			n = ipv6_frame(f, 17, payload, 8);
+			put16(f + 14 + 4, 1400);
+			break;
+		case 9: { /* IPv6 hop-by-hop options whose option runs past the header */
+			const uint8_t hbh[8] = {17, 0, 0x01, 200};
+			n = ipv6_frame(f, 0, hbh, sizeof(hbh));
+			break;
+		}
+		case 10: { /* router advertisement with a zero-length option (RFC 4861 4.6: invalid;
+			    * a parser that steps by the length never ends) */
+			const uint8_t ra[24] = {134, 0, 0, 0, 64, 0, 0, 0, [16] = 1, 0};
+			n = ipv6_frame(f, 58, ra, sizeof(ra));
+			break;
+		}
+		case 11: { /* neighbour solicitation whose option claims 2040 bytes */
+			const uint8_t ns[32] = {135, [8] = 0xfe, 0x80, [23] = 2, [24] = 1, 0xff};
+			n = ipv6_frame(f, 58, ns, sizeof(ns));
+			break;
+		}
+		case 12: { /* IPv6 fragment with an absurd offset and the more-fragments flag */
+			const uint8_t frag[16] = {17, 0, 0xff, 0xf9, 0, 0, 0, 1};
+			n = ipv6_frame(f, 44, frag, sizeof(frag));
+			break;
+		}
+		default: { /* router advertisement with an autonomous prefix of length 200 */
+			uint8_t ra[48] = {134, 0, 0, 0, 64, 0, 0x07, 0x08};
+			uint8_t *pi = ra + 16; /* prefix information, RFC 4861 4.6.2 */
+			pi[0] = 3;
+			pi[1] = 4;
+			pi[2] = 200;
+			pi[3] = 0xc0; /* on-link, autonomous */
+			put32(pi + 4, 0xffffffff);
+			put32(pi + 8, 0xffffffff);
+			pi[16] = 0x20; /* 2001:db8:: */
+			pi[17] = 0x01;
+			pi[18] = 0x0d;
+			pi[19] = 0xb8;
+			n = ipv6_frame(f, 58, ra, sizeof(ra));
+			break;
+		}
 		}
 		sent += send(s, f, n, 0) == (ssize_t)n;
 	}
