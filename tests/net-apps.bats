@@ -270,6 +270,22 @@ netns_up() {
 	assert_output "fd77::5054:ff:fe12:3456"
 }
 
+@test "netns: the mDNS responder answers HOSTNAME.local with the guest's IPv4 and IPv6 addresses" {
+	netns_up
+	net_wait "^net: ipv6 fd77::5054:ff:fe12:3456\$" 30
+	run timeout 20 ip netns exec "$NS" "$NETPROBE" mdns tapguest.local A 192.168.77.1
+	assert_success
+	assert_output "mdns: tapguest.local A $GUEST"
+	run timeout 20 ip netns exec "$NS" "$NETPROBE" mdns tapguest.local AAAA uktap0
+	assert_success
+	assert_line "mdns: tapguest.local AAAA fd77::5054:ff:fe12:3456"
+	assert_line "mdns: tapguest.local AAAA fe80::5054:ff:fe12:3456"
+	# another name gets no answer
+	run timeout 20 ip netns exec "$NS" "$NETPROBE" mdns other.local A 192.168.77.1
+	assert_failure
+	assert_output "mdns: no answer for other.local A"
+}
+
 @test "netns: the POSIX udp-echo serves IPv4 and IPv6 clients on one socket" {
 	netns_up "$EX/udp-echo/virt/kernel8.img" 'udp-echo: serving'
 	net_wait "^net: ipv6 fd77::5054:ff:fe12:3456\$" 30

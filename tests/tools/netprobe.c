@@ -7,6 +7,10 @@
  *   netprobe wait-udp HOST PORT SECONDS          until the echo answers (boot finished)
  *   netprobe udp-flood HOST PORT COUNT SIZE      COUNT datagrams as fast as possible, answers
  *                                                ignored (a burst beyond the guest's rings)
+ *   netprobe mdns NAME A|AAAA VIA                one mDNS query for NAME (e.g. uk.local) on the
+ *                                                link of VIA (this side's IPv4 address there,
+ *                                                or the interface for AAAA); prints each address
+ *                                                answered
  *   netprobe frames QEMU_PORT MY_PORT GUEST_IP COUNT
  *                                                be the guest's whole Ethernet segment through
  *                                                QEMU's "-netdev socket,udp=127.0.0.1:MY_PORT,
@@ -33,10 +37,12 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -244,6 +250,123 @@ static int udp_flood(const char *host, const char *port, long count, long size)
 	return 0;
 }
 
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+/* ---- mDNS: one legacy unicast query (RFC 6762 6.7) ---- */
+
+/* Skips a DNS name at p (labels or a compression pointer); NULL when it runs past end. */
+static const uint8_t *skip_name(const uint8_t *p, const uint8_t *end)
+{
+	while (p < end) {
+		if (*p == 0)
+			return p + 1;
+		if ((*p & 0xc0) == 0xc0)
+			return p + 2 <= end ? p + 2 : NULL;
+		p += 1 + *p;
+	}
+	return NULL;
+}
+
+/* Asks the link for NAME's A record (VIA: this side's IPv4 address on the link) or AAAA
+ * record (VIA: the interface's name), from an ephemeral port, so the responder answers this
+ * socket directly; prints "mdns: NAME TYPE ADDRESS" per address answered. */
+static int mdns(const char *name, const char *type, const char *via)
+{
+	bool v6 = !strcmp(type, "AAAA");
+	if (!v6 && strcmp(type, "A") != 0) {
+		fprintf(stderr, "netprobe mdns: TYPE is A or AAAA\n");
+		return 2;
+	}
+	uint8_t q[512] = {0, 42, 0, 0, 0, 1}; /* id 42, one question */
+	size_t n = 12;
+	for (const char *l = name; *l;) { /* the name as labels */
+		size_t len = strcspn(l, ".");
+		if (len == 0 || len > 63 || n + len + 6 > sizeof(q)) {
+			fprintf(stderr, "netprobe mdns: bad name %s\n", name);
+			return 2;
+		}
+		q[n++] = (uint8_t)len;
+		memcpy(q + n, l, len);
+		n += len;
+		l += len + (l[len] == '.');
+	}
+	q[n++] = 0;
+	put16(q + n, v6 ? 28 : 1);
+	put16(q + n + 2, 1); /* class IN */
+	n += 4;
+
+	int s = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_storage to = {0};
+	socklen_t tolen;
+	if (v6) {
+		unsigned idx = if_nametoindex(via);
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&to;
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(5353);
+		a->sin6_scope_id = idx;
+		inet_pton(AF_INET6, "ff02::fb", &a->sin6_addr);
+		tolen = sizeof(*a);
+		if (!idx || setsockopt(s, IPPROTO_IPV6, IPV6_MULTICAST_IF, &idx, sizeof(idx)) != 0)
+			return fprintf(stderr, "netprobe mdns: no interface %s\n", via), 2;
+	} else {
+		struct in_addr ifaddr;
+		struct sockaddr_in *a = (struct sockaddr_in *)&to;
+		a->sin_family = AF_INET;
+		a->sin_port = htons(5353);
+		inet_pton(AF_INET, "224.0.0.251", &a->sin_addr);
+		tolen = sizeof(*a);
+		if (inet_pton(AF_INET, via, &ifaddr) != 1 ||
+		    setsockopt(s, IPPROTO_IP, IP_MULTICAST_IF, &ifaddr, sizeof(ifaddr)) != 0)
+			return fprintf(stderr, "netprobe mdns: bad address %s\n", via), 2;
+	}
+	int found = 0;
+	for (int attempt = 0; attempt < 5 && !found; attempt++) {
+		if (sendto(s, q, n, 0, (struct sockaddr *)&to, tolen) != (ssize_t)n)
+			return perror("netprobe mdns: sendto"), 1;
+		struct pollfd p = {.fd = s, .events = POLLIN};
+		uint8_t r[1500];
+		ssize_t got;
+		if (poll(&p, 1, 1000) <= 0 || (got = recv(s, r, sizeof(r), 0)) < 12 || r[0] != 0 ||
+		    r[1] != 42)
+			continue;
+		const uint8_t *end = r + got, *c = r + 12;
+		unsigned qd = (unsigned)(r[4] << 8 | r[5]), an = (unsigned)(r[6] << 8 | r[7]);
+		for (unsigned i = 0; i < qd && c; i++)
+			c = (c = skip_name(c, end)) && c + 4 <= end ? c + 4 : NULL;
+		for (unsigned i = 0; i < an && c; i++) {
+			if (!(c = skip_name(c, end)) || c + 10 > end)
+				break;
+			unsigned rtype = (unsigned)(c[0] << 8 | c[1]),
+				 rdlen = (unsigned)(c[8] << 8 | c[9]);
+			c += 10;
+			if (c + rdlen > end)
+				break;
+			char text[INET6_ADDRSTRLEN];
+			if ((rtype == 1 && rdlen == 4 && !v6) ||
+			    (rtype == 28 && rdlen == 16 && v6)) {
+				inet_ntop(v6 ? AF_INET6 : AF_INET, c, text, sizeof(text));
+				printf("mdns: %s %s %s\n", name, type, text);
+				found++;
+			}
+			c += rdlen;
+		}
+	}
+	if (!found)
+		printf("mdns: no answer for %s %s\n", name, type);
+	close(s);
+	return found ? 0 : 1;
+}
+
 /* ---- raw Ethernet through QEMU's socket netdev ---- */
 static const uint8_t my_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
 static uint8_t guest_mac[6];
@@ -259,18 +382,6 @@ static uint16_t ip_checksum(const uint8_t *p, size_t n)
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	return (uint16_t)~sum;
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
 }
 
 /* An Ethernet + IPv4 + UDP frame from 10.0.0.1:9999 to guest:7; returns its length. */
@@ -1020,7 +1131,10 @@ int main(int argc, char **argv)
 		return wait_udp(argv[2], argv[3], atol(argv[4]));
 	if (argc == 6 && !strcmp(argv[1], "tcp-echo"))
 		return tcp_echo(argv[2], argv[3], atol(argv[4]), atol(argv[5]));
+	if (argc == 5 && !strcmp(argv[1], "mdns"))
+		return mdns(argv[2], argv[3], argv[4]);
 	fprintf(stderr, "usage: netprobe udp-echo|wait-udp|udp-flood|tcp-echo HOST PORT ... | "
+			"mdns NAME A|AAAA IFADDR|IFNAME | "
 			"frames QPORT MYPORT GUEST COUNT | "
 			"frames-count QPORT MYPORT GUEST BURST COUNT BATCH\n");
 	return 2;
