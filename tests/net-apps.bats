@@ -213,12 +213,14 @@ stop_broker() {
 
 # ---- a tap device in a network namespace, dnsmasq as the DHCP server ----
 
-# netns_up [IMAGE PATTERN]: a namespace NS with a tap device uktap0 (192.168.77.1/24 and
-# fd77::1/64) and dnsmasq on it alone (no DNS) serving DHCP and IPv6 router advertisements for
-# fd77::/64, its config on the command line and its lease file in $T; then boots IMAGE (default
+# netns_up [IMAGE PATTERN [BOOTARGS...]]: a namespace NS with a tap device uktap0
+# (192.168.77.1/24 and fd77::1/64) and dnsmasq on it alone serving DHCP, IPv6 router
+# advertisements for fd77::/64 and DNS for one name only (broker.test, 192.168.77.1; nothing is
+# forwarded), its config on the command line and its lease file in $T; then boots IMAGE (default
 # http-server) on the tap inside the namespace and sets GUEST to the address it leased.
 netns_up() {
 	local image=${1:-$HTTP_IMG} pattern=${2:-'http-server: serving'}
+	shift 2 || true
 	command -v dnsmasq >/dev/null || skip "dnsmasq is not installed (install.sh installs dnsmasq-base)"
 	command -v ping >/dev/null || skip "ping is not installed (install.sh installs iputils-ping)"
 	[ -c /dev/net/tun ] || skip "no /dev/net/tun here"
@@ -233,7 +235,8 @@ netns_up() {
 	ip -n "$NS" addr add fd77::1/64 dev uktap0 nodad
 	ip -n "$NS" link set uktap0 up
 	ip netns exec "$NS" dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts \
-		--port=0 --interface=uktap0 --bind-interfaces --user=root --group=root \
+		--host-record=broker.test,192.168.77.1 --interface=uktap0 --bind-interfaces \
+		--user=root --group=root \
 		--dhcp-range=192.168.77.50,192.168.77.99,255.255.255.0,10m \
 		--enable-ra --dhcp-range=fd77::,ra-only,64 \
 		--dhcp-leasefile="$T/leases" --pid-file="$T/dnsmasq.pid" --log-dhcp \
@@ -241,7 +244,7 @@ netns_up() {
 	DNSMASQ_PID=$!
 	NET_WRAP="ip netns exec $NS" net_boot_netdev \
 		"tap,id=n0,ifname=uktap0,script=no,downscript=no" virt "$image" \
-		"$pattern" net.ip=dhcp net.hostname=tapguest
+		"$pattern" net.ip=dhcp net.hostname=tapguest "$@"
 	GUEST=$(net_console | sed -n 's/^net: dhcp lease \(192\.168\.77\.[0-9]*\) .*/\1/p')
 	[ -n "$GUEST" ] || fail "no dnsmasq lease on the console: $(net_console)"
 }
@@ -284,6 +287,21 @@ netns_up() {
 	run timeout 20 ip netns exec "$NS" "$NETPROBE" mdns other.local A 192.168.77.1
 	assert_failure
 	assert_output "mdns: no answer for other.local A"
+}
+
+@test "netns: mqtt finds its broker by name (DNS from dnsmasq) and publishes to mosquitto there" {
+	command -v mosquitto >/dev/null || skip "mosquitto is not installed (install.sh installs it)"
+	netns_up "$EX/mqtt/virt/kernel8.img" 'mqtt: .* publishing to' mqtt.broker=broker.test
+	printf 'listener 1883 192.168.77.1\nallow_anonymous true\npersistence false\n' >"$T/mosquitto.conf"
+	ip netns exec "$NS" mosquitto -c "$T/mosquitto.conf" >>"$T/mosquitto.log" 2>&1 &
+	BROKER_PID=$!
+	net_wait '^mqtt: connected to broker.test:1883$' 30
+	run timeout 30 ip netns exec "$NS" mosquitto_sub -h 192.168.77.1 -t uk/tapguest/reading -C 2 -W 25
+	assert_success
+	assert_equal "${#lines[@]}" 2
+	run net_console
+	assert_line "mqtt: $GUEST publishing to broker.test:1883 as uk/tapguest/reading every second"
+	refute_line --partial "cannot resolve"
 }
 
 @test "netns: the POSIX udp-echo serves IPv4 and IPv6 clients on one socket" {
