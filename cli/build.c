@@ -158,27 +158,20 @@ static void link_tree(const char *from, const char *to)
 	closedir(d);
 }
 
-/* An existing output is replaced as a whole: refuse anything uk did not write (--out ~/docs). */
-static int replaceable(const char *out)
+/* An existing output is replaced as a whole: refuse anything uk did not provably write
+ * (--out ~/docs, or a folder that merely holds a build.json). Returns 1 when out may go. */
+static int replaceable(const char *out, char **why)
 {
 	struct stat st;
-	if (stat(out, &st) < 0)
-		return 1;
-	if (!S_ISDIR(st.st_mode))
+	*why = NULL;
+	if (lstat(out, &st) < 0)
+		return errno == ENOENT || errno == ENOTDIR; /* mkdir says what is wrong */
+	if (!S_ISDIR(st.st_mode)) {
+		*why = xstrdup(S_ISLNK(st.st_mode) ? "it is a symbolic link"
+						   : "it is not a directory");
 		return 0;
-	char *bj = path_join(out, "build.json"), *stamp = path_join(out, "obj/input.stamp");
-	int ok = file_exists(bj) || file_exists(stamp);
-	free(bj), free(stamp);
-	if (ok)
-		return 1;
-	DIR *d = opendir(out);
-	struct dirent *e;
-	ok = d != NULL;
-	while (d && ok && (e = readdir(d)))
-		ok = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
-	if (d)
-		closedir(d);
-	return ok;
+	}
+	return build_output_check(out, why) == 0;
 }
 
 static volatile sig_atomic_t interrupted;
@@ -226,10 +219,14 @@ int build_target(struct manifest *m, const char *target, const char *out, struct
 	if (rc)
 		return rc;
 
-	if (!replaceable(out)) {
-		error("%s exists and is not a uk build output; uk replaces its output as a whole",
-		      out);
-		hint("give --out a new or empty directory");
+	char *why = NULL;
+	if (!replaceable(out, &why)) {
+		error("%s exists and is not a uk build output (%s); uk replaces its output as a "
+		      "whole, so it touched nothing",
+		      out, why ? why : strerror(errno));
+		hint("give --out a new or empty directory (an output of an older uk, without the "
+		     "marker, can be removed by hand)");
+		free(why);
 		json_error(EXIT_USAGE, "the output directory is not a uk build output");
 		return EXIT_USAGE;
 	}
@@ -303,6 +300,10 @@ int build_target(struct manifest *m, const char *target, const char *out, struct
 	if (b < 0 || interrupted || images(&c, &size, &vol, &sig) < 0 ||
 	    build_json(&c, fw, size, vol, sig) < 0 || interrupted)
 		goto fail;
+	if (build_marker_write(tmp) < 0) {
+		error("cannot write %s/%s: %s", tmp, build_marker_name, strerror(errno));
+		goto fail;
+	}
 	char *sf = path_join(tmp, "obj/input.stamp");
 	unlink(sf);
 	write_file(sf, stamp, strlen(stamp));

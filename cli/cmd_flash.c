@@ -50,22 +50,11 @@ static char *recorded_sha256(const char *image)
 	b = b ? b + 1 : image;
 	if (strcmp(b, "sdcard.img"))
 		return NULL;
-	char *dir = xstrdup(image), *s = strrchr(dir, '/');
-	if (s)
-		*s = 0;
-	char *bj = s ? path_join(dir, "build.json") : xstrdup("build.json"), *text = NULL;
+	char *dir = b == image ? xstrdup(".") : xasprintf("%.*s", (int)(b - 1 - image), image);
+	struct build_record r;
+	char *out = build_record_read(dir, &r, NULL) == 0 ? xstrdup(r.sdcard_sha256) : NULL;
+	build_record_free(&r);
 	free(dir);
-	char *out = NULL;
-	if (read_file(bj, &text, NULL) == 0) {
-		char *k = strstr(text, "\"sdcard.img\": {");
-		char *h = k ? strstr(k, "\"sha256\": \"") : NULL;
-		if (h && strlen(h + 11) >= 64) {
-			out = xmalloc(65);
-			memcpy(out, h + 11, 64);
-			out[64] = 0;
-		}
-	}
-	free(text), free(bj);
 	return out;
 }
 

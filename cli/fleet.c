@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -529,38 +530,22 @@ static void on_stop(int s)
 	fleet_stop = 1;
 }
 
-static const char *json_num(const char *text, const char *key, const char *from)
-{
-	const char *s = strstr(from ? from : text, key);
-	return s ? s + strlen(key) : NULL;
-}
-
 static int read_build(struct base *b, const char *target)
 {
-	char *bj = path_join(b->out, "build.json"), *text = NULL;
-	if (read_file(bj, &text, NULL) < 0) {
-		error("no %s: build first", bj);
-		free(bj);
+	struct build_record r;
+	char *why = NULL;
+	if (build_record_read(b->out, &r, &why) < 0) {
+		error("%s", why);
+		hint("build first: uk build --target %s", target);
+		free(why);
 		return -1;
 	}
-	free(bj);
-	const char *img = strstr(text, "\"image\": {"), *s;
-	int ok = img != NULL;
-	if (ok && (s = json_num(text, "\"size\": ", img)))
-		b->size = strtoull(s, NULL, 10);
-	if (ok && (s = json_num(text, "\"partition_offset\": ", img)))
-		b->offset = strtoull(s, NULL, 10);
-	if (ok && (s = json_num(text, "\"disk_signature\": \"", img)))
-		b->sig = (uint32_t)strtoul(s, NULL, 16);
-	if (ok && (s = json_num(text, "\"volume_id\": \"", img)))
-		b->bfs.volume_id = (uint32_t)strtoul(s, NULL, 16);
-	if ((s = json_num(text, "\"source_date_epoch\": ", NULL)))
-		b->bfs.epoch = strtoll(s, NULL, 10);
-	free(text);
-	if (!ok || !b->size || !b->offset || b->offset >= b->size) {
-		error("%s/build.json has no image layout", b->out);
-		return -1;
-	}
+	b->size = r.image_size;
+	b->offset = r.partition_offset;
+	b->sig = r.disk_signature;
+	b->bfs.volume_id = r.volume_id;
+	b->bfs.epoch = r.source_date_epoch;
+	build_record_free(&r);
 	b->bfs.size = b->size - b->offset;
 	b->bfs.hidden_sectors = (uint32_t)(b->offset / 512);
 	b->bfs.label = "UKBOOT";
@@ -860,40 +845,36 @@ char *fleet_image(const char *dir, const char *name)
 		     "[FLEET-DIR] DEVICE");
 		return NULL;
 	}
-	char *text = NULL, *out = NULL;
-	read_file(found, &text, NULL);
-	char *key = xasprintf("\"name\": \"%s\",", name);
-	char *devs = text ? strstr(text, "\"devices\": [") : NULL;
-	char *at = devs ? strstr(devs, key) : NULL;
-	free(key);
-	char *fdir = xstrdup(found);
+	char *out = NULL, *fdir = xstrdup(found);
 	*strrchr(fdir, '/') = 0;
-	if (at) {
-		char *p = strstr(at, "\"path\": \"");
-		char *e = p ? strchr(p + 9, '"') : NULL;
-		if (e) {
-			char *rel = xasprintf("%.*s", (int)(e - p - 9), p + 9);
-			out = path_join(fdir, rel);
-			free(rel);
-		}
+	json_error_t err;
+	json_t *root = json_load_file(found, JSON_REJECT_DUPLICATES, &err), *dev;
+	size_t i;
+	if (!root)
+		error("%s:%d:%d: %s", found, err.line, err.column, err.text);
+	json_array_foreach(json_object_get(root, "devices"), i, dev)
+	{
+		const char *n = json_string_value(json_object_get(dev, "name"));
+		const char *p = json_string_value(json_object_get(dev, "path"));
+		/* a path inside the fleet folder, as fleet.json is written */
+		if (n && p && !strcmp(n, name) && *p && *p != '/' && strncmp(p, "../", 3) &&
+		    !strstr(p, "/../"))
+			out = path_join(fdir, p);
 	}
-	if (!out)
+	if (root && !out)
 		error("no device '%s' in %s", name, found);
-	free(text), free(found), free(fdir);
+	json_decref(root);
+	free(found), free(fdir);
 	return out;
 }
 
 int build_after(struct manifest *m, const char *target, const char *out, const char *inventory)
 {
-	char *img = path_join(out, "sdcard.img");
-	char *bj = path_join(out, "build.json"), *text = NULL, hex[65] = "";
-	if (read_file(bj, &text, NULL) == 0) {
-		char *k = strstr(text, "\"sdcard.img\": {");
-		char *h = k ? strstr(k, "\"sha256\": \"") : NULL;
-		if (h && strlen(h + 11) >= 64)
-			snprintf(hex, sizeof hex, "%.64s", h + 11);
-	}
-	free(text), free(bj);
+	char *img = path_join(out, "sdcard.img"), hex[65] = "";
+	struct build_record r;
+	if (build_record_read(out, &r, NULL) == 0)
+		memcpy(hex, r.sdcard_sha256, sizeof hex);
+	build_record_free(&r);
 	int rc = bmap_write_for(img, hex[0] ? hex : NULL) < 0 ? EXIT_FAIL : 0;
 	free(img);
 	if (!rc && inventory)

@@ -124,12 +124,6 @@ void json_bool(struct json *j, int v)
 	fputs(v ? "true" : "false", j->f);
 }
 
-void json_null(struct json *j)
-{
-	sep(j);
-	fputs("null", j->f);
-}
-
 void json_kstr(struct json *j, const char *k, const char *s)
 {
 	json_key(j, k);

@@ -91,7 +91,6 @@ void json_str(struct json *j, const char *s);
 void json_int(struct json *j, long long v);
 void json_bool(struct json *j, int v);
 void json_raw(struct json *j, const char *text);
-void json_null(struct json *j);
 void json_kstr(struct json *j, const char *k, const char *s);
 void json_kint(struct json *j, const char *k, long long v);
 void json_kbool(struct json *j, const char *k, int v);
@@ -204,7 +203,24 @@ void mbr_encode(unsigned char out[512], uint32_t disk_sig, const struct mbr_part
 int sdimage_write(const char *path, uint64_t total, uint64_t offset, const char *part_image,
 		  uint32_t disk_sig);
 
-/* ---- build (cmd_build.c), used by run ---- */
+/* ---- build_record.c: what an earlier build wrote (build.json, read with jansson) ---- */
+struct build_record {
+	char *name, *target, *uk;
+	int64_t source_date_epoch;
+	uint64_t image_size, partition_offset; /* sdcard.img and where its partition starts */
+	uint32_t disk_signature, volume_id;
+	char sdcard_sha256[65];
+};
+/* Reads DIR/build.json: 0, -1 missing, -2 not uk's; *why (if non-NULL) says why on failure. */
+int build_record_read(const char *dir, struct build_record *r, char **why);
+void build_record_free(struct build_record *r);
+extern const char build_marker_name[]; /* ".uk-output" */
+int build_marker_write(const char *dir);
+/* 0 when DIR may be replaced as a whole: empty, or uk's marker, a build record that parses
+ * as uk's and nothing uk does not write. Else -1 with *why (allocated). */
+int build_output_check(const char *dir, char **why);
+
+/* ---- build (build.c), used by run ---- */
 struct build_result {
 	char *out; /* absolute out dir */
 	char *elf, *kernel;

@@ -338,6 +338,43 @@ image: {size: 80M}'
 	assert_output --partial "up to date"
 }
 
+@test "--out refuses a folder that merely holds a build.json, or a uk output with a stranger in it" {
+	uk new app >/dev/null
+	mkdir precious
+	echo '{}' >precious/build.json
+	echo thesis >precious/thesis.txt
+	before=$(tree_state precious)
+	run uk build app --out precious
+	assert_failure 2
+	assert_output --partial "precious exists and is not a uk build output"
+	assert_equal "$(tree_state precious)" "$before"
+	# uk's own marker and a build.json that is not uk's: still refused
+	rm precious/thesis.txt
+	printf 'This directory is a uk build output: %s\n' "'uk build' replaces it as a whole." >precious/.uk-output
+	before=$(tree_state precious)
+	run uk build app --out precious
+	assert_failure 2
+	assert_output --partial "is not a uk build record"
+	assert_equal "$(tree_state precious)" "$before"
+	# a real output is replaced; a file the user put in it makes uk refuse
+	run uk build app --out real
+	assert_success
+	assert [ -f real/.uk-output ]
+	echo notes >real/notes.txt
+	touch app/main.c
+	run uk build app --out real
+	assert_failure 2
+	assert_output --partial "it holds notes.txt, which uk build never writes"
+	assert_equal "$(cat real/notes.txt)" notes
+	# a symbolic link to a directory is not replaced either
+	rm real/notes.txt
+	ln -s real link
+	run uk build app --out link
+	assert_failure 2
+	assert_output --partial "symbolic link"
+	assert [ -f real/kernel8.img ]
+}
+
 @test "two builds of the same output at once both succeed, one after the other" {
 	uk new app >/dev/null
 	"$UK" build app >log1 2>&1 3>&- &
