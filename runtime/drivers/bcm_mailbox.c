@@ -1,13 +1,22 @@
 /*
  * The VideoCore mailbox property interface (channel 8), as documented in the Raspberry Pi
  * firmware wiki "Mailbox property interface": ask the firmware for memory size and clocks.
+ *
+ * Two one-way FIFOs (firmware wiki "Mailboxes"): the VideoCore answers the ARM in mailbox 0
+ * (read 0x00, status 0x18) and the ARM writes to the VideoCore in mailbox 1 (write 0x20, status
+ * 0x38). Each has its own status register: waiting for room before a write means polling
+ * mailbox 1's, as Linux's bcm2835-mailbox (MAIL1_STA) and Circle (MAILBOX1_STATUS) do. Mailbox
+ * 0's "full" only says that answers wait for the ARM; polling it would write into a full FIFO
+ * (the message is lost) or wait forever on answers nobody reads.
  */
+#include "dcache.h"
 #include "drivers.h"
 #include "sysreg.h"
 
-#define MBOX_READ	 0x00
-#define MBOX_STATUS	 0x18
-#define MBOX_WRITE	 0x20
+#define MBOX0_READ	 0x00 /* VideoCore -> ARM */
+#define MBOX0_STATUS	 0x18
+#define MBOX1_WRITE	 0x20 /* ARM -> VideoCore */
+#define MBOX1_STATUS	 0x38
 #define STATUS_FULL	 (1u << 31)
 #define STATUS_EMPTY	 (1u << 30)
 #define CHANNEL_PROPERTY 8
@@ -22,36 +31,29 @@ void bcm_mailbox_init(uintptr_t base)
 	mbox = base;
 }
 
-/* The message is in cacheable RAM once the MMU is on: clean it before the VideoCore reads
- * it and invalidate it before we read its answer. */
-static void cache_clean_inval(volatile void *p, size_t n)
-{
-	for (uintptr_t a = (uintptr_t)p & ~63ul; a < (uintptr_t)p + n; a += 64)
-		__asm__ volatile("dc civac, %0" ::"r"(a) : "memory");
-	dsb(sy);
-}
-
 /* Not reentrant; not from an interrupt handler. Returns 0, or -1 if the firmware said no. */
 static int mbox_call(void)
 {
 	uint32_t addr = (uint32_t)(uintptr_t)msg | BUS_ALIAS;
-	cache_clean_inval(msg, sizeof(msg));
-	while (mmio_read32(mbox + MBOX_STATUS) & STATUS_FULL)
+	/* The message is in cacheable RAM once the MMU is on: clean it before the VideoCore reads
+	 * it and invalidate it before we read its answer. */
+	dcache_inval_range((const void *)msg, sizeof(msg));
+	while (mmio_read32(mbox + MBOX1_STATUS) & STATUS_FULL)
 		;
-	mmio_write32(mbox + MBOX_WRITE, (addr & ~0xfu) | CHANNEL_PROPERTY);
-	for (;;) {
-		while (mmio_read32(mbox + MBOX_STATUS) & STATUS_EMPTY)
+	mmio_write32(mbox + MBOX1_WRITE, (addr & ~0xfu) | CHANNEL_PROPERTY);
+	for (;;) { /* answers on other channels are not ours: drop them */
+		while (mmio_read32(mbox + MBOX0_STATUS) & STATUS_EMPTY)
 			;
-		uint32_t r = mmio_read32(mbox + MBOX_READ);
+		uint32_t r = mmio_read32(mbox + MBOX0_READ);
 		if ((r & 0xf) == CHANNEL_PROPERTY && (r & ~0xfu) == (addr & ~0xfu))
 			break;
 	}
-	cache_clean_inval(msg, sizeof(msg));
+	dcache_inval_range((const void *)msg, sizeof(msg));
 	return msg[1] == REQUEST_OK ? 0 : -1;
 }
 
 /* One tag with up to 2 request words and 2 answer words. */
-static int mbox_tag(uint32_t tag, uint32_t in0, uint32_t *out0, uint32_t *out1)
+static int mbox_tag(uint32_t tag, uint32_t in0, uint32_t in1, uint32_t *out0, uint32_t *out1)
 {
 	if (!mbox)
 		return -1;
@@ -61,7 +63,7 @@ static int mbox_tag(uint32_t tag, uint32_t in0, uint32_t *out0, uint32_t *out1)
 	msg[3] = 8; /* value buffer size */
 	msg[4] = 0;
 	msg[5] = in0;
-	msg[6] = 0;
+	msg[6] = in1;
 	msg[7] = 0; /* end tag */
 	if (mbox_call() != 0 || !(msg[4] & REQUEST_OK))
 		return -1;
@@ -75,7 +77,7 @@ static int mbox_tag(uint32_t tag, uint32_t in0, uint32_t *out0, uint32_t *out1)
 uint64_t bcm_mailbox_arm_memory(void)
 {
 	uint32_t base, size;
-	if (mbox_tag(0x00010005, 0, &base, &size) != 0)
+	if (mbox_tag(0x00010005, 0, 0, &base, &size) != 0)
 		return 0;
 	return size;
 }
@@ -83,7 +85,7 @@ uint64_t bcm_mailbox_arm_memory(void)
 uint32_t bcm_mailbox_clock_rate(uint32_t clock_id)
 {
 	uint32_t id, rate;
-	if (mbox_tag(0x00030002, clock_id, &id, &rate) != 0)
+	if (mbox_tag(0x00030002, clock_id, 0, &id, &rate) != 0)
 		return 0;
 	return rate;
 }
@@ -94,7 +96,7 @@ uint32_t bcm_mailbox_clock_rate(uint32_t clock_id)
 int bcm_mailbox_board_mac(uint8_t mac[6])
 {
 	uint32_t lo, hi;
-	if (mbox_tag(0x00010003, 0, &lo, &hi) != 0)
+	if (mbox_tag(0x00010003, 0, 0, &lo, &hi) != 0)
 		return -1;
 	/* Six bytes in order, packed into the value buffer's first two words (little-endian). */
 	for (int i = 0; i < 4; i++)
