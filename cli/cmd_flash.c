@@ -217,8 +217,10 @@ int cmd_flash(int argc, char **argv)
 
 	/* the target */
 	struct target_info t;
-	if (target_probe(dev, &t) < 0)
+	if (target_probe(dev, &t) < 0) {
+		target_free(&t);
 		return fail(EXIT_REFUSED, "cannot probe", NULL, image);
+	}
 	struct safety_opts so = {.image = image,
 				 .image_size = (uint64_t)ist.st_size,
 				 .allow_loop = allow_loop,
@@ -245,6 +247,7 @@ int cmd_flash(int argc, char **argv)
 			hint("override: %s", rf.v[i].fix);
 		}
 		report(&j, &t, image, EXIT_REFUSED, &rf, NULL, have_map);
+		target_discard(&t);
 		return EXIT_REFUSED;
 	}
 
@@ -263,8 +266,20 @@ int cmd_flash(int argc, char **argv)
 			hint("scripts pass --yes, with --expect-serial or --expect-size to pin the "
 			     "card");
 			report(&j, &t, image, EXIT_DECLINED, NULL, NULL, have_map);
+			target_discard(&t);
 			return EXIT_DECLINED;
 		}
+	}
+	/* the prompt took time: the path must still name what was checked, and the checks
+	 * (mounts, holders, size) must still pass */
+	if (target_recheck(&t, &so, &rf)) {
+		for (size_t i = 0; i < rf.n; i++) {
+			error("refusing %s: %s", t.path, rf.v[i].reason);
+			hint("%s", rf.v[i].fix);
+		}
+		report(&j, &t, image, EXIT_REFUSED, &rf, NULL, have_map);
+		target_discard(&t);
+		return EXIT_REFUSED;
 	}
 
 	int direct = 0;
@@ -278,8 +293,12 @@ int cmd_flash(int argc, char **argv)
 			     "writer); "
 			     "nothing was written");
 		report(&j, &t, image, rc, NULL, NULL, have_map);
+		target_discard(&t);
 		return rc;
 	}
+	close(t.fd); /* the write descriptor is the same object; the kernel rereads the table
+		      * with no other opener */
+	t.fd = -1;
 	struct flash_opts fo = {.image = image,
 				.map = have_map ? &map : NULL,
 				.expect_sha256 = expect,

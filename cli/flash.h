@@ -5,6 +5,8 @@
 
 #include "uk.h"
 
+#include <sys/stat.h>
+
 /* Exit codes of uk flash (docs/cli.md); 2 (usage) and 130 (interrupted) are uk's own. */
 enum {
 	EXIT_REFUSED = 10,  /* the target failed a safety check: nothing was written */
@@ -32,7 +34,11 @@ struct target_info {
 	int is_loop;	  /* a loop device */
 	int is_partition; /* a partition, not a whole disk */
 	unsigned maj, min;
-	char *backing; /* loop: backing file */
+	char *backing;	   /* loop: backing file */
+	int fd;		   /* uk flash: the target, opened before any check (-1: not open) */
+	int created;	   /* the file did not exist: this run made it */
+	char *resolved;	   /* the path with every link resolved, as opened */
+	struct stat ident; /* what fd is: a re-resolved path must name the same */
 };
 
 struct safety_opts {
@@ -58,8 +64,13 @@ struct refusals {
 
 char *sys_path(const char *p);	/* /sys/... under UK_SYSFS_ROOT */
 char *proc_path(const char *p); /* /proc/... under UK_PROC_ROOT */
-/* Fills info for a path (block device or regular file). -1 with a message if it cannot. */
+/* Opens a path (block device or regular file; a new file is created) and fills info from the
+ * open descriptor. -1 with a message if it cannot. */
 int target_probe(const char *path, struct target_info *t);
+/* After the prompt: the path must still name the opened target, and every check still pass. */
+int target_recheck(struct target_info *t, const struct safety_opts *o, struct refusals *r);
+/* A file target_probe created and nothing wrote is removed (refused, declined). */
+void target_discard(struct target_info *t);
 /* The same for /sys/block/NAME (uk devices). */
 int target_probe_name(const char *name, struct target_info *t);
 /* Every reason not to write t; 0 when there is none. */
@@ -112,7 +123,8 @@ struct flash_result {
  * without a partition table on any failure. */
 int flash_write(int fd, const struct target_info *t, const struct flash_opts *o,
 		struct flash_result *res);
-/* Opens the target exclusively: O_EXCL (block devices) and O_DIRECT when possible. */
+/* Reopens the probed descriptor for writing: the same device or file whatever its path names
+ * now; O_EXCL (block devices) and O_DIRECT when possible. */
 int flash_open(const struct target_info *t, int *direct);
 
 /* ---- fleet.c ---- */

@@ -19,12 +19,16 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <linux/fs.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/ioctl.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 static char *rooted(const char *env, const char *prefix, const char *p)
 {
@@ -176,27 +180,55 @@ static void fill(struct target_info *t)
 	}
 }
 
-int target_probe(const char *path, struct target_info *t)
+/* The open target's identity: what a re-resolved path must still name. */
+static int same_file(const struct stat *a, const struct stat *b)
 {
-	memset(t, 0, sizeof *t);
-	t->path = xstrdup(path);
-	struct stat st;
-	if (stat(path, &st) < 0) {
-		if (errno == ENOENT && strncmp(path, "/dev/", 5)) {
-			/* a new plain file */
-			t->name = xstrdup(base(path));
-			t->bus = xstrdup("file");
-			t->model = xstrdup("a new file"), t->serial = xstrdup("");
-			t->removable = 1;
-			return 0;
-		}
+	if ((a->st_mode & S_IFMT) != (b->st_mode & S_IFMT))
+		return 0;
+	if (S_ISBLK(a->st_mode))
+		return a->st_rdev == b->st_rdev;
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* Opens the target once, before any check, so that every check and the write see the same
+ * device or file: the path is resolved (a /dev/disk/by-id link is fine) and the result is
+ * opened with O_NOFOLLOW; a path that does not exist becomes a new file (O_CREAT|O_EXCL). The
+ * descriptor is read-only and not exclusive (a mounted card must still be described);
+ * flash_open() reopens this very descriptor for writing. */
+static int open_target(const char *path, struct target_info *t, struct stat *st)
+{
+	char real[PATH_MAX];
+	if (realpath(path, real)) {
+		t->resolved = xstrdup(real);
+		t->fd = open(real, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	} else if (errno == ENOENT && strncmp(path, "/dev/", 5)) {
+		/* a new plain file: create it now, so nothing can be put in its place later */
+		t->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		t->created = t->fd >= 0;
+		char *abs = abs_path(path);
+		t->resolved = abs;
+	}
+	if (t->fd < 0 || fstat(t->fd, st) < 0) {
 		error("cannot use %s: %s", path, strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+int target_probe(const char *path, struct target_info *t)
+{
+	memset(t, 0, sizeof *t);
+	t->fd = -1;
+	t->path = xstrdup(path);
+	struct stat st;
+	if (open_target(path, t, &st) < 0)
+		return -1;
+	t->ident = st;
 	if (S_ISREG(st.st_mode)) {
 		t->name = xstrdup(base(path));
 		t->bus = xstrdup("file");
-		t->model = xstrdup("a plain file"), t->serial = xstrdup("");
+		t->model = xstrdup(t->created ? "a new file" : "a plain file");
+		t->serial = xstrdup("");
 		t->size = (uint64_t)st.st_size;
 		t->removable = 1;
 		t->maj = major(st.st_dev), t->min = minor(st.st_dev);
@@ -222,12 +254,20 @@ int target_probe(const char *path, struct target_info *t)
 	t->sysdir = xstrdup(real);
 	t->name = xstrdup(base(real));
 	fill(t);
+	/* the size and the lock switch from the open device itself, not from a name */
+	uint64_t bytes = 0;
+	int ro = 0;
+	if (ioctl(t->fd, BLKGETSIZE64, &bytes) == 0)
+		t->size = bytes;
+	if (ioctl(t->fd, BLKROGET, &ro) == 0 && ro)
+		t->ro = 1;
 	return 0;
 }
 
 int target_probe_name(const char *name, struct target_info *t)
 {
 	memset(t, 0, sizeof *t);
+	t->fd = -1;
 	char *l = xasprintf("/sys/block/%s", name), *sp = sys_path(l);
 	char real[PATH_MAX];
 	free(l);
@@ -250,6 +290,9 @@ int target_probe_name(const char *name, struct target_info *t)
 
 void target_free(struct target_info *t)
 {
+	if (t->fd >= 0)
+		close(t->fd);
+	free(t->resolved);
 	free(t->path), free(t->name), free(t->sysdir), free(t->model), free(t->serial);
 	free(t->bus), free(t->backing);
 	memset(t, 0, sizeof *t);
@@ -470,17 +513,15 @@ size_t target_check(const struct target_info *t, const struct safety_opts *o, st
 	int have_img = o->image && stat(o->image, &ist) == 0;
 	if (!t->is_block) {
 		struct stat st;
-		if (have_img && stat(t->path, &st) == 0 && st.st_dev == ist.st_dev &&
-		    st.st_ino == ist.st_ino)
+		int opened = t->fd >= 0 && fstat(t->fd, &st) == 0;
+		if (have_img && opened && st.st_dev == ist.st_dev && st.st_ino == ist.st_ino)
 			refuse(r, "holds-image", "no flag overrides this: write to another file",
 			       "%s is the image file itself", t->path);
 		else if (t->size && !o->overwrite_file) {
 			/* an existing file is replaced only when it looks like a disk image */
 			unsigned char s0[512] = {0};
-			FILE *f = fopen(t->path, "rb");
-			size_t got = f ? fread(s0, 1, sizeof s0, f) : 0;
-			if (f)
-				fclose(f);
+			ssize_t n = opened ? pread(t->fd, s0, sizeof s0, 0) : -1;
+			size_t got = n > 0 ? (size_t)n : 0;
 			int zero = 1;
 			for (size_t i = 0; i < sizeof s0; i++)
 				zero &= s0[i] == 0;
@@ -567,4 +608,40 @@ void refusals_json(struct json *j, const char *key, const struct refusals *r)
 		json_end_obj(j);
 	}
 	json_end_arr(j);
+}
+
+int target_recheck(struct target_info *t, const struct safety_opts *o, struct refusals *r)
+{
+	struct stat now, named;
+	char real[PATH_MAX];
+	int gone = fstat(t->fd, &now) < 0 || !same_file(&now, &t->ident);
+	int moved = !realpath(t->path, real) || stat(real, &named) < 0 || !same_file(&named, &now);
+	if (gone || moved) {
+		refuse(r, "target-changed",
+		       "no flag overrides this: check what the path names, then run uk flash again",
+		       "%s no longer names the %s uk checked (%s): something changed it while you "
+		       "were asked",
+		       t->path, t->is_block ? "device" : "file", t->resolved);
+		return r->n;
+	}
+	if (t->is_block) {
+		uint64_t bytes = 0;
+		int ro = 0;
+		if (ioctl(t->fd, BLKGETSIZE64, &bytes) == 0)
+			t->size = bytes;
+		if (ioctl(t->fd, BLKROGET, &ro) == 0 && ro)
+			t->ro = 1;
+	} else {
+		t->size = (uint64_t)now.st_size;
+	}
+	return target_check(t, o, r);
+}
+
+void target_discard(struct target_info *t)
+{
+	struct stat named;
+	/* a file this run created and never wrote goes again, if the path still names it */
+	if (t->created && t->fd >= 0 && lstat(t->path, &named) == 0 && same_file(&named, &t->ident))
+		unlink(t->path);
+	t->created = 0;
 }

@@ -46,12 +46,24 @@ static double now(void)
 
 int flash_open(const struct target_info *t, int *direct)
 {
-	int flags = O_RDWR | O_CLOEXEC | (t->is_block ? O_EXCL : O_CREAT);
-	int fd = open(t->path, flags | O_DIRECT, 0644);
+	/* /proc/self/fd/N opens the object behind the descriptor, never a path lookup */
+	char self[64];
+	snprintf(self, sizeof self, "/proc/self/fd/%d", t->fd);
+	int flags = O_RDWR | O_CLOEXEC | (t->is_block ? O_EXCL : 0);
+	int fd = open(self, flags | O_DIRECT);
 	*direct = fd >= 0;
 	if (fd < 0 && errno == EINVAL) /* no O_DIRECT here (tmpfs): buffered, synced as we go */
-		fd = open(t->path, flags, 0644);
-	return fd < 0 ? -errno : fd;
+		fd = open(self, flags);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	if (fstat(fd, &st) < 0 ||
+	    (t->is_block ? st.st_rdev != t->ident.st_rdev
+			 : st.st_ino != t->ident.st_ino || st.st_dev != t->ident.st_dev)) {
+		close(fd);
+		return -ESTALE;
+	}
+	return fd;
 }
 
 struct prog {

@@ -139,6 +139,66 @@ first_sector_zero() {
 	cmp -n 512 "$LOOP" "$IMG"
 }
 
+# Runs uk flash ARGS... with its confirmation typed by the test: once the prompt is on stderr,
+# re-points the symbolic link $1 at $2, then types $3. Sets $status and $output.
+flash_swapping() {
+	local link=$1 to=$2 answer=$3
+	shift 3
+	rm -f "$T/answer"
+	mkfifo "$T/answer"
+	"$UK" flash "$@" <"$T/answer" >"$T/flash.out" 2>&1 &
+	local pid=$!
+	exec 4>"$T/answer"
+	timeout 20 bash -c "until grep -q 'to go on: ' '$T/flash.out'; do sleep 0.02; done"
+	ln -sfn "$to" "$link"
+	echo "$answer" >&4
+	exec 4>&-
+	status=0
+	wait "$pid" || status=$?
+	output=$(cat "$T/flash.out")
+}
+
+@test "a link re-pointed during the prompt: refused, neither the checked nor the new target written" {
+	# plain files: an empty card image is accepted, a text file is refused when named
+	truncate -s 128M card.img
+	echo thesis >thesis.txt
+	run uk flash "$IMG" thesis.txt --yes
+	assert_failure 10
+	assert_output --partial "does not look like a disk image"
+	ln -s card.img target
+	flash_swapping target thesis.txt target "$IMG" target
+	assert_equal "$status" 10
+	assert_output --partial "no longer names the file uk checked ($T/card.img)"
+	assert_equal "$(cat thesis.txt)" thesis
+	first_sector_zero card.img
+	# loop devices: a big one checked, a small one swapped in
+	mkloop 128M
+	big=$LOOP
+	mkloop 1M
+	ln -s "$big" dev
+	flash_swapping dev "$LOOP" dev "$IMG" dev --allow-loop --no-map
+	assert_equal "$status" 10
+	assert_output --partial "no longer names the device uk checked ($big)"
+	first_sector_zero "$big"
+	first_sector_zero "$LOOP"
+	# unchanged, the link is followed and the device it named is written
+	ln -sfn "$big" dev
+	flash_swapping dev "$big" dev "$IMG" dev --allow-loop
+	assert_equal "$status" 0
+	assert_output --partial "read back and verified"
+	cmp -n $((64 << 20)) "$IMG" "$big"
+}
+
+@test "a new file is created before the checks; declined, it is removed again" {
+	run uk flash "$IMG" new.img <<<"no"
+	assert_failure 15
+	assert [ ! -e new.img ]
+	ln -s elsewhere.img dangling
+	run uk flash "$IMG" dangling --yes
+	assert_failure 10
+	assert [ ! -e elsewhere.img ]
+}
+
 @test "model, size, bus and serial are printed before writing; --expect-serial/--expect-size pin the card" {
 	mkloop 128M
 	fake_tree usb
@@ -227,15 +287,21 @@ first_sector_zero() {
 	run uk flash "$IMG" "$LOOP" --yes
 	assert_failure 10
 	assert_output --partial "is read-only"
+	# the size comes from the open device, not from sysfs (which claims 128 MiB here)
 	echo 0 >"$FAKE/ro"
-	echo 2048 >"$FAKE/size"
+	big=$LOOP
+	mkloop 1M
+	echo "$LOOPDEV" >"$FAKE/dev"
+	ln -sfn "$(readlink "$T/sys/dev/block/$(cat /sys/block/${big#/dev/}/dev)")" "$T/sys/dev/block/$LOOPDEV"
 	run uk flash "$IMG" "$LOOP" --yes
 	assert_failure 10
 	assert_output --partial "(1.0 MiB) is smaller than the image (64.0 MiB)"
-	echo 0 >"$FAKE/size"
+	mkloop 0
+	ln -sfn "$(readlink "$T/sys/dev/block/$(cat /sys/block/${big#/dev/}/dev)")" "$T/sys/dev/block/$LOOPDEV"
 	run uk flash "$IMG" "$LOOP" --yes
 	assert_failure 10
 	assert_output --partial "has no medium"
+	LOOP=$big LOOPDEV=$(cat "/sys/block/${big#/dev/}/dev")
 	# the loop device seen as sdz1, a partition of sdz
 	rm "$T/sys/dev/block/$LOOPDEV"
 	ln -s "$FAKE/sdz1" "$T/sys/dev/block/$LOOPDEV"
