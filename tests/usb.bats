@@ -45,6 +45,26 @@ usb_boot() { # TARGET IMAGE QEMU_ARGS...: boots with extra QEMU arguments, like 
 	assert_line "usb-test: network device not found"
 }
 
+# QEMU's property channel answers "Set power state" with the requested on bit (it claims every
+# device exists and switches), so only the request and the success line can be seen here; the
+# failure lines are tested against the firmware model in tests/unit/test_bcm_mailbox.c.
+@test "rpi3, rpi4: the firmware powers the USB host on before the DWC2 starts" {
+	for t in rpi3 rpi4; do
+		usb_boot $t "$USB_APP/$t/kernel8.img"
+		assert_equal "$status" 1
+		local power=-1 dwc2=-1 i
+		for i in "${!lines[@]}"; do
+			case ${lines[$i]} in
+			"usb: power: on (firmware)") power=$i ;;
+			"usb: DWC2 "*) dwc2=$i ;;
+			esac
+		done
+		[ "$power" -ge 0 ] || fail "$t: no 'usb: power: on (firmware)' line: $output"
+		[ "$power" -lt "$dwc2" ] || fail "$t: USB powered after the DWC2 started: $output"
+		refute_line --partial "usb: power: the firmware"
+	done
+}
+
 @test "rpi4: QEMU's raspi4b DWC2 carries usb-net too" {
 	usb_boot rpi4 "$USB_APP/rpi4/kernel8.img" -netdev user,id=n0 -device usb-net,netdev=n0
 	assert_success

@@ -105,3 +105,14 @@ int bcm_mailbox_board_mac(uint8_t mac[6])
 	mac[5] = (uint8_t)(hi >> 8);
 	return 0;
 }
+
+/* Switches a device the firmware powers on or off (tag 0x00028001, "Set power state"); with
+ * BCM_POWER_WAIT the firmware answers once the power is stable. *state gets the answer's state
+ * word (BCM_POWER_ON, BCM_POWER_NO_DEVICE). Returns 0, or -1 when the firmware did not answer. */
+int bcm_mailbox_set_power(uint32_t device, uint32_t request, uint32_t *state)
+{
+	uint32_t id;
+	if (mbox_tag(0x00028001, device, request, &id, state) != 0 || id != device)
+		return -1;
+	return 0;
+}

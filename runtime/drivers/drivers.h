@@ -14,6 +14,12 @@ void bcm_mailbox_init(uintptr_t base);
 uint64_t bcm_mailbox_arm_memory(void);
 uint32_t bcm_mailbox_clock_rate(uint32_t clock_id);
 int bcm_mailbox_board_mac(uint8_t mac[6]);
+int bcm_mailbox_set_power(uint32_t device, uint32_t request, uint32_t *state);
+#define BCM_POWER_USB_HCD   3	      /* device id: the USB host controller (DWC2) */
+#define BCM_POWER_ON	    (1u << 0) /* request: switch on; answer: is on */
+#define BCM_POWER_WAIT	    (1u << 1) /* request: answer once the power is stable */
+#define BCM_POWER_NO_DEVICE (1u << 1) /* answer: the firmware knows no such device */
+
 #define BCM_CLOCK_UART 2
 #define BCM_CLOCK_CORE 4
 

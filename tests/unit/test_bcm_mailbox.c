@@ -9,12 +9,14 @@
  * bounded here, and a stuck driver is taken back to the test with longjmp.
  */
 #include <setjmp.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "drivers.h"
+#include "rpi.h"
 #include "tap.h"
 
 #define BASE	     0x3f00b880ul
@@ -130,6 +132,17 @@ void shim_dcache(const void *p, size_t n)
 	mb.cleaned = p, mb.cleaned_len = n;
 }
 
+/* The console: usb_power.c's lines. */
+static char console[512];
+void kprintf(const char *fmt, ...)
+{
+	va_list ap;
+	size_t n = strlen(console);
+	va_start(ap, fmt);
+	vsnprintf(console + n, sizeof(console) - n, fmt, ap);
+	va_end(ap);
+}
+
 /* Runs one driver call; false when the driver hung or touched a register it should not. */
 #define RUN(expr)                                                                                  \
 	({                                                                                         \
@@ -176,6 +189,49 @@ int main(void)
 	mb.tag_answer = 0;
 	size = 1;
 	CHECK(RUN(size = bcm_mailbox_arm_memory()) && size == 0, "an unanswered tag reads as 0");
+
+	/* USB power (platform/rpi/usb_power.c): the request Linux's raspberrypi-power and U-Boot
+	 * make, and what the console says for each answer the firmware documents. */
+	uint32_t state = 0;
+	volatile int r = -2;
+	model_reset();
+	CHECK(RUN(r = bcm_mailbox_set_power(BCM_POWER_USB_HCD, BCM_POWER_ON | BCM_POWER_WAIT,
+					    &state)) &&
+		  r == 0 && state == 1,
+	      "set power state answered: on");
+	CHECK(mb.power_device == 3 && mb.power_request == 3,
+	      "request: device 3 (USB HCD), state 3 (on, wait): got %u, %u", mb.power_device,
+	      mb.power_request);
+
+	const struct {
+		uint32_t answer, tag_answer;
+		int ret;
+		const char *line;
+	} power[] = {
+	    {1, 0x80000000u, 0, "usb: power: on (firmware)\n"},
+	    {3, 0x80000000u, -1,
+	     "usb: power: the firmware knows no USB host (state 0x3); starting "
+	     "USB anyway\n"},
+	    {0, 0x80000000u, -1,
+	     "usb: power: the firmware left the USB host off (state 0x0); "
+	     "starting USB anyway\n"},
+	    {1, 0, -1,
+	     "usb: power: the firmware did not answer the power-on request; starting "
+	     "USB anyway\n"},
+	};
+	for (size_t i = 0; i < sizeof(power) / sizeof(power[0]); i++) {
+		model_reset();
+		mb.power_state = power[i].answer, mb.tag_answer = power[i].tag_answer;
+		console[0] = 0;
+		r = -2;
+		CHECK(RUN(r = rpi_usb_power_on()) && r == power[i].ret &&
+			  strcmp(console, power[i].line) == 0,
+		      "answer state %u%s: %d, console \"%.*s\"", power[i].answer,
+		      power[i].tag_answer ? "" : " (tag not answered)", r,
+		      (int)strcspn(console, "\n"), console);
+		CHECK(mb.power_device == 3 && mb.power_request == 3,
+		      "asked for device 3, on | wait");
+	}
 
 	return TAP_DONE();
 }

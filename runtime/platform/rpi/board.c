@@ -15,11 +15,17 @@ uint64_t rpi_ram_size(const struct rpi_board *b)
 	return bcm_mailbox_arm_memory();
 }
 
-/* The network device on the DWC2's USB bus. A chip without an EEPROM (the Pi's never have one)
- * takes the address the firmware assigned the board, from the mailbox. */
+/* The network device on the DWC2's USB bus, once the firmware powered the bus (usb_power.c).
+ * A chip without an EEPROM (the Pi's never have one) takes the address the firmware assigned
+ * the board, from the mailbox. */
 struct netdev *rpi_usb_netdev(const struct rpi_board *b)
 {
+	static bool asked; /* usb_start() runs once; so does its power-on */
 	usb_net_set_mac_source(bcm_mailbox_board_mac);
+	if (!asked) {
+		asked = true;
+		rpi_usb_power_on();
+	}
 	if (usb_start(RPI_USB(b), b->usb_irq, RPI_BUS_OFFSET) != 0)
 		return NULL;
 	return usb_netdev();

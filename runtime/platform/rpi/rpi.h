@@ -24,5 +24,6 @@ void rpi_console_init(const struct rpi_board *b, const char *choice);
 void rpi_halt(int status);
 uint64_t rpi_ram_size(const struct rpi_board *b);	  /* from the mailbox */
 struct netdev *rpi_usb_netdev(const struct rpi_board *b); /* any USB NIC on the DWC2 */
+int rpi_usb_power_on(void);				  /* usb_power.c */
 
 #endif
