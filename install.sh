@@ -130,14 +130,22 @@ kpkg=$(apt-cache "${apt_local[@]}" depends linux-image-arm64:arm64 2>/dev/null |
 	sed -n 's/^ *Depends: \(linux-image-[0-9][^:]*\).*/\1/p' | head -n1)
 [ -n "$kpkg" ] || die "cannot resolve the package behind linux-image-arm64:arm64"
 fetch_deb "$kpkg" arm64
-# The board device trees uk puts on the boot partition and gives QEMU's raspi machines.
-if [ ! -e "$UK_CACHE/dtb/.done" ]; then
+# The board device trees uk puts on the boot partition (one per board: images/*/layout.conf
+# BOARD_DTB) and gives QEMU's raspi machines. Each file is checked, not only the stamp, so a
+# cache filled by an older install.sh that took fewer trees gets the new ones.
+mapfile -t dtbs < <(sed -n 's/^BOARD_DTB *= *//p' "$here"/images/*/layout.conf | tr ' ' '\n' | grep .)
+dtb_missing=0
+for d in "${dtbs[@]}"; do
+	[ -s "$UK_CACHE/dtb/$d" ] || dtb_missing=1
+done
+if [ ! -e "$UK_CACHE/dtb/.done" ] || [ $dtb_missing = 1 ]; then
 	rm -rf "$UK_CACHE/dtb" && mkdir -p "$UK_CACHE/dtb"
 	dpkg-deb --fsys-tarfile "$UK_CACHE/debs/${kpkg}_"*.deb |
 		tar -x -C "$UK_CACHE/dtb" --strip-components=5 --wildcards \
-			'./usr/lib/linux-image-*/broadcom/bcm2837-rpi-3-b.dtb' \
-			'./usr/lib/linux-image-*/broadcom/bcm2837-rpi-3-b-plus.dtb' \
-			'./usr/lib/linux-image-*/broadcom/bcm2711-rpi-4-b.dtb'
+			"${dtbs[@]/#/./usr/lib/linux-image-*/broadcom/}"
+	for d in "${dtbs[@]}"; do
+		[ -s "$UK_CACHE/dtb/$d" ] || die "$kpkg has no broadcom/$d"
+	done
 	echo "$kpkg" >"$UK_CACHE/dtb/source"
 	touch "$UK_CACHE/dtb/.done"
 fi

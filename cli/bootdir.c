@@ -85,23 +85,34 @@ int boot_files(struct ctx *c, char **fw_version)
 	if (w < 0)
 		goto out;
 
-	/* the board's device tree, from the Debian kernel package cached by install.sh */
-	const char *dtb = conf_get(&c->tc, "BOARD_DTB");
-	if (!dtb || !*dtb)
-		dtb = conf_get(&c->lay, "BOARD_DTB");
-	if (dtb && *dtb) {
+	/* the boards' device trees, from the Debian kernel package cached by install.sh: one per
+	 * board the target covers, the firmware picks its own (docs/boards.md). A card without one
+	 * would boot that board with no /chosen/bootargs, so a missing tree fails the build. */
+	const char *dtbs = conf_get(&c->tc, "BOARD_DTB");
+	if (!dtbs || !*dtbs)
+		dtbs = conf_get(&c->lay, "BOARD_DTB");
+	struct strlist dl = {0};
+	if (dtbs)
+		split_words(dtbs, &dl);
+	int missing = 0;
+	for (size_t i = 0; i < dl.n; i++) {
+		const char *dtb = dl.v[i];
 		const char *base = strrchr(dtb, '/') ? strrchr(dtb, '/') + 1 : dtb;
 		char *src = dtb[0] == '/' ? xstrdup(dtb) : xasprintf("%s/dtb/%s", uk_cache(), dtb);
 		char *to = path_join(boot, base);
 		if (copy_file(src, to) < 0) {
-			error("missing device tree %s", src);
-			hint("run ./install.sh to fetch it into UK_CACHE (%s), or set UK_CACHE",
-			     uk_cache());
-			free(src), free(to);
-			rc = -2;
-			goto out;
+			error("missing device tree %s: the %s card would not boot that board", src,
+			      c->target);
+			missing++;
 		}
 		free(src), free(to);
+	}
+	sl_free(&dl);
+	if (missing) {
+		hint("run ./install.sh to fetch the trees into UK_CACHE (%s), or set UK_CACHE",
+		     uk_cache());
+		rc = -2;
+		goto out;
 	}
 
 	/* firmware: reuse the previous build's copies when they came from the same .deb */

@@ -68,6 +68,49 @@ static void qemu_checks(void)
 	free(out);
 }
 
+/* Every board tree the target's cards carry (images/TARGET/layout.conf BOARD_DTB) is in the
+ * cache: uk build fails without one, since that board would boot without its tree. */
+static void dtb_check(const char *target, const char *what)
+{
+	const char *fix = "./install.sh (extracts them from Debian's linux-image-arm64)";
+	char *lp = xasprintf("%s/images/%s/layout.conf", uk_home(), target);
+	struct conf lay = {0};
+	if (conf_read(lp, &lay, uk_home(), uk_cache()) < 0) {
+		add(what, 0, 1, xasprintf("cannot read %s", lp),
+		    "make (stages images/ into UK_HOME)");
+		free(lp);
+		return;
+	}
+	free(lp);
+	struct strlist names = {0}, missing = {0};
+	const char *v = conf_get(&lay, "BOARD_DTB");
+	if (v)
+		split_words(v, &names);
+	for (size_t i = 0; i < names.n; i++) {
+		char *p = xasprintf("%s/dtb/%s", uk_cache(), names.v[i]);
+		if (!file_exists(p))
+			sl_push(&missing, names.v[i]);
+		free(p);
+	}
+	char *detail;
+	if (!missing.n) {
+		detail = xasprintf("%zu boards in %s/dtb", names.n, uk_cache());
+	} else {
+		size_t len = 0;
+		for (size_t i = 0; i < missing.n; i++)
+			len += strlen(missing.v[i]) + 1;
+		char *list = xmalloc(len + 1), *q = list;
+		for (size_t i = 0; i < missing.n; i++)
+			q += sprintf(q, "%s%s", i ? " " : "", missing.v[i]);
+		detail = xasprintf("%s/dtb lacks %s: %s cards would not boot those boards",
+				   uk_cache(), list, target);
+		free(list);
+	}
+	add(what, missing.n == 0, 1, detail, fix);
+	sl_free(&names), sl_free(&missing);
+	conf_free(&lay);
+}
+
 int cmd_doctor(int argc, char **argv)
 {
 	struct strlist rest = {0};
@@ -98,16 +141,8 @@ int cmd_doctor(int argc, char **argv)
 	add("Pi firmware", deb != NULL, 1,
 	    deb ? deb : xasprintf("no raspi-firmware_*.deb in %s/debs", uk_cache()),
 	    "./install.sh (downloads Debian's raspi-firmware into UK_CACHE)");
-	const char *dtbs[] = {"bcm2837-rpi-3-b.dtb", "bcm2711-rpi-4-b.dtb", NULL};
-	for (int i = 0; dtbs[i]; i++) {
-		char *p = xasprintf("%s/dtb/%s", uk_cache(), dtbs[i]);
-		int ok = file_exists(p);
-		add(i ? "Pi 4 device tree" : "Pi 3 device tree", ok, 1,
-		    ok ? p : xasprintf("%s missing", p),
-		    "./install.sh (extracts it from Debian's linux-image-arm64)");
-		if (!ok)
-			free(p);
-	}
+	dtb_check("rpi3", "Pi 3 device trees");
+	dtb_check("rpi4", "Pi 4 device trees");
 	for (int i = 0; uk_targets[i]; i++) {
 		char *p = xasprintf("%s/%s/target.conf", uk_home(), uk_targets[i]);
 		char *l = xasprintf("%s/%s/libuk.a", uk_home(), uk_targets[i]);
