@@ -23,12 +23,14 @@ int bootfs_write_files(const char *path, const struct strlist *files, const stru
 	sl_append(&sorted, files);
 	if (sorted.n) /* directory order decides entry order: sort for the same bytes */
 		qsort(sorted.v, sorted.n, sizeof(char *), by_base);
-	for (size_t i = 1; i < sorted.n; i++)
-		if (!strcmp(base_name(sorted.v[i]), base_name(sorted.v[i - 1]))) {
-			error("two boot files are named %s", base_name(sorted.v[i]));
-			sl_free(&sorted);
-			return -1;
-		}
+	for (size_t i = 0; i < sorted.n; i++)
+		for (size_t k = 0; k < i; k++)
+			if (fat_names_clash(base_name(sorted.v[i]), base_name(sorted.v[k]))) {
+				error("two boot files, %s and %s, are one file on FAT",
+				      base_name(sorted.v[k]), base_name(sorted.v[i]));
+				sl_free(&sorted);
+				return -1;
+			}
 
 	/* 512-byte clusters keep even a 36 MiB partition above FAT32's 65525-cluster floor. */
 	sl_push(&argv, "mkfs.fat");

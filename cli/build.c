@@ -178,8 +178,8 @@ static volatile sig_atomic_t interrupted;
 
 static void on_signal(int s)
 {
-	(void)s;
 	interrupted = 1;
+	request_stop(s);
 }
 
 /* Temporary directories of builds that died (their process is gone) are removed. */

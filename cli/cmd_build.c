@@ -86,6 +86,10 @@ int cmd_build(int argc, char **argv)
 	int rc = manifest_load(rest.n ? rest.v[0] : ".", &m);
 	if (rc)
 		return rc;
+	/* the inventory is checked before anything is built: exit 2 writes nothing */
+	struct inventory *inv = NULL;
+	if (fleet && !(inv = fleet_inventory_load(fleet)))
+		return EXIT_USAGE;
 	struct strlist targets = {0};
 	if (target)
 		sl_push(&targets, target);
@@ -106,7 +110,7 @@ int cmd_build(int argc, char **argv)
 		if (rc)
 			break;
 		print_result(&j, &m, targets.v[i], &r);
-		if ((rc = build_after(&m, targets.v[i], r.out, fleet)))
+		if ((rc = build_after(&m, targets.v[i], r.out, inv)))
 			break;
 	}
 	if (json_mode) {
@@ -115,5 +119,6 @@ int cmd_build(int argc, char **argv)
 		json_kint(&j, "exit", rc);
 		json_end_obj(&j);
 	}
+	fleet_inventory_free(inv);
 	return rc;
 }

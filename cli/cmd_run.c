@@ -482,7 +482,7 @@ int cmd_run(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN); /* a closed stdout is noticed as EPIPE, and QEMU is stopped */
-	struct spawn_opts so = {.out_fd = p[1]};
+	struct spawn_opts so = {.out_fd = p[1], .keep_stdin = 1};
 	pid_t pid = spawn(a.v, &so);
 	close(p[1]);
 	if (pid < 0) {

@@ -128,10 +128,14 @@ int flash_write(int fd, const struct target_info *t, const struct flash_opts *o,
 int flash_open(const struct target_info *t, int *direct);
 
 /* ---- fleet.c ---- */
+struct inventory;
+/* Loads and validates a fleet inventory (YAML or CSV): NULL after reporting every mistake. */
+struct inventory *fleet_inventory_load(const char *path);
+void fleet_inventory_free(struct inventory *inv);
 /* After a successful build of OUT: the block map beside sdcard.img, then the fleet when
  * INVENTORY is set. Returns 0 or an exit code. */
-int build_after(struct manifest *m, const char *target, const char *out, const char *inventory);
-int fleet_build(struct manifest *m, const char *target, const char *out, const char *inventory);
+int build_after(struct manifest *m, const char *target, const char *out, struct inventory *inv);
+int fleet_build(struct manifest *m, const char *target, const char *out, struct inventory *inv);
 /* The image of device NAME from DIR/fleet/fleet.json, or NULL with a message. */
 char *fleet_image(const char *dir, const char *name);
 

@@ -24,6 +24,9 @@
 #include <unistd.h>
 #include <yaml.h>
 
+/* A device file is a key, a certificate or a small configuration: larger files are a mistake. */
+#define FLEET_FILE_MAX (16u << 20)
+
 struct device {
 	char *name;
 	struct strlist args;	  /* key=value, in order (values unquoted) */
@@ -142,19 +145,41 @@ static void device_value(struct inventory *inv, struct device *d, const char *ke
 	}
 }
 
+/* Is path (normalised) below dir? */
+static int path_inside(const char *path, const char *dir)
+{
+	char *a = abs_path(path);
+	size_t l = strlen(dir);
+	int in = !strncmp(a, dir, l) && (a[l] == '/' || !strcmp(dir, "/"));
+	free(a);
+	return in;
+}
+
 static void device_file(struct inventory *inv, struct device *d, const char *dest, const char *src,
 			int line, int colm)
 {
-	if (!ident_ok(dest, "_-.") || dest[0] == '.') {
-		inv_err(inv, line, colm,
-			"file name '%s' on the boot partition may hold only letters, digits, '_', "
-			"'-', '.'",
-			dest);
+	const char *why;
+	if (!fat_name_ok(dest, &why)) {
+		inv_err(inv, line, colm, "file name '%s' on the boot partition %s", dest, why);
 		return;
 	}
 	char *p = path_join(inv->dir, src);
-	if (!file_exists(p) || is_dir(p))
+	struct stat st;
+	/* lstat-free on purpose: a link to a key is fine; what it names must be a file */
+	if (stat(p, &st) < 0)
 		inv_err(inv, line, colm, "file '%s' does not exist (%s)", src, p);
+	else if (!S_ISREG(st.st_mode))
+		inv_err(inv, line, colm,
+			"file '%s' (%s) is not a regular file; a card gets copies of files only",
+			src, p);
+	else if ((uint64_t)st.st_size > FLEET_FILE_MAX)
+		inv_err(inv, line, colm,
+			"file '%s' has %lld bytes; device files may have at most %d MiB", src,
+			(long long)st.st_size, FLEET_FILE_MAX >> 20);
+	else if (!path_inside(p, inv->dir))
+		warning("%s:%d:%d: file '%s' is outside the inventory's folder %s: check that it "
+			"belongs on a card",
+			inv->path, line, colm, src, inv->dir);
 	sl_push(&d->dest, dest);
 	sl_push(&d->src, p);
 	free(p);
@@ -431,10 +456,12 @@ static int inventory_load(const char *path, struct inventory *inv)
 		}
 		for (size_t a = 0; a < d->dest.n; a++)
 			for (size_t b = 0; b < a; b++)
-				if (!strcasecmp(d->dest.v[a], d->dest.v[b]))
-					inv_err(inv, d->line, 1,
-						"device '%s' has two files named %s", d->name,
-						d->dest.v[a]);
+				if (fat_names_clash(d->dest.v[a], d->dest.v[b]))
+					inv_err(
+					    inv, d->line, 1,
+					    "device '%s' has two files, %s and %s, that are one "
+					    "file on FAT",
+					    d->name, d->dest.v[b], d->dest.v[a]);
 	}
 	if (!inv->n && !inv->errors)
 		inv_err(inv, 1, 1, "the inventory lists no device");
@@ -526,8 +553,8 @@ static volatile sig_atomic_t fleet_stop;
 
 static void on_stop(int s)
 {
-	(void)s;
 	fleet_stop = 1;
+	request_stop(s);
 }
 
 static int read_build(struct base *b, const char *target)
@@ -626,7 +653,7 @@ static int stamp(struct base *b, struct device *d)
 	for (size_t i = 0; i < b->files.n; i++) {
 		const char *bn = sbase(b->files.v[i]);
 		for (size_t f = 0; f < d->dest.n; f++)
-			if (!strcasecmp(bn, d->dest.v[f])) {
+			if (fat_names_clash(bn, d->dest.v[f])) {
 				error("device %s: file %s would replace the build's own %s",
 				      d->name, d->dest.v[f], bn);
 				goto out;
@@ -635,7 +662,7 @@ static int stamp(struct base *b, struct device *d)
 	}
 	sl_push(&files, cl);
 	for (size_t f = 0; f < d->dest.n; f++) {
-		if (!strcasecmp(d->dest.v[f], "cmdline.txt")) {
+		if (fat_names_clash(d->dest.v[f], "cmdline.txt")) {
 			error("device %s: cmdline.txt is written by uk; set boot arguments instead",
 			      d->name);
 			goto out;
@@ -728,15 +755,40 @@ static int write_fleet_json(struct base *b, const struct manifest *m, const char
 	return fclose(f);
 }
 
-int fleet_build(struct manifest *m, const char *target, const char *out, const char *inventory)
+struct inventory *fleet_inventory_load(const char *path)
 {
-	struct inventory inv;
-	int rc = inventory_load(inventory, &inv);
+	struct inventory *inv = xmalloc(sizeof *inv);
+	int rc = inventory_load(path, inv);
 	if (rc) {
+		fleet_inventory_free(inv);
 		json_error(rc, "invalid inventory");
-		return rc;
+		return NULL;
 	}
-	warn_shared(&inv);
+	warn_shared(inv);
+	return inv;
+}
+
+void fleet_inventory_free(struct inventory *inv)
+{
+	if (!inv)
+		return;
+	for (size_t i = 0; i < inv->n; i++) {
+		struct device *d = &inv->d[i];
+		free(d->name), free(d->cmdline);
+		sl_free(&d->args), sl_free(&d->dest), sl_free(&d->src);
+	}
+	free(inv->d), free(inv->dir), free(inv);
+}
+
+int fleet_build(struct manifest *m, const char *target, const char *out, struct inventory *invp)
+{
+	struct inventory inv = *invp; /* the devices' results are reset for each target */
+	int rc;
+	for (size_t i = 0; i < inv.n; i++) {
+		free(inv.d[i].cmdline);
+		inv.d[i].cmdline = NULL, inv.d[i].rc = 0, inv.d[i].size = 0;
+		inv.d[i].sha256[0] = 0;
+	}
 	struct base b;
 	memset(&b, 0, sizeof b);
 	b.out = out;
@@ -805,12 +857,6 @@ int fleet_build(struct manifest *m, const char *target, const char *out, const c
 			       inv.d[i].name, inv.d[i].sha256, inv.d[i].cmdline);
 	}
 	free(fleet);
-	for (size_t i = 0; i < inv.n; i++) {
-		struct device *d = &inv.d[i];
-		free(d->name), free(d->cmdline);
-		sl_free(&d->args), sl_free(&d->dest), sl_free(&d->src);
-	}
-	free(inv.d), free(inv.dir);
 	sl_free(&b.files), sl_free(&b.args);
 	free(b.tmp);
 	return rc;
@@ -868,7 +914,8 @@ char *fleet_image(const char *dir, const char *name)
 	return out;
 }
 
-int build_after(struct manifest *m, const char *target, const char *out, const char *inventory)
+int build_after(struct manifest *m, const char *target, const char *out,
+		struct inventory *inventory)
 {
 	char *img = path_join(out, "sdcard.img"), hex[65] = "";
 	struct build_record r;

@@ -4,14 +4,25 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 int verbose;
 int tool_missing;
+volatile sig_atomic_t stop_children;
+
+void request_stop(int sig)
+{
+	(void)sig;
+	stop_children = 1;
+}
 
 pid_t spawn(char *const argv[], const struct spawn_opts *o)
 {
@@ -36,6 +47,15 @@ pid_t spawn(char *const argv[], const struct spawn_opts *o)
 		} else if (o && o->out_fd >= 0) {
 			if (dup2(o->out_fd, 1) < 0)
 				goto fail;
+		}
+		/* no tool may wait for an answer: uk's own stdin is not theirs (uk run's QEMU
+		 * keeps it, for the console) */
+		if (!o || !o->keep_stdin) {
+			int fd = open("/dev/null", O_RDONLY);
+			if (fd >= 0) {
+				dup2(fd, 0);
+				close(fd);
+			}
 		}
 		if (o && o->quiet_err) {
 			int fd = open("/dev/null", O_WRONLY);
@@ -66,12 +86,45 @@ pid_t spawn(char *const argv[], const struct spawn_opts *o)
 	return pid;
 }
 
+static double mono_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Waits for pid. Once uk is told to stop (stop_children), the child gets SIGTERM, and SIGKILL
+ * STOP_GRACE seconds later: a tool that ignores SIGTERM and loops (mcopy on a name clash) must
+ * not keep uk waiting. The wait polls a pidfd, so a waiter in any thread sees the flag. */
+#define STOP_GRACE 2.0
 int wait_status(pid_t pid)
 {
-	int st;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
+	int pfd = (int)syscall(SYS_pidfd_open, pid, 0), st;
+	double term_at = 0;
+	for (;;) {
+		pid_t r = waitpid(pid, &st, pfd >= 0 ? WNOHANG : 0);
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR) {
+			if (pfd >= 0)
+				close(pfd);
 			return -1;
+		}
+		if (stop_children) {
+			if (!term_at) {
+				kill(pid, SIGTERM);
+				term_at = mono_now();
+			} else if (mono_now() - term_at >= STOP_GRACE) {
+				kill(pid, SIGKILL);
+			}
+		}
+		if (pfd >= 0) {
+			struct pollfd p = {.fd = pfd, .events = POLLIN};
+			poll(&p, 1, 100);
+		}
+	}
+	if (pfd >= 0)
+		close(pfd);
 	if (WIFEXITED(st))
 		return WEXITSTATUS(st);
 	return 128 + WTERMSIG(st);

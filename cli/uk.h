@@ -103,7 +103,11 @@ struct spawn_opts {
 	int out_fd;	      /* stdout to this fd if >= 0 (out_path unset) */
 	int quiet_err;	      /* stderr to /dev/null */
 	char **env;	      /* extra NAME=VALUE entries (NULL-terminated) */
+	int keep_stdin;	      /* inherit stdin (else /dev/null: no tool may ask) */
 };
+/* uk's SIGINT/SIGTERM handlers call request_stop(): every child being waited for is sent
+ * SIGTERM, then SIGKILL two seconds later. */
+void request_stop(int sig);
 pid_t spawn(char *const argv[], const struct spawn_opts *o);
 int wait_status(pid_t pid); /* exit code, or 128+signal */
 int run(char *const argv[], const struct spawn_opts *o);
@@ -178,6 +182,10 @@ int bootargs_has(const struct strlist *kvs, const char *key);
 /* Extracts the named files from ./usr/lib/raspi-firmware/ of the raspi-firmware .deb. */
 int firmware_extract(const char *deb, const struct strlist *names, const char *dest_dir);
 char *firmware_deb(void); /* newest $UK_CACHE/debs/raspi-firmware_*.deb or NULL */
+
+/* ---- fatname.c: names on the FAT boot partition ---- */
+int fat_name_ok(const char *name, const char **why); /* 0 with *why when not */
+int fat_names_clash(const char *a, const char *b);   /* one file on FAT (case, trailing dots) */
 
 /* ---- bootfs.c ---- */
 struct bootfs {

@@ -174,11 +174,65 @@ EOF
 	assert_output --partial "hostname 'bad name' must be one DNS label"
 	assert_output --partial "file 'keys/missing.key' does not exist"
 	assert_output --partial "a device without a 'name'"
+	[ ! -e hello/build ] # exit 2: the inventory is checked before the build
 	[ ! -e "$F" ]
 	printf 'hostname\nx\n' >bad.csv
 	run uk build hello --fleet bad.csv
 	assert_failure 2
 	assert_output --partial "bad.csv:1:1: error: the header line needs a 'name' column"
+}
+
+@test "file names that are one file on FAT, DOS device names and files that are not regular are refused before any tool runs" {
+	echo b >keys/b.key
+	mkfifo keys/fifo
+	cat >clash.yaml <<'EOF'
+devices:
+  - name: a
+    files: {key: keys/s1.key, "key.": keys/b.key}
+  - name: b
+    files: {Device.key: keys/s1.key, device.KEY: keys/b.key}
+  - name: c
+    files: {con: keys/s1.key, nul.txt: keys/b.key, "a:b": keys/b.key}
+  - name: d
+    files: {zero: /dev/zero, fifo: keys/fifo, dir: keys}
+EOF
+	run timeout 20 "$UK" build hello --fleet clash.yaml
+	assert_failure 2
+	assert_output --partial "file name 'key.' on the boot partition must not end with '.'"
+	assert_output --partial "device 'b' has two files, Device.key and device.KEY, that are one file on FAT"
+	assert_output --partial "file name 'con' on the boot partition is a DOS device name"
+	assert_output --partial "file name 'nul.txt' on the boot partition is a DOS device name"
+	assert_output --partial "file name 'a:b' on the boot partition may hold only letters"
+	assert_output --partial "file '/dev/zero' (/dev/zero) is not a regular file"
+	assert_output --partial "file 'keys/fifo' ($T/keys/fifo) is not a regular file"
+	assert_output --partial "file 'keys' ($T/keys) is not a regular file"
+	[ ! -e hello/build ]
+	# a file outside the inventory's folder is taken, with a warning
+	mkdir inv
+	echo "secret" >outside.key
+	printf 'devices:\n  - name: a\n    files: {device.key: ../outside.key}\n' >inv/fleet.yaml
+	run timeout 60 "$UK" build hello --fleet inv/fleet.yaml
+	assert_success
+	assert_output --partial "file '../outside.key' is outside the inventory's folder"
+}
+
+@test "SIGTERM stops uk while a tool ignores SIGTERM and loops: the tool is killed, uk exits 130" {
+	mkdir bin
+	printf '#!/bin/bash\ntrap "" TERM\necho $$ >"$STUCK_PID"\nwhile :; do :; done\n' >bin/mcopy
+	chmod +x bin/mcopy
+	STUCK_PID=$T/stuck.pid PATH=$T/bin:$PATH "$UK" build hello >log 2>&1 &
+	pid=$!
+	timeout 30 bash -c "until [ -s '$T/stuck.pid' ]; do sleep 0.05; done"
+	stuck=$(cat stuck.pid)
+	kill -TERM "$pid"
+	status=0
+	timeout 10 tail --pid="$pid" -f /dev/null || status=$?
+	assert_equal "$status" 0 # uk ended within 10 s
+	wait "$pid" || status=$?
+	assert_equal "$status" 130
+	[ ! -e "/proc/$stuck" ] || [ "$(cut -d' ' -f3 "/proc/$stuck/stat")" = Z ]
+	run cat log
+	assert_output --partial "interrupted: the previous output is untouched"
 }
 
 @test "the inventory may be uk.yaml's devices: list; per-device values override network: and bootargs:" {
