@@ -101,13 +101,16 @@ teardown() {
 # ---- POSIX sockets (lwIP's socket API on uk threads): tests/apps/sockets, no uk header ----
 SOCKETS=$BUILD/tests/apps/sockets/virt/kernel8.img
 
-@test "sockets: the network comes up before main from net.* boot arguments" {
+@test "sockets: the network comes up before main from net.* boot arguments; select() and 127.0.0.1 work" {
 	net_boot virt "$SOCKETS" 'sockets: serving' net.ip=dhcp
 	net_stop
 	run echo "$NET_CONSOLE"
 	assert_line --partial "net: dhcp lease 10.0.2.15"
 	assert_line "sockets: getaddrinfo 10.0.2.2:80 -> 10.0.2.2:80"
 	assert_line "sockets: non-blocking recv on an empty socket: EAGAIN"
+	assert_line "sockets: select on an empty socket: 0 after its 50 ms timeout"
+	assert_line "sockets: select: a datagram to 127.0.0.1 is readable"
+	assert_line "sockets: select: a connection to 127.0.0.1:80 is ready to accept"
 }
 
 @test "sockets: recvfrom/sendto echo 1,000 datagrams of 1 to 1472 bytes byte-exact" {

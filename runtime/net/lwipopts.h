@@ -35,13 +35,19 @@
 #define LWIP_SO_RCVBUF		    1
 #define SO_REUSE		    1
 #define LWIP_FIONREAD_LINUXMODE	    1
-#define MEMP_NUM_NETCONN	    128
-#define MEMP_NUM_NETBUF		    64
-#define MEMP_NUM_TCPIP_MSG_INPUT    128
-#define DEFAULT_UDP_RECVMBOX_SIZE   128
-#define DEFAULT_TCP_RECVMBOX_SIZE   128
-#define DEFAULT_RAW_RECVMBOX_SIZE   32
-#define DEFAULT_ACCEPTMBOX_SIZE	    128
+/* 127.0.0.1, ::1 and the interface's own addresses reach the stack itself, as on any POSIX
+ * system: lwIP's loop interface (so not LWIP_SINGLE_NETIF), delivered through the tcpip
+ * thread. */
+#define LWIP_HAVE_LOOPIF	  1
+#define LWIP_NETIF_LOOPBACK	  1
+#define LWIP_LOOPBACK_MAX_PBUFS	  64
+#define MEMP_NUM_NETCONN	  128
+#define MEMP_NUM_NETBUF		  64
+#define MEMP_NUM_TCPIP_MSG_INPUT  128
+#define DEFAULT_UDP_RECVMBOX_SIZE 128
+#define DEFAULT_TCP_RECVMBOX_SIZE 128
+#define DEFAULT_RAW_RECVMBOX_SIZE 32
+#define DEFAULT_ACCEPTMBOX_SIZE	  128
 
 /* Memory: lwIP's variable-size allocations (copied TCP data, UDP sends) come from the C heap,
  * which spans the RAM; its fixed pools are static. */
@@ -98,7 +104,6 @@
 #define LWIP_NETIF_STATUS_CALLBACK 1
 #define LWIP_NETIF_LINK_CALLBACK   1
 #define LWIP_NUM_NETIF_CLIENT_DATA 2 /* mDNS keeps its state there */
-#define LWIP_SINGLE_NETIF	   1
 #define LWIP_NETIF_TX_SINGLE_PBUF  1 /* the driver copies one contiguous frame */
 
 /* Apps */

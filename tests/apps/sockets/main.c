@@ -1,7 +1,8 @@
 /*
  * Test app: plain POSIX sockets, no uk header. One thread multiplexes with poll(): a UDP echo
  * and a TCP echo on port 7, a TCP server on port 80 answering one line, plus checks of
- * getaddrinfo, inet_pton/ntop, setsockopt and non-blocking mode. The network comes up before
+ * getaddrinfo, inet_pton/ntop, setsockopt and non-blocking mode, and select() on traffic to
+ * 127.0.0.1 (a datagram, a connection to its own listener). The network comes up before
  * main because a net.* boot argument is given. The same file builds as a Linux program.
  */
 #include <arpa/inet.h>
@@ -13,7 +14,9 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/select.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_CONNS 120
@@ -65,6 +68,57 @@ static int self_checks(void)
 	return 0;
 }
 
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* select() waits for its timeout on an empty socket, and sees a datagram sent to 127.0.0.1
+ * and a connection to this program's own listener on 127.0.0.1:port. */
+static void select_checks(int listener, int port)
+{
+	struct sockaddr_in lo = {.sin_family = AF_INET, .sin_port = htons(9)};
+	lo.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	int u = socket(AF_INET, SOCK_DGRAM, 0);
+	if (bind(u, (struct sockaddr *)&lo, sizeof(lo)) != 0)
+		printf("sockets: bind 127.0.0.1:9: %s\n", strerror(errno));
+	fd_set rd;
+	FD_ZERO(&rd);
+	FD_SET(u, &rd);
+	struct timeval tv = {.tv_usec = 50000};
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int r = select(u + 1, &rd, NULL, NULL, &tv);
+	printf("sockets: select on an empty socket: %d after %s\n", r,
+	       ms_since(&t0) >= 49 ? "its 50 ms timeout" : "too short a wait");
+
+	int c = socket(AF_INET, SOCK_DGRAM, 0);
+	sendto(c, "ping", 4, 0, (struct sockaddr *)&lo, sizeof(lo));
+	FD_ZERO(&rd);
+	FD_SET(u, &rd);
+	tv = (struct timeval){.tv_sec = 2};
+	char b[8];
+	ssize_t n = select(u + 1, &rd, NULL, NULL, &tv) == 1 ? recv(u, b, sizeof(b), 0) : -1;
+	printf("sockets: select: a datagram to 127.0.0.1 is %s\n",
+	       n == 4 && !memcmp(b, "ping", 4) ? "readable" : "missing");
+	close(c);
+	close(u);
+
+	int t = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in to = lo;
+	to.sin_port = htons((uint16_t)port);
+	r = connect(t, (struct sockaddr *)&to, sizeof(to));
+	FD_ZERO(&rd);
+	FD_SET(listener, &rd);
+	tv = (struct timeval){.tv_sec = 2};
+	r = r == 0 ? select(listener + 1, &rd, NULL, NULL, &tv) : -1;
+	printf("sockets: select: a connection to 127.0.0.1:%d is %s\n", port,
+	       r == 1 && FD_ISSET(listener, &rd) ? "ready to accept" : "missing");
+	close(t); /* the main loop accepts it and sees it closed */
+}
+
 int main(void)
 {
 	if (self_checks())
@@ -73,6 +127,7 @@ int main(void)
 	int web = listen_on(SOCK_STREAM, 80);
 	if (udp < 0 || tcp < 0 || web < 0)
 		return 1;
+	select_checks(web, 80);
 	struct pollfd p[3 + MAX_CONNS];
 	int kind[3 + MAX_CONNS]; /* 0 echo connection, 1 web connection */
 	int n = 3;
