@@ -23,12 +23,15 @@
  * strips the FCS on receive and appends it on transmit. The MAC runs promiscuous (lwIP filters
  * by address): broadcast, mDNS and IPv6 multicast need no filter programming.
  *
- * Link: a timer polls the PHY's status every 100 ms while down and every second while up,
- * with MDIO reads that complete by interrupt (no busy-waiting); the negotiated speed and duplex
- * go into the MAC. While the link is down, transmit refuses frames (-ENETDOWN). Probe waits up
- * to 5 s for the first link (auto-negotiation takes about 3 s), so that the stack's first DHCP
- * request goes out on a live link instead of into a backoff; the wait only happens when an app
- * asked for the network, and a missing cable costs those 5 s once.
+ * Link: a timer polls the PHY's status every 100 ms while down and every second while up. Each
+ * MDIO read of a poll is checked by polling UMAC_MDIO_CMD's busy bit from the timer (every
+ * 50 us, for at most 10 ms), without busy-waiting; the MDIO-done interrupt only shortens that
+ * wait. Circle's driver notes that the MDIO interrupts do not work on this chip and polls the
+ * busy bit; Linux's bcmmii.c waits for the interrupt for at most 10 ms and reads anyway. The
+ * negotiated speed and duplex go into the MAC. While the link is down, transmit refuses frames
+ * (-ENETDOWN). Probe waits up to 5 s for the first link (auto-negotiation takes about 3 s), so that
+ * the stack's first DHCP request goes out on a live link instead of into a backoff; the wait only
+ * happens when an app asked for the network, and a missing cable costs those 5 s once.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -156,6 +159,8 @@
 #define ETH_ZLEN   60 /* shorter frames are zero-padded here rather than trusting the MAC to */
 #define PHY_ADDR   1  /* the device tree's ethernet-phy@1 */
 #define MDIO_POLLS 100
+#define MDIO_CHECK 50000ull	/* busy-bit check period of a poll's MDIO read, ns (~30 us each) */
+#define MDIO_LIMIT 10000000ull	/* and the longest wait, as Linux's bcmgenet_mii_wait (HZ/100) */
 #define POLL_DOWN  100000000ull /* link poll period while down, ns */
 #define POLL_UP	   1000000000ull
 #define LINK_WAIT  5000000000ull /* at probe */
@@ -224,7 +229,15 @@ static int mdio_write(void *ctx, unsigned reg, uint16_t value)
 	return r < 0 ? r : 0;
 }
 
-/* ---- link: PHY status polled by interrupt-driven MDIO reads ---- */
+/* ---- link: PHY status polled by MDIO reads the timer (or the MDIO interrupt) completes ---- */
+
+/* Interrupt context. Arms the poll timer: soon while an MDIO read is outstanding, to check its
+ * busy bit, else for the next poll. */
+static void link_arm(struct genet *g, uint64_t now)
+{
+	uint64_t next = g->step != LINK_IDLE ? MDIO_CHECK : g->link.up ? POLL_UP : POLL_DOWN;
+	uk_timer_start(&g->poll, now + next);
+}
 
 /* Interrupt context. Tells the MAC what the PHY negotiated. */
 static void link_set(struct genet *g, struct phy_link l)
@@ -244,64 +257,70 @@ static void link_set(struct genet *g, struct phy_link l)
 	}
 	g->link = l;
 	netdev_link_changed(&g->netdev, l.up); /* the stack's interface follows */
-	uk_timer_start(&g->poll, uk_now_ns() + (l.up ? POLL_UP : POLL_DOWN));
 }
 
 static void link_read(struct genet *g, enum link_step step, unsigned reg)
 {
 	g->step = step;
+	g->step_ns = uk_now_ns();
 	mdio_issue(g, MDIO_RD | MDIO_PHY(PHY_ADDR) | MDIO_REG(reg));
 }
 
-/* Interrupt context: an MDIO read of the poll finished. */
+/* Interrupt context: the outstanding MDIO read of the poll may have finished (the MDIO-done
+ * interrupt came, or the timer checks). Takes its value and goes on to the next read, or ends
+ * the poll; then re-arms the timer. */
 static void link_mdio_done(struct genet *g)
 {
 	uint32_t v = rd(g, UMAC_MDIO_CMD);
 	if (g->step == LINK_IDLE || (v & MDIO_START_BUSY))
 		return;
-	if (v & MDIO_READ_FAIL) { /* the PHY did not answer: the next poll asks again */
-		g->step = LINK_IDLE;
-		return;
-	}
-	uint16_t val = (uint16_t)v;
-	switch (g->step) {
-	case LINK_BMSR: {
-		bool up = (val & (BMSR_LSTATUS | BMSR_ANEGCOMPLETE)) ==
-			  (BMSR_LSTATUS | BMSR_ANEGCOMPLETE);
-		if (up && !g->link.up) {
-			g->bmsr = val;
-			link_read(g, LINK_STAT1000, MII_STAT1000);
-			return;
-		}
-		if (!up && g->link.up)
-			link_set(g, (struct phy_link){0});
-		break;
-	}
-	case LINK_STAT1000:
-		g->stat1000 = val;
-		link_read(g, LINK_LPA, MII_LPA);
-		return;
-	case LINK_LPA:
-		link_set(g, phy_resolve(g->bmsr, PHY_ADVERTISE_DEFAULT, val, PHY_CTRL1000_DEFAULT,
-					g->stat1000));
-		break;
-	case LINK_IDLE:
-		break;
-	}
+	enum link_step step = g->step;
 	g->step = LINK_IDLE;
+	if (!(v & MDIO_READ_FAIL)) { /* else the PHY did not answer: the next poll asks again */
+		uint16_t val = (uint16_t)v;
+		switch (step) {
+		case LINK_BMSR: {
+			bool up = (val & (BMSR_LSTATUS | BMSR_ANEGCOMPLETE)) ==
+				  (BMSR_LSTATUS | BMSR_ANEGCOMPLETE);
+			if (up && !g->link.up) {
+				g->bmsr = val;
+				link_read(g, LINK_STAT1000, MII_STAT1000);
+			} else if (!up && g->link.up) {
+				link_set(g, (struct phy_link){0});
+			}
+			break;
+		}
+		case LINK_STAT1000:
+			g->stat1000 = val;
+			link_read(g, LINK_LPA, MII_LPA);
+			break;
+		case LINK_LPA:
+			link_set(g, phy_resolve(g->bmsr, PHY_ADVERTISE_DEFAULT, val,
+						PHY_CTRL1000_DEFAULT, g->stat1000));
+			break;
+		case LINK_IDLE:
+			break;
+		}
+	}
+	link_arm(g, uk_now_ns());
 }
 
-/* Timer callback (interrupt context): start a poll, unless one is still running. */
+/* Timer callback (interrupt context): checks the outstanding MDIO read, or starts a poll. */
 static void link_poll(struct uk_timer *t, void *arg)
 {
 	struct genet *g = arg;
+	(void)t;
 	uint64_t now = uk_now_ns();
-	bool stale = g->step != LINK_IDLE && now - g->step_ns >= POLL_UP; /* a lost completion */
-	if ((g->step == LINK_IDLE || stale) && !(rd(g, UMAC_MDIO_CMD) & MDIO_START_BUSY)) {
-		g->step_ns = now;
-		link_read(g, LINK_BMSR, MII_BMSR);
+	bool busy = rd(g, UMAC_MDIO_CMD) & MDIO_START_BUSY;
+	if (g->step != LINK_IDLE && !busy) {
+		link_mdio_done(g); /* re-arms */
+		return;
 	}
-	uk_timer_start(t, now + (g->link.up ? POLL_UP : POLL_DOWN));
+	if (g->step != LINK_IDLE && now - g->step_ns >= MDIO_LIMIT)
+		g->step = LINK_IDLE; /* a transaction that never ends: the next poll asks again */
+	else if (g->step == LINK_IDLE && !busy)
+		link_read(g, LINK_BMSR, MII_BMSR);
+	link_arm(g, now);
 }
 
 static void genet_irq(void *arg)

@@ -258,6 +258,40 @@ static void test_probe_without_phy(void)
 	      "quietly");
 }
 
+/* In a child process: MDIO transactions that never raise the MDIO-done interrupt. The link
+ * must still come up, go down with the cable and come back, from the busy bit alone. */
+static void test_link_without_mdio_irq(void)
+{
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		gm_init(m);
+		gm_cache_reset();
+		m->mdio_irq_never = true;
+		struct netdev *nd = genet_probe(BASE, IRQ);
+		bool up = nd && genet_link_speed() == 1000 && m->now_ns < 300000000u;
+		uint8_t f[100];
+		make_frame(f, sizeof(f), 1);
+		bool sent = nd && nd->transmit(nd, f, sizeof(f)) == 0;
+		gm_set_cable(m, false);
+		advance_ms(1100);
+		bool down = genet_link_speed() == 0;
+		gm_set_cable(m, true);
+		advance_ms(400);
+		bool again = genet_link_speed() == 1000;
+		printf("# no MDIO interrupt: up %d, sent %d, down %d, up again %d, %u violations "
+		       "(%s)\n",
+		       up, sent, down, again, m->violations, m->last_violation);
+		fflush(stdout);
+		_exit(up && sent && down && again && m->violations == 0 ? 0 : 1);
+	}
+	int status = -1;
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "without MDIO-done interrupts the link comes up (polled busy bit), transmit works, "
+	      "a pulled cable and its return are seen");
+}
+
 static struct netdev *test_probe(void)
 {
 	gm_init(m);
@@ -594,6 +628,7 @@ int main(int argc, char **argv)
 	test_refusals();
 	test_probe_without_cable();
 	test_probe_without_phy();
+	test_link_without_mdio_irq();
 	struct netdev *nd = test_probe();
 	if (nd) {
 		test_link(nd);

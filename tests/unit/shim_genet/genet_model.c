@@ -382,7 +382,8 @@ void gm_advance(struct genet_model *m, uint64_t ns)
 			phy_write(m, MDIO_REG(c), (uint16_t)c), v |= c & 0xffff;
 		*R(m, MDIO_CMD) = v;
 		m->mdio_busy = false;
-		*R(m, INTRL2_0 + I_STAT) |= IRQ_MDIO_DONE;
+		if (!m->mdio_irq_never)
+			*R(m, INTRL2_0 + I_STAT) |= IRQ_MDIO_DONE;
 	}
 	if (m->phy_resetting && m->now_ns >= m->phy_reset_done_ns)
 		m->phy_resetting = false;

@@ -5,8 +5,8 @@
  * where the driver depends on it:
  *  - SYS_REV_CTRL says v5 (major 6), or the device is absent and every read returns 0 or ~0;
  *  - UMAC_CMD's SW_RESET clears the MAC address; the PHY's BMCR reset self-clears after 2 ms;
- *  - MDIO commands take 25 us, then clear START_BUSY, raise MDIO_DONE and talk to the PHY at
- *    address 1 (any other address fails with READ_FAIL);
+ *  - MDIO commands take 25 us, then clear START_BUSY, raise MDIO_DONE (unless mdio_irq_never)
+ *    and talk to the PHY at address 1 (any other address fails with READ_FAIL);
  *  - auto-negotiation with a cable partner completes 50 ms after it restarts; BMSR's link bit
  *    is latched low; LPA and STAT1000 tell what the partner offers;
  *  - the receive engine writes a frame into the buffer of the descriptor at its write pointer
@@ -47,6 +47,8 @@ struct genet_model {
 	uint16_t partner_1000; /* its 1000BASE-T abilities (MII_STAT1000 layout) */
 	bool tx_paused;	       /* the transmit engine holds still (to fill the ring) */
 	bool phy_absent;       /* nobody answers on MDIO */
+	bool mdio_irq_never;   /* MDIO transactions end without raising MDIO_DONE (Circle's
+				* driver says the MDIO interrupts do not work on this chip) */
 	/* state */
 	uint64_t now_ns;
 	uint32_t reg[GM_SIZE / 4];
