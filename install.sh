@@ -48,7 +48,7 @@ packages=(
 	make gcc libc6-dev pkg-config xz-utils
 	libc6-dev-arm64-cross cpio iproute2
 	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu picolibc-aarch64-linux-gnu
-	libyaml-dev libarchive-dev libjansson-dev
+	libyaml-dev libarchive-dev libjansson-dev libcsv-dev
 	mtools dosfstools fdisk
 	bats bats-assert bats-support inotify-tools iproute2 curl
 	gdb-multiarch

@@ -104,7 +104,7 @@ int compile(struct ctx *c, int *any)
 		/* the app's own path must not reach the objects: same bytes in any directory */
 		sl_pushf(a, "-ffile-prefix-map=%s=.", m->dir);
 		sl_push(a, "-c");
-		sl_push(a, src);
+		sl_pushf(a, "./%s", src); /* never an option or a response file to gcc */
 		sig[i] = join_words(a); /* the command without its output paths */
 		sl_push(a, "-MD");
 		sl_push(a, "-MF");

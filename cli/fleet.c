@@ -7,8 +7,10 @@
  * OUT/fleet/fleet.json, built in OUT/fleet.tmp-PID and swapped in whole. */
 #define _GNU_SOURCE
 #include "flash.h"
+#include "yamlload.h"
 
 #include <arpa/inet.h>
+#include <csv.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -216,18 +218,16 @@ static void string_pairs(struct inventory *inv, yaml_document_t *doc, yaml_node_
 	}
 }
 
+static void yaml_problem(void *ctx, int line, int col, const char *msg)
+{
+	inv_err(ctx, line, col, "%s", msg);
+}
+
 static int parse_yaml(struct inventory *inv, const char *text, size_t len)
 {
-	yaml_parser_t p;
 	yaml_document_t doc;
-	yaml_parser_initialize(&p);
-	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&p, &doc)) {
-		inv_err(inv, (int)p.problem_mark.line + 1, (int)p.problem_mark.column + 1,
-			"malformed YAML: %s", p.problem ? p.problem : "parse error");
-		yaml_parser_delete(&p);
+	if (yaml_load_checked(text, len, &doc, yaml_problem, inv) < 0)
 		return -1;
-	}
 	yaml_node_t *root = yaml_document_get_root_node(&doc), *list = root;
 	if (root && root->type == YAML_MAPPING_NODE) {
 		list = NULL;
@@ -316,100 +316,133 @@ static int parse_yaml(struct inventory *inv, const char *text, size_t len)
 	}
 out:
 	yaml_document_delete(&doc);
-	yaml_parser_delete(&p);
 	return 0;
 }
 
-/* ---- CSV ---- */
-/* Splits one CSV line ("..." quoting, "" inside quotes). */
-static void csv_fields(const char *s, struct strlist *out)
+/* ---- CSV (RFC 4180, read with libcsv in strict mode) ---- */
+struct csv_read {
+	struct inventory *inv;
+	struct strlist hdr, rec;
+	int line;     /* of the byte being read */
+	int rec_line; /* where the record being read starts */
+	int at_start; /* the next byte that is not a line break starts a record */
+	int broken;   /* a field of this record holds a line break */
+};
+
+static void csv_field(void *data, size_t len, void *ctx)
 {
-	size_t cap = strlen(s) + 1, n = 0;
-	char *f = xmalloc(cap);
-	for (;;) {
-		n = 0;
-		if (*s == '"') {
-			s++;
-			while (*s && !(*s == '"' && s[1] != '"')) {
-				if (*s == '"')
-					s++;
-				f[n++] = *s++;
-			}
-			if (*s == '"')
-				s++;
-		}
-		while (*s && *s != ',')
-			f[n++] = *s++;
-		f[n] = 0;
-		char *t = f;
-		while (*t == ' ')
-			t++;
-		size_t l = strlen(t);
-		while (l && (t[l - 1] == ' ' || t[l - 1] == '\r'))
-			t[--l] = 0;
-		sl_push(out, t);
-		if (*s != ',')
-			break;
-		s++;
-	}
+	struct csv_read *r = ctx;
+	char *f = xasprintf("%.*s", (int)len, data ? (const char *)data : "");
+	if (strpbrk(f, "\r\n"))
+		r->broken = 1;
+	sl_push(&r->rec, f);
 	free(f);
 }
 
-static int parse_csv(struct inventory *inv, char *text)
+static void csv_device(struct csv_read *r)
 {
-	struct strlist hdr = {0};
-	int line = 0;
-	char *save = NULL;
-	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		line++;
-		if (!*l || *l == '#' || *l == '\r')
-			continue;
-		struct strlist f = {0};
-		csv_fields(l, &f);
-		if (!hdr.n) {
-			hdr = f;
-			if (!sl_has(&hdr, "name"))
-				inv_err(inv, line, 1, "the header line needs a 'name' column");
-			continue;
-		}
-		struct device *d = new_device(inv, line);
-		for (size_t i = 0; i < f.n && i < hdr.n; i++) {
-			const char *k = hdr.v[i], *v = f.v[i];
-			int c = (int)i + 1;
-			if (!*v)
-				continue;
-			if (!strcmp(k, "name")) {
-				if (!ident_ok(v, "_-.") || v[0] == '.')
-					inv_err(inv, line, c,
-						"device name '%s' must hold only letters, digits, "
-						"'_', '-', '.'",
-						v);
-				else
-					d->name = xstrdup(v);
-			} else if (!strcmp(k, "files")) {
-				struct strlist w = {0};
-				split_words(v, &w);
-				for (size_t x = 0; x < w.n; x++) {
-					char *eq = strchr(w.v[x], '=');
-					if (eq) {
-						*eq = 0;
-						device_file(inv, d, w.v[x], eq + 1, line, c);
-					} else {
-						device_file(inv, d, sbase(w.v[x]), w.v[x], line, c);
-					}
-				}
-				sl_free(&w);
-			} else {
-				device_value(inv, d, k, v, line, c);
-			}
-		}
-		if (f.n > hdr.n)
-			inv_err(inv, line, (int)hdr.n + 1,
-				"more fields than the header has columns");
-		sl_free(&f);
+	struct inventory *inv = r->inv;
+	int line = r->rec_line;
+	struct strlist *f = &r->rec, *hdr = &r->hdr;
+	if (!f->n || f->v[0][0] == '#')
+		return; /* a comment line */
+	if (r->broken) {
+		inv_err(inv, line, 1,
+			"a quoted value holds a line break; boot arguments and file names are one "
+			"line");
+		return;
 	}
-	sl_free(&hdr);
-	return 0;
+	if (!hdr->n) {
+		sl_append(hdr, f);
+		if (!sl_has(hdr, "name"))
+			inv_err(inv, line, 1, "the header line needs a 'name' column");
+		return;
+	}
+	struct device *d = new_device(inv, line);
+	for (size_t i = 0; i < f->n && i < hdr->n; i++) {
+		const char *k = hdr->v[i], *v = f->v[i];
+		int c = (int)i + 1;
+		if (!*v)
+			continue;
+		if (!strcmp(k, "name")) {
+			if (!ident_ok(v, "_-.") || v[0] == '.')
+				inv_err(
+				    inv, line, c,
+				    "device name '%s' must hold only letters, digits, '_', '-', "
+				    "'.'",
+				    v);
+			else
+				d->name = xstrdup(v);
+		} else if (!strcmp(k, "files")) {
+			struct strlist w = {0};
+			split_words(v, &w);
+			for (size_t x = 0; x < w.n; x++) {
+				char *eq = strchr(w.v[x], '=');
+				if (eq) {
+					*eq = 0;
+					device_file(inv, d, w.v[x], eq + 1, line, c);
+				} else {
+					device_file(inv, d, sbase(w.v[x]), w.v[x], line, c);
+				}
+			}
+			sl_free(&w);
+		} else {
+			device_value(inv, d, k, v, line, c);
+		}
+	}
+	if (f->n > hdr->n)
+		inv_err(inv, line, (int)hdr->n + 1, "more fields than the header has columns");
+}
+
+static void csv_record(int term, void *ctx)
+{
+	struct csv_read *r = ctx;
+	(void)term;
+	csv_device(r);
+	sl_free(&r->rec);
+	r->broken = 0;
+	r->at_start = 1;
+}
+
+static void csv_problem(void *ctx, int line, int col, const char *msg)
+{
+	inv_err(ctx, line, col, "%s", msg);
+}
+
+static int parse_csv(struct inventory *inv, const char *text, size_t len)
+{
+	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3)) /* a UTF-8 byte-order mark */
+		text += 3, len -= 3;
+	if (input_check_bytes(text, len, csv_problem, inv) < 0)
+		return -1;
+	struct csv_read r = {.inv = inv, .line = 1, .rec_line = 1, .at_start = 1};
+	struct csv_parser p;
+	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI) != 0)
+		return -1;
+	int rc = 0;
+	/* a byte at a time: each record's first line is known exactly */
+	for (size_t i = 0; i < len && !rc; i++) {
+		char ch = text[i];
+		if (r.at_start && ch != '\n' && ch != '\r') {
+			r.rec_line = r.line;
+			r.at_start = 0;
+		}
+		if (csv_parse(&p, text + i, 1, csv_field, csv_record, &r) != 1) {
+			inv_err(inv, r.line, 1,
+				"malformed CSV: %s (a quote inside an unquoted value?)",
+				csv_strerror(csv_error(&p)));
+			rc = -1;
+		}
+		if (ch == '\n')
+			r.line++;
+	}
+	if (!rc && csv_fini(&p, csv_field, csv_record, &r) != 0) {
+		inv_err(inv, r.rec_line, 1, "malformed CSV: a quoted value that never ends");
+		rc = -1;
+	}
+	csv_free(&p);
+	sl_free(&r.rec), sl_free(&r.hdr);
+	return rc;
 }
 
 static int inventory_load(const char *path, struct inventory *inv)
@@ -430,7 +463,7 @@ static int inventory_load(const char *path, struct inventory *inv)
 	}
 	size_t pl = strlen(path);
 	if (pl > 4 && !strcasecmp(path + pl - 4, ".csv"))
-		parse_csv(inv, text);
+		parse_csv(inv, text, len);
 	else
 		parse_yaml(inv, text, len);
 	free(text);

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
  * Every problem is reported as file:line:col with what is allowed; nothing is written on error. */
 #include "uk.h"
+#include "yamlload.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -36,6 +37,12 @@ static void perr(struct ctx *c, yaml_mark_t mk, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	c->errors++;
+}
+
+static void yaml_problem(void *ctx, int line, int col, const char *msg)
+{
+	yaml_mark_t mk = {.line = (size_t)line - 1, .column = (size_t)col - 1};
+	perr(ctx, mk, "%s", msg);
 }
 
 static size_t edit_distance(const char *a, const char *b)
@@ -200,17 +207,7 @@ static void check_keys(struct ctx *c, yaml_node_t *map, const char *where,
 			ok |= !strcmp((const char *)k->data.scalar.value, allowed[i]);
 		if (!ok)
 			unknown_key(c, k, where, allowed);
-		for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
-			yaml_node_t *k2 = yaml_document_get_node(c->doc, q->key);
-			if (k2->type == YAML_SCALAR_NODE &&
-			    !strcmp((const char *)k2->data.scalar.value,
-				    (const char *)k->data.scalar.value)) {
-				perr(c, k->start_mark, "key '%s' appears twice (first on line %zu)",
-				     k->data.scalar.value, k2->start_mark.line + 1);
-				break;
-			}
-		}
-	}
+	} /* a key given twice is reported by yaml_load_checked */
 }
 
 static yaml_node_t *get(struct ctx *c, yaml_node_t *map, const char *key)
@@ -451,6 +448,21 @@ static void load_network(struct ctx *c, yaml_node_t *n)
 		sl_pushf(&m->bootargs, "net.hostname=%s", m->net_hostname);
 }
 
+/* What is wrong with an expanded source path (relative to the app), or NULL. Checked after
+ * the glob: '.?' matches '..'. A name gcc would read as an option or a response file ('-x.c',
+ * '@o.c') is refused too (compile.c passes ./NAME besides). */
+static const char *source_name_problem(const char *p)
+{
+	for (const char *s = p; *s; s = strchr(s, '/') ? strchr(s, '/') + 1 : s + strlen(s)) {
+		size_t l = strcspn(s, "/");
+		if ((l == 1 && s[0] == '.') || (l == 2 && !strncmp(s, "..", 2)))
+			return "leaves the app directory or names it twice ('.' or '..')";
+		if (s[0] == '-' || s[0] == '@')
+			return "starts with '-' or '@' (gcc would take it for an option): rename it";
+	}
+	return NULL;
+}
+
 static void expand_sources(struct ctx *c, yaml_node_t *n)
 {
 	struct manifest *m = c->m;
@@ -480,7 +492,10 @@ static void expand_sources(struct ctx *c, yaml_node_t *n)
 				    is_dir(g.gl_pathv[j]))
 					continue;
 				found++;
-				if (!sl_has(&m->files, p))
+				const char *why = source_name_problem(p);
+				if (why)
+					perr(c, mk, "source '%s' matches %s, which %s", pat, p, why);
+				else if (!sl_has(&m->files, p))
 					sl_push(&m->files, p);
 			}
 			globfree(&g);
@@ -694,18 +709,8 @@ int manifest_load(const char *dir, struct manifest *m)
 	free(full);
 
 	struct ctx c = {.m = m};
-	yaml_parser_t p;
 	yaml_document_t doc;
-	yaml_parser_initialize(&p);
-	yaml_parser_set_input_string(&p, (const unsigned char *)data, len);
-	if (!yaml_parser_load(&p, &doc)) {
-		yaml_mark_t mk = p.problem_mark;
-		if (p.context)
-			perr(&c, mk, "malformed YAML: %s (%s that starts on line %zu)", p.problem,
-			     p.context, p.context_mark.line + 1);
-		else
-			perr(&c, mk, "malformed YAML: %s", p.problem ? p.problem : "parse error");
-		yaml_parser_delete(&p);
+	if (yaml_load_checked(data, len, &doc, yaml_problem, &c) < 0) {
 		free(data);
 		json_error(EXIT_USAGE, "malformed uk.yaml");
 		return EXIT_USAGE;
@@ -719,7 +724,6 @@ int manifest_load(const char *dir, struct manifest *m)
 		load(&c, root);
 	}
 	yaml_document_delete(&doc);
-	yaml_parser_delete(&p);
 	free(data);
 	if (c.errors) {
 		hint("manifests/README.md documents every field of uk.yaml");

@@ -235,6 +235,52 @@ EOF
 	assert_output --partial "interrupted: the previous output is untouched"
 }
 
+@test "fleet YAML: a key given twice is an error, not a silent override" {
+	cat >dup.yaml <<'EOF'
+devices:
+  - name: a
+    name: b
+devices:
+  - name: c
+EOF
+	run uk build hello --fleet dup.yaml
+	assert_failure 2
+	assert_output --partial "dup.yaml:3:5: error: key 'name' appears twice (first on line 2)"
+	assert_output --partial "dup.yaml:4:1: error: key 'devices' appears twice (first on line 1)"
+	[ ! -e hello/build ]
+}
+
+@test "fleet CSV follows RFC 4180: BOM, blank lines, quoted commas and line breaks, unterminated quotes, NUL bytes" {
+	printf '\xef\xbb\xbfname,ip,site\n\nsensor-1,dhcp,"north, gate"\n\n\nsensor-2,dhcp,south\n' >ok.csv
+	run uk build hello --fleet ok.csv
+	assert_success
+	run boot_file "$F/sensor-1/sdcard.img" cmdline.txt
+	assert_output --partial 'site="north, gate"'
+	# line numbers count blank lines
+	printf 'name,ip\n\n\nsensor-1,10.0.0.300/24\n' >blank.csv
+	run uk build hello --fleet blank.csv
+	assert_failure 2
+	assert_output --partial "blank.csv:4:2: error: ip '10.0.0.300/24'"
+	# a quoted line break is one record, and refused as a value
+	printf 'name,site\nsensor-1,"north\nsensor-9"\nsensor-2,south\n' >nl.csv
+	run uk build hello --fleet nl.csv
+	assert_failure 2
+	assert_output --partial "nl.csv:2:1: error: a quoted value holds a line break"
+	refute_output --partial "sensor-9"
+	printf 'name,site\nsensor-1,"north\nsensor-2,south\n' >open.csv
+	run uk build hello --fleet open.csv
+	assert_failure 2
+	assert_output --partial "open.csv:2:1: error: malformed CSV: a quoted value that never ends"
+	printf 'name,site\nsensor-1,north\nsen\0sor-2,south\nsensor-3,west\n' >nul.csv
+	run uk build hello --fleet nul.csv
+	assert_failure 2
+	assert_output --partial "nul.csv:3:4: error: a NUL byte"
+	printf 'name,site\nsensor-1,no"rth\n' >quote.csv
+	run uk build hello --fleet quote.csv
+	assert_failure 2
+	assert_output --partial "quote.csv:2:1: error: malformed CSV"
+}
+
 @test "the inventory may be uk.yaml's devices: list; per-device values override network: and bootargs:" {
 	cat >>hello/uk.yaml <<'EOF2'
 bootargs:

@@ -91,6 +91,57 @@ sources: [main.c]'
 	assert_output --partial "a/uk.yaml:2:1: error: key 'name' appears twice (first on line 1)"
 }
 
+@test "a glob that reaches outside the app after expansion, and names gcc would read as options, are refused" {
+	make_app a 'name: a
+sources: [".?/*.c", main.c]'
+	echo 'int outside;' >evil.c
+	build_fails_clean a
+	assert_output --partial "a/uk.yaml:2:11: error: source '.?/*.c' matches ../evil.c, which leaves the app directory"
+	make_app b 'name: b
+sources: ["*.c"]'
+	echo '-wrapper /bin/touch,pwned' >b/o.c
+	echo 'int y;' >b/@o.c
+	echo 'int z;' >b/--version.c
+	build_fails_clean b
+	assert_output --partial "matches --version.c, which starts with '-' or '@'"
+	assert_output --partial "matches @o.c, which starts with '-' or '@'"
+	[ ! -e pwned ] && [ ! -e b/pwned ]
+}
+
+@test "hostile YAML is refused quickly and at the right place: deep nesting, NUL bytes, bad UTF-8, a huge file" {
+	mkdir a
+	{ printf 'name: a\nsources: '; head -c 65536 /dev/zero | tr '\0' '['; } >a/uk.yaml
+	run timeout 20 "$UK" build a
+	assert_failure 2
+	assert_output --partial "a/uk.yaml:2:73: error: nested more than 64 levels deep"
+	printf 'name: a\nsources: [main.c]\ncflags: [-O2\0]\n' >a/uk.yaml
+	run uk build a
+	assert_failure 2
+	assert_output --partial "a/uk.yaml:3:13: error: a NUL byte"
+	printf 'name: a\nsources: [main.c]\n# caf\xe9\n' >a/uk.yaml
+	run uk build a
+	assert_failure 2
+	assert_output --partial "a/uk.yaml:3:6: error: invalid UTF-8"
+	{ printf 'name: a\nsources: [main.c]\n'; head -c $((5 << 20)) /dev/zero | tr '\0' '#'; } >a/uk.yaml
+	run uk build a
+	assert_failure 2
+	assert_output --partial "uk reads at most 4 MiB"
+	[ ! -e a/build ]
+}
+
+@test "30,000 keys with repeats: every repeat is reported with its first line, in bounded time" {
+	mkdir a
+	{
+		printf 'name: a\nsources: [main.c]\nbootargs:\n'
+		for i in $(seq 1 30000); do printf '  k%d: v\n' "$i"; done
+		printf '  k17: again\n  k29999: again\n'
+	} >a/uk.yaml
+	run timeout 20 "$UK" build a
+	assert_failure 2
+	assert_output --partial "a/uk.yaml:30004:3: error: key 'k17' appears twice (first on line 20)"
+	assert_output --partial "a/uk.yaml:30005:3: error: key 'k29999' appears twice (first on line 30002)"
+}
+
 @test "an image too small for FAT32 is refused" {
 	make_app a 'name: a
 sources: [main.c]
