@@ -17,11 +17,19 @@
  * sees ARM physical addresses unchanged (the device tree's /scb has no dma-ranges) and is not
  * cache-coherent: transmit buffers are cleaned before the device reads them, receive buffers
  * invalidated before the CPU reads them. Receive: a fixed buffer per descriptor; the
- * interrupt only signals the stack and frames are copied out in thread context. Transmit:
- * frames are copied into a buffer per descriptor and completed descriptors are reclaimed on the
- * next transmit. No 64-byte status block, no 2-byte alignment pad, no checksum offload; the MAC
- * strips the FCS on receive and appends it on transmit. The MAC runs promiscuous (lwIP filters
- * by address): broadcast, mDNS and IPv6 multicast need no filter programming.
+ * interrupt only signals the stack and frames are copied out in thread context. The receive
+ * buffer holds the 64-byte receive status block, a 2-byte pad, then the frame: the
+ * configuration Linux's bcmgenet runs (RBUF_64B_EN and RBUF_ALIGN_2B, its frame after "the RSB
+ * and the 2 bytes the hardware adds for IP alignment"); U-Boot and Circle run the pad alone.
+ * Transmit: frames are copied into a buffer per descriptor and completed descriptors are
+ * reclaimed on the next transmit; no transmit status block. No checksum offload; the MAC
+ * strips the FCS on receive and appends it on transmit.
+ * Both rings start where the hardware's counters are (they cannot be reset, and a network
+ * bootloader may have used the device): the consumer index at the receive producer index, the
+ * producer at the transmit consumer index, and the first descriptor (and the engines' read and
+ * write pointers) at that index modulo the ring size, as U-Boot's bcmgenet does. The MAC runs
+ * promiscuous (lwIP filters by address): broadcast, mDNS and IPv6 multicast need no filter
+ * programming.
  *
  * Link: a timer polls the PHY's status every 100 ms while down and every second while up. Each
  * MDIO read of a poll is checked by polling UMAC_MDIO_CMD's busy bit from the timer (every
@@ -77,8 +85,8 @@
 #define IRQ_MDIO_ERROR	   (1u << 24)
 /* ---- RBUF block ---- */
 #define RBUF_CTRL	    0x0300
-#define RBUF_64B_EN	    (1u << 0) /* prepend a 64-byte status block: off */
-#define RBUF_ALIGN_2B	    (1u << 1) /* pad two bytes before the frame: off */
+#define RBUF_64B_EN	    (1u << 0) /* prepend the 64-byte receive status block */
+#define RBUF_ALIGN_2B	    (1u << 1) /* then two bytes, so the IP header is 4-byte aligned */
 #define RBUF_TBUF_SIZE_CTRL 0x03b4    /* 1 on v4+, as Linux and U-Boot program it */
 /* ---- UniMAC ---- */
 #define UMAC_CMD	   0x0808
@@ -152,6 +160,8 @@
 #define RX_DESCS   128
 #define TX_DESCS   64
 #define RX_BUF	   2048
+#define RX_RSB	   64		/* receive status block: its first word is length_status */
+#define RX_OFF	   (RX_RSB + 2) /* where the frame starts; length_status counts these bytes */
 #define TX_BUF	   1536
 #define MAX_FRAME  1536 /* frame + VLAN tag + FCS fits */
 #define ETH_MAX	   1514 /* without FCS */
@@ -344,15 +354,19 @@ static size_t genet_receive(struct netdev *nd, void *buf, size_t max)
 		if (prod == g->rx_cons)
 			return 0;
 		unsigned i = g->rx_next;
-		uint32_t ls = rd(g, RX_DESC_BASE + i * DESC_SIZE + DESC_LENGTH_STATUS);
-		size_t len = DESC_LEN(ls);
 		uint8_t *b = g->rx_bufs + (size_t)i * RX_BUF;
+		/* the status block's length_status, as Linux reads it (the descriptor's copy is an
+		 * MMIO read); little-endian, like the CPU */
+		dcache_inval_range(b, RX_RSB);
+		uint32_t ls;
+		memcpy(&ls, b, sizeof(ls));
+		size_t total = DESC_LEN(ls), len = total >= RX_OFF ? total - RX_OFF : 0;
 		/* one whole frame per buffer, no error flags, a length that fits everywhere */
 		bool ok = (ls & (DESC_SOP | DESC_EOP)) == (DESC_SOP | DESC_EOP) &&
 			  !(ls & DESC_RX_ERRORS) && len >= ETH_MIN && len <= ETH_MAX && len <= max;
 		if (ok) {
-			dcache_inval_range(b, len);
-			memcpy(buf, b, len);
+			dcache_inval_range(b + RX_OFF, len);
+			memcpy(buf, b + RX_OFF, len);
 		}
 		/* the buffer goes straight back to the device */
 		g->rx_next = (i + 1) % RX_DESCS;
@@ -415,7 +429,7 @@ static void umac_reset(struct genet *g)
 	wr(g, UMAC_MIB_CTRL, MIB_RESET_ALL);
 	wr(g, UMAC_MIB_CTRL, 0);
 	wr(g, UMAC_MAX_FRAME_LEN, MAX_FRAME);
-	wr(g, RBUF_CTRL, rd(g, RBUF_CTRL) & ~(RBUF_64B_EN | RBUF_ALIGN_2B));
+	wr(g, RBUF_CTRL, rd(g, RBUF_CTRL) | RBUF_64B_EN | RBUF_ALIGN_2B);
 	wr(g, RBUF_TBUF_SIZE_CTRL, 1);
 }
 
@@ -425,29 +439,35 @@ static void set_mac(struct genet *g, const uint8_t m[6])
 	wr(g, UMAC_MAC1, (uint32_t)m[4] << 8 | m[5]);
 }
 
-/* Both DMA engines are off. Ring 16 uses descriptors [0, n) of its direction. */
+/* Both DMA engines are off. Ring 16 uses descriptors [0, n) of its direction (n divides the
+ * 16-bit counters' 65536, so "index modulo n" survives their wrap). */
 static void ring_setup(struct genet *g, bool rx, unsigned n, unsigned buf_size)
 {
 	uint32_t ring = rx ? RDMA_RING(DEFAULT_RING) : TDMA_RING(DEFAULT_RING);
 	uint32_t regs = rx ? RDMA_REGS : TDMA_REGS;
+	/* The hardware's counter (receive producer, transmit consumer) cannot be reset: the
+	 * ring starts at it. U-Boot's bcmgenet starts its descriptor index at the counter modulo
+	 * the ring; the engine's read and write pointers are set to the same descriptor, so the
+	 * engine and the driver agree whichever of the two the engine follows. */
+	uint16_t hw = rd(g, ring + (rx ? RDMA_PROD_INDEX : TDMA_CONS_INDEX)) & INDEX_MASK;
+	unsigned first = hw % n;
 	wr(g, regs + DMA_SCB_BURST_SIZE, SCB_BURST);
 	wr(g, ring + DMA_START_ADDR, 0);
 	wr(g, ring + DMA_END_ADDR, n * DESC_WORDS - 1);
-	wr(g, ring + (rx ? RDMA_READ_PTR : TDMA_READ_PTR), 0);
-	wr(g, ring + (rx ? RDMA_WRITE_PTR : TDMA_WRITE_PTR), 0);
+	wr(g, ring + (rx ? RDMA_READ_PTR : TDMA_READ_PTR), first * DESC_WORDS);
+	wr(g, ring + (rx ? RDMA_WRITE_PTR : TDMA_WRITE_PTR), first * DESC_WORDS);
 	wr(g, ring + DMA_RING_BUF_SIZE, n << 16 | buf_size);
 	wr(g, ring + DMA_MBUF_DONE_THRESH, 1);
 	if (rx) {
 		wr(g, ring + RDMA_XON_XOFF_THRESH, 5u << 16 | n >> 4);
-		/* the producer counter cannot be reset: start the consumer at it */
-		g->rx_cons = rd(g, ring + RDMA_PROD_INDEX) & INDEX_MASK;
+		g->rx_cons = hw; /* the consumer starts at the producer: empty */
 		wr(g, ring + RDMA_CONS_INDEX, g->rx_cons);
-		g->rx_next = 0;
+		g->rx_next = first;
 	} else {
 		wr(g, ring + TDMA_FLOW_PERIOD, 0);
-		g->tx_prod = rd(g, ring + TDMA_CONS_INDEX) & INDEX_MASK;
+		g->tx_prod = hw; /* the producer starts at the consumer: empty */
 		wr(g, ring + TDMA_PROD_INDEX, g->tx_prod);
-		g->tx_next = 0;
+		g->tx_next = first;
 	}
 	wr(g, regs + DMA_RING_CFG, 1u << DEFAULT_RING);
 }

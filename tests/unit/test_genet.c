@@ -292,6 +292,45 @@ static void test_link_without_mdio_irq(void)
 	      "a pulled cable and its return are seen");
 }
 
+/* In a child process: an engine that takes its next descriptor from its counter modulo the
+ * ring (U-Boot's reading) rather than from the pointer registers, with counters left mid-ring
+ * by an earlier user. Frames must still pass byte-exact both ways. */
+static void test_rings_follow_counters(void)
+{
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		gm_init(m);
+		gm_cache_reset();
+		m->index_addressing = true;
+		m->rx_prod = 0x1234; /* 0x1234 % 128 = 52 */
+		m->tx_cons = 0x0abd; /* 0x0abd % 64 = 61 */
+		struct netdev *nd = genet_probe(BASE, IRQ);
+		static uint8_t f[1514], got[1514];
+		unsigned tx_ok = 0, rx_ok = 0;
+		for (unsigned i = 0; nd && i < 150; i++) {
+			size_t len = size_for(i);
+			make_frame(f, len, i);
+			m->wire_count = 0;
+			tx_ok += nd->transmit(nd, f, len) == 0 && m->wire_count == 1 &&
+				 m->wire[0].len == (len < 60 ? 60 : len) &&
+				 memcmp(m->wire[0].data, f, len) == 0;
+			gm_receive(m, f, len);
+			rx_ok +=
+			    nd->receive(nd, got, sizeof(got)) == len && memcmp(got, f, len) == 0;
+		}
+		printf("# counters mid-ring: %u/150 sent, %u/150 received exact, %u violations\n",
+		       tx_ok, rx_ok, m->violations);
+		fflush(stdout);
+		_exit(tx_ok == 150 && rx_ok == 150 && m->violations == 0 ? 0 : 1);
+	}
+	int status = -1;
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "an engine whose descriptors follow its counters (left mid-ring by a bootloader): "
+	      "150 frames each way byte-exact");
+}
+
 static struct netdev *test_probe(void)
 {
 	gm_init(m);
@@ -316,7 +355,15 @@ static struct netdev *test_probe(void)
 	CHECK((cmd & 0x3) == 0x3 && (cmd & (1u << 4)) && !(cmd & (1u << 6)) && !(cmd & (1u << 13)),
 	      "UMAC: RX and TX on, promiscuous, FCS stripped, out of reset (CMD %08x)", cmd);
 	CHECK(reg(0x0004) == 3, "SYS_PORT_CTRL: external gigabit PHY");
-	CHECK((reg(0x0300) & 3) == 0, "RBUF: no status block, no alignment pad");
+	CHECK((reg(0x0300) & 3) == 3,
+	      "RBUF: 64-byte status block and 2-byte alignment pad on, as Linux runs it");
+	CHECK(reg(0x3000 + 0x00) == 5 * 3 && reg(0x3000 + 0x2c) == 5 * 3 &&
+		  reg(0x5000 + 0x00) == 19 * 3 && reg(0x5000 + 0x2c) == 19 * 3,
+	      "rings start at the hardware's counters modulo the ring (0xff85 %% 128 = 5, 0xffd3 "
+	      "%% 64 = 19): pointers %u/%u words",
+	      reg(0x3000), reg(0x5000));
+	CHECK(reg(0x3000 + 0x0c) == 0xff85 && reg(0x5000 + 0x0c) == 0xffd3,
+	      "consumer index at the receive producer, producer at the transmit consumer");
 	CHECK(reg(0x0814) == 1536, "max frame length 1536");
 	uint32_t oob = reg(0x008c);
 	CHECK((oob & (1u << 6)) && !(oob & (1u << 5)) && !(oob & (1u << 16)),
@@ -455,21 +502,23 @@ static void test_rx_malformed(struct netdev *nd)
 	static uint8_t f[2048],
 	    got[2048]; /* larger than any frame: the driver must judge lengths */
 	const uint32_t sop_eop = 3u << 13;
+#define L(n) ((uint32_t)((n) + 66) << 16) /* length_status counts the status block and pad */
 	static const struct {
 		uint32_t ls;
 		size_t len;
 		const char *what;
 	} bad[] = {
-	    {100u << 16 | sop_eop | 0x02, 100, "CRC error"},
-	    {100u << 16 | sop_eop | 0x01, 100, "overrun"},
-	    {100u << 16 | sop_eop | 0x04, 100, "receive error"},
-	    {100u << 16 | sop_eop | 0x08, 100, "non-octet frame"},
-	    {1536u << 16 | sop_eop | 0x10, 1536, "too long (LG)"},
-	    {100u << 16 | (1u << 13), 100, "start without end (a fragment)"},
-	    {100u << 16 | (1u << 14), 100, "end without start"},
+	    {L(100) | sop_eop | 0x02, 100, "CRC error"},
+	    {L(100) | sop_eop | 0x01, 100, "overrun"},
+	    {L(100) | sop_eop | 0x04, 100, "receive error"},
+	    {L(100) | sop_eop | 0x08, 100, "non-octet frame"},
+	    {L(1536) | sop_eop | 0x10, 1536, "too long (LG)"},
+	    {L(100) | (1u << 13), 100, "start without end (a fragment)"},
+	    {L(100) | (1u << 14), 100, "end without start"},
 	    {0u << 16 | sop_eop, 0, "zero length"},
-	    {10u << 16 | sop_eop, 10, "a 10-byte runt"},
-	    {1600u << 16 | sop_eop, 1600, "1600 bytes, more than 1514"},
+	    {40u << 16 | sop_eop, 0, "shorter than the status block and pad"},
+	    {L(10) | sop_eop, 10, "a 10-byte runt"},
+	    {L(1600) | sop_eop, 1600, "1600 bytes, more than 1514"},
 	    {4000u << 16 | sop_eop, 2048, "4000 bytes, more than the 2 KiB buffer"},
 	    {4095u << 16 | sop_eop, 2048, "the largest length field"},
 	};
@@ -629,6 +678,7 @@ int main(int argc, char **argv)
 	test_probe_without_cable();
 	test_probe_without_phy();
 	test_link_without_mdio_irq();
+	test_rings_follow_counters();
 	struct netdev *nd = test_probe();
 	if (nd) {
 		test_link(nd);

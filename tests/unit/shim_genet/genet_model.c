@@ -9,6 +9,10 @@
 /* GENET v5 register map as documented in Linux's bcmgenet.h (offsets from the base) */
 #define REV_CTRL	  0x0000
 #define RBUF_FLUSH	  0x0008
+#define RBUF_CTRL	  0x0300
+#define RBUF_64B_EN	  (1u << 0)
+#define RBUF_ALIGN_2B	  (1u << 1)
+#define RSB_SIZE	  64
 #define OOB_CTRL	  0x008c
 #define INTRL2_0	  0x0200
 #define INTRL2_1	  0x0240
@@ -270,6 +274,19 @@ static unsigned next_ptr(struct genet_model *m, bool rx, unsigned ptr)
 	return ptr > *R(m, ring + END_ADDR) ? *R(m, ring + START_ADDR) : ptr;
 }
 
+/* The descriptor (register offset) the engine uses next: its pointer, or its counter. */
+static uint32_t engine_desc(struct genet_model *m, bool rx)
+{
+	if (m->index_addressing) {
+		uint32_t ring = rx ? RDMA_RING16 : TDMA_RING16;
+		unsigned first = *R(m, ring + START_ADDR) / 3;
+		unsigned n = ring_size(m, rx);
+		uint16_t idx = rx ? m->rx_prod : m->tx_cons;
+		return (rx ? RX_DESC : TX_DESC) + (first + (n ? idx % n : 0)) * 12;
+	}
+	return rx ? RX_DESC + m->rx_wptr / 3 * 12 : TX_DESC + m->tx_rptr / 3 * 12;
+}
+
 static uintptr_t desc_addr(struct genet_model *m, uint32_t desc)
 {
 	return (uintptr_t)((uint64_t)*R(m, desc + 8) << 32 | *R(m, desc + 4));
@@ -281,13 +298,13 @@ static void tx_run(struct genet_model *m)
 		return;
 	uint16_t prod = (uint16_t)*R(m, TDMA_RING16 + T_PROD);
 	while (m->tx_cons != prod) {
-		uint32_t d = TX_DESC + m->tx_rptr / 3 * 12;
+		uint32_t d = engine_desc(m, false);
 		uint32_t ls = *R(m, d);
 		size_t len = (ls >> 16) & 0xfff;
 		uintptr_t a = desc_addr(m, d);
 		if ((ls & (LS_SOP | LS_EOP)) != (LS_SOP | LS_EOP) || a == 0)
 			violation(m, "TX descriptor %u: length_status %08x, address %lx",
-				  m->tx_rptr / 3, ls, (unsigned long)a);
+				  (d - TX_DESC) / 12, ls, (unsigned long)a);
 		else if (!gm_link_up(m))
 			m->tx_sent_while_down++;
 		else if (m->wire_count < GM_WIRE_MAX) {
@@ -312,21 +329,29 @@ static int rx_store(struct genet_model *m, const void *data, size_t len, uint32_
 		m->rx_missed++; /* no free buffer: the frame is lost */
 		return -1;
 	}
-	uint32_t d = RX_DESC + m->rx_wptr / 3 * 12;
+	uint32_t d = engine_desc(m, true);
 	uintptr_t a = desc_addr(m, d);
 	size_t buf = *R(m, RDMA_RING16 + BUF_SIZE) & 0xffff;
 	if (a == 0) {
-		violation(m, "RX descriptor %u has no buffer", m->rx_wptr / 3);
+		violation(m, "RX descriptor %u has no buffer", (d - RX_DESC) / 12);
 		return -1;
 	}
+	uint32_t rbuf = *R(m, RBUF_CTRL);
+	size_t hdr = (rbuf & RBUF_64B_EN ? RSB_SIZE : 0) + (rbuf & RBUF_ALIGN_2B ? 2 : 0);
 	if (!raw) {
-		ls = (uint32_t)len << 16 | LS_SOP | LS_EOP;
+		ls = (uint32_t)(len + hdr) << 16 | LS_SOP | LS_EOP;
 		if (len > *R(m, UMAC_MAX_FRAME))
 			ls |= LS_LG;
 		if (((const uint8_t *)data)[0] & 1)
 			ls |= 0x20; /* multicast or broadcast, as the hardware flags it */
 	}
-	dma_write(a, data, len < buf ? len : buf);
+	uint8_t head[RSB_SIZE + 2];
+	memset(head, 0xe5, sizeof(head)); /* what else the block and pad hold: not the frame */
+	if (rbuf & RBUF_64B_EN)
+		for (int i = 0; i < 4; i++)
+			head[i] = (uint8_t)(ls >> (8 * i)); /* length_status, little-endian */
+	dma_write(a, head, hdr);
+	dma_write(a + hdr, data, len < buf - hdr ? len : buf - hdr);
 	*R(m, d) = ls;
 	m->rx_prod++;
 	m->rx_wptr = next_ptr(m, true, m->rx_wptr);
@@ -354,8 +379,8 @@ void gm_init(struct genet_model *m)
 	*R(m, INTRL2_1 + I_MASK_STATUS) = ~0u;
 	*R(m, UMAC_MAX_FRAME) = 1518;
 	/* counters left near the 16-bit wrap, as after a previous life */
-	m->rx_prod = 0xff80;
-	m->tx_cons = 0xffd0;
+	m->rx_prod = 0xff85;
+	m->tx_cons = 0xffd3;
 	m->cable = true;
 	m->partner_lpa = 0x45e1; /* 10/100 full/half, pause, ack */
 	m->partner_1000 = 0x0c00;

@@ -11,9 +11,15 @@
  *    is latched low; LPA and STAT1000 tell what the partner offers;
  *  - the receive engine writes a frame into the buffer of the descriptor at its write pointer
  *    (only while UMAC RX_EN, RDMA DMA_EN and ring 16 are on and the ring has room), advances
- *    PROD_INDEX (16 bits, starting near the wrap) and raises RXDMA_MBDONE;
+ *    PROD_INDEX (16 bits, starting near the wrap and not at a multiple of any ring size, as a
+ *    network bootloader may leave it) and raises RXDMA_MBDONE. With RBUF_CTRL's RBUF_64B_EN the
+ *    buffer starts with the 64-byte status block (its first word: length_status), with
+ *    RBUF_ALIGN_2B two pad bytes follow; the frame comes after them, and length_status's length
+ *    counts them (as Linux's bcmgenet reads it);
  *  - the transmit engine consumes descriptors up to PROD_INDEX, puts each frame on the wire
- *    while the link is up, advances CONS_INDEX and raises TXDMA_MBDONE.
+ *    while the link is up, advances CONS_INDEX and raises TXDMA_MBDONE;
+ *  - index_addressing: which descriptor the engines use next is their counter modulo the ring
+ *    size (what U-Boot's driver assumes) instead of their read/write pointer registers.
  * Caches are modelled as well: the DMA engines see "memory", a shadow copy of the buffers
  * that only dcache_clean_range (CPU -> memory) and dcache_inval_range (memory -> CPU) move
  * data through, so a driver that forgets either sends or receives stale bytes.
@@ -47,6 +53,7 @@ struct genet_model {
 	uint16_t partner_1000; /* its 1000BASE-T abilities (MII_STAT1000 layout) */
 	bool tx_paused;	       /* the transmit engine holds still (to fill the ring) */
 	bool phy_absent;       /* nobody answers on MDIO */
+	bool index_addressing; /* descriptors follow the counters, not the pointer registers */
 	bool mdio_irq_never;   /* MDIO transactions end without raising MDIO_DONE (Circle's
 				* driver says the MDIO interrupts do not work on this chip) */
 	/* state */
