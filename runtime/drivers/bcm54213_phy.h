@@ -1,7 +1,8 @@
 /*
  * The Pi 4's Ethernet PHY, a Broadcom BCM54213PE on the GENET's MDIO bus (address 1, RGMII),
- * driven through the IEEE 802.3 clause 22 registers every 10/100/1000BASE-T PHY has. Only
- * standard registers are used: the PHY's own delays and LEDs stay as the board strapped them.
+ * driven through the IEEE 802.3 clause 22 registers every 10/100/1000BASE-T PHY has, plus,
+ * when asked (genet.rgmii=rxid), the two Broadcom shadow registers that hold its RGMII clock
+ * delays. Otherwise the PHY's delays and LEDs stay as the board strapped them.
  */
 #ifndef UK_DRIVERS_BCM54213_PHY_H
 #define UK_DRIVERS_BCM54213_PHY_H
@@ -33,6 +34,12 @@ struct phy_link {
  * auto-negotiation; does not wait for a link. Returns the PHY's id (PHYSID1 << 16 | PHYSID2)
  * or -errno. Thread context (sleeps while the reset completes). */
 long phy_start(const struct mdio *m);
+
+/* Sets the PHY's RGMII delays as Linux's broadcom PHY driver does for phy-mode "rgmii-rxid"
+ * (bcm54xx_config_clock_delay, which the Raspberry Pi kernel runs for the BCM54213PE): RXC-RXD
+ * skew on (the PHY delays the receive clock), GTXCLK delay off (the MAC delays the transmit
+ * clock). Returns 0 or -errno. Thread context. */
+int bcm54213_rgmii_rxid(const struct mdio *m);
 
 /* The link the PHY negotiated, from its registers: up once auto-negotiation completed on a
  * live link with a mode both ends advertise (mii_resolve picks the highest). Pure. */

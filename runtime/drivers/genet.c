@@ -46,6 +46,7 @@
 #include <string.h>
 
 #include <libfdt.h>
+#include <uk/config.h>
 #include <uk/time.h>
 #include <uk/thread.h>
 
@@ -70,7 +71,7 @@
 #define RGMII_LINK	   (1u << 4) /* tells the RGMII block the link is up */
 #define OOB_DISABLE	   (1u << 5)
 #define RGMII_MODE_EN	   (1u << 6)
-#define ID_MODE_DIS	   (1u << 16) /* 1: no MAC-side TX clock delay ("rgmii"); 0 for rgmii-rxid */
+#define ID_MODE_DIS	   (1u << 16) /* 1: the MAC does not delay TXC; 0: it delays it ~2 ns */
 /* ---- interrupt controllers: INTRL2_0 (line 0: SPI 157) and INTRL2_1 (priority rings) ---- */
 #define INTRL2_0	   0x0200
 #define INTRL2_1	   0x0240
@@ -472,6 +473,34 @@ static void ring_setup(struct genet *g, bool rx, unsigned n, unsigned buf_size)
 	wr(g, regs + DMA_RING_CFG, 1u << DEFAULT_RING);
 }
 
+/*
+ * RGMII clock delays: at gigabit speed exactly one side must delay each clock by ~2 ns (RGMII
+ * 2.0). The device tree says "rgmii-rxid". Two combinations run on real Pi 4s:
+ *  - "phy" (the default): the MAC adds no TX delay (ID_MODE_DIS set) and the PHY keeps its own
+ *    delays, untouched. U-Boot's bcmgenet (its Pi configs build no Broadcom PHY driver) and
+ *    Circle's bcm54213 do this, and program the PHY's delays no more than uk does.
+ *  - "rxid" (genet.rgmii=rxid): the MAC delays TXC (ID_MODE_DIS clear) and the PHY is set to
+ *    delay RXC only, as Linux's bcmmii.c and broadcom PHY driver do for "rgmii-rxid".
+ * Mixing them (MAC delay on, PHY untouched) may delay TXC twice. docs/boards.md, item 5.
+ */
+static void rgmii_setup(struct genet *g, const struct mdio *m)
+{
+	const char *arg = uk_config_get("genet.rgmii");
+	bool rxid = arg && strcmp(arg, "rxid") == 0;
+	if (arg && !rxid && strcmp(arg, "phy") != 0)
+		kprintf("genet: genet.rgmii=%s unknown (phy or rxid): using phy\n", arg);
+	if (rxid && m) {
+		int r = bcm54213_rgmii_rxid(m);
+		if (r < 0)
+			kprintf("genet: PHY delays not set (%d)\n", r);
+	}
+	uint32_t oob = rd(g, EXT_RGMII_OOB_CTRL) & ~(OOB_DISABLE | ID_MODE_DIS | RGMII_LINK);
+	wr(g, EXT_RGMII_OOB_CTRL, oob | RGMII_MODE_EN | (rxid ? 0 : ID_MODE_DIS));
+	kprintf("genet: RGMII delays: %s\n",
+		rxid ? "MAC delays TXC, PHY delays RXC (genet.rgmii=rxid, as Linux)"
+		     : "PHY's own, none in the MAC (as U-Boot and Circle)");
+}
+
 bool genet_dt_enabled(const void *fdt)
 {
 	if (!fdt)
@@ -549,10 +578,9 @@ struct netdev *genet_probe(uintptr_t base, unsigned irq)
 		kprintf("genet: PHY id %08lx is not a BCM54213PE; driving it as a generic PHY\n",
 			phy);
 
-	/* RGMII with the MAC delaying TXC: the device tree's phy-mode is rgmii-rxid (the PHY
-	 * delays RXC), for which Linux's and FreeBSD's drivers clear ID_MODE_DIS. Link: later. */
-	uint32_t oob = rd(g, EXT_RGMII_OOB_CTRL) & ~(OOB_DISABLE | ID_MODE_DIS | RGMII_LINK);
-	wr(g, EXT_RGMII_OOB_CTRL, oob | RGMII_MODE_EN);
+	/* only a BCM54213PE gets its vendor delay registers written */
+	bool bcm = phy >= 0 && ((uint32_t)phy & BCM54213PE_ID_MASK) == BCM54213PE_ID;
+	rgmii_setup(g, bcm ? &m : NULL);
 	wr(g, UMAC_CMD, 2u << CMD_SPEED_SHIFT | CMD_PROMISC | CMD_TX_EN | CMD_RX_EN);
 
 	g->netdev.name = "genet";

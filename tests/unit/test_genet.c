@@ -92,6 +92,12 @@ int bcm_mailbox_board_mac(uint8_t mac[6])
 	return 0;
 }
 
+static const char *rgmii_arg; /* the genet.rgmii boot argument, NULL when absent */
+const char *uk_config_get(const char *key)
+{
+	return strcmp(key, "genet.rgmii") == 0 ? rgmii_arg : NULL;
+}
+
 uint64_t uk_now_ns(void)
 {
 	return m->now_ns;
@@ -331,6 +337,43 @@ static void test_rings_follow_counters(void)
 	      "150 frames each way byte-exact");
 }
 
+/* In child processes: the genet.rgmii boot argument. */
+static void test_rgmii_arg(const char *arg, bool rxid)
+{
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		gm_init(m);
+		gm_cache_reset();
+		m->reads = m->writes = 0;
+		*(&m->reg[0x008c / 4]) =
+		    1u << 16 | 1u << 5; /* left by firmware: ID_MODE_DIS, OOB off */
+		rgmii_arg = arg;
+		m->misc_reset = 0x0098; /* RX skew off, other bits that must survive */
+		m->clk_reset = 0x0201;
+		struct netdev *nd = genet_probe(BASE, IRQ);
+		uint32_t oob = reg(0x008c);
+		bool mac = rxid ? !(oob & (1u << 16)) : (oob & (1u << 16)) != 0;
+		bool phy =
+		    rxid ? m->aux[7] == 0x0198 && m->shd[3] == 0x0001
+			 : m->vendor_writes == 0 && m->aux[7] == 0x0098 && m->shd[3] == 0x0201;
+		bool link = nd && genet_link_speed() == 1000 && m->violations == 0;
+		printf("# genet.rgmii=%s: OOB %08x, misc %04x, clock %03x, %u vendor writes, link "
+		       "%u\n",
+		       arg ? arg : "(absent)", oob, m->aux[7], m->shd[3], m->vendor_writes,
+		       genet_link_speed());
+		fflush(stdout);
+		_exit(mac && phy && link && !(oob & (1u << 5)) && (oob & (1u << 6)) ? 0 : 1);
+	}
+	int status = -1;
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      rxid ? "genet.rgmii=%s: MAC delays TXC (ID_MODE_DIS clear); PHY: RX skew on, GTXCLK "
+		     "delay off, other bits kept (Linux's rgmii-rxid)"
+		   : "genet.rgmii=%s: ID_MODE_DIS set, the PHY's delays untouched (U-Boot, Circle)",
+	      arg ? arg : "absent");
+}
+
 static struct netdev *test_probe(void)
 {
 	gm_init(m);
@@ -366,8 +409,12 @@ static struct netdev *test_probe(void)
 	      "consumer index at the receive producer, producer at the transmit consumer");
 	CHECK(reg(0x0814) == 1536, "max frame length 1536");
 	uint32_t oob = reg(0x008c);
-	CHECK((oob & (1u << 6)) && !(oob & (1u << 5)) && !(oob & (1u << 16)),
-	      "RGMII mode on, out-of-band on, MAC TX delay kept for rgmii-rxid (OOB %08x)", oob);
+	CHECK((oob & (1u << 6)) && !(oob & (1u << 5)) && (oob & (1u << 16)),
+	      "RGMII mode on, out-of-band on, no MAC TX delay (ID_MODE_DIS, as U-Boot and Circle) "
+	      "(OOB %08x)",
+	      oob);
+	CHECK(m->vendor_writes == 0 && m->aux[7] == 0x0190 && m->shd[3] == 0x0200,
+	      "and the PHY's own delays untouched (no write to registers 0x18 or 0x1c)");
 	CHECK(reg(0x3000 + 0x1c) == 128 * 3 - 1 && reg(0x3000 + 0x10) == (128u << 16 | 2048),
 	      "receive ring: 128 descriptors of 2 KiB");
 	CHECK(reg(0x5000 + 0x1c) == 64 * 3 - 1, "transmit ring: 64 descriptors");
@@ -679,6 +726,10 @@ int main(int argc, char **argv)
 	test_probe_without_phy();
 	test_link_without_mdio_irq();
 	test_rings_follow_counters();
+	test_rgmii_arg(NULL, false);
+	test_rgmii_arg("phy", false);
+	test_rgmii_arg("rxid", true);
+	test_rgmii_arg("bogus", false);
 	struct netdev *nd = test_probe();
 	if (nd) {
 		test_link(nd);

@@ -153,6 +153,11 @@ static void phy_defaults(struct genet_model *m)
 	m->phy[3] = 0x84a2;
 	m->phy[4] = ADVERTISE_DEFAULT;
 	m->phy[9] = CTRL1000_DEFAULT;
+	memset(m->aux, 0, sizeof(m->aux));
+	memset(m->shd, 0, sizeof(m->shd));
+	m->aux[7] = m->misc_reset;
+	m->shd[3] = m->clk_reset;
+	m->aux_read = m->shd_read = 0;
 }
 
 bool gm_link_up(const struct genet_model *m)
@@ -204,6 +209,10 @@ static uint16_t phy_read(struct genet_model *m, unsigned reg)
 		return gm_link_up(m) ? m->partner_lpa : 0;
 	case 10:
 		return gm_link_up(m) ? m->partner_1000 : 0;
+	case 0x18:
+		return (uint16_t)(m->aux[m->aux_read] | (m->aux_read == 7 ? 0x7007 : m->aux_read));
+	case 0x1c:
+		return (uint16_t)(m->shd_read << 10 | m->shd[m->shd_read]);
 	default:
 		return m->phy[reg];
 	}
@@ -233,6 +242,22 @@ static void phy_write(struct genet_model *m, unsigned reg, uint16_t v)
 	case 5:
 	case 10:
 		return; /* read-only */
+	case 0x18:
+		m->vendor_writes++;
+		if ((v & 7) != 7)
+			m->aux[v & 7] = v & 0xfff8u;
+		else if (v & 0x8000)
+			m->aux[7] = v & 0x0ff8u; /* misc control's data: bits 11:3 */
+		else
+			m->aux_read = (v >> 12) & 7; /* a read selection */
+		return;
+	case 0x1c:
+		m->vendor_writes++;
+		if (v & 0x8000)
+			m->shd[(v >> 10) & 0x1f] = v & 0x3ffu;
+		else
+			m->shd_read = (v >> 10) & 0x1f;
+		return;
 	default:
 		m->phy[reg] = v;
 	}
@@ -374,7 +399,9 @@ int gm_receive_raw(struct genet_model *m, const void *data, size_t len, uint32_t
 void gm_init(struct genet_model *m)
 {
 	memset(m, 0, sizeof(*m));
-	m->rev = 0x06000000; /* v5.0 */
+	m->rev = 0x06000000;	/* v5.0 */
+	m->misc_reset = 0x0190; /* RX skew, RGMII mode, wirespeed */
+	m->clk_reset = 0x0200;	/* GTXCLK delay */
 	*R(m, INTRL2_0 + I_MASK_STATUS) = ~0u;
 	*R(m, INTRL2_1 + I_MASK_STATUS) = ~0u;
 	*R(m, UMAC_MAX_FRAME) = 1518;

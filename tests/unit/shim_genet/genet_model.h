@@ -62,6 +62,14 @@ struct genet_model {
 	uint16_t rx_prod, tx_cons; /* hardware counters */
 	unsigned rx_wptr, tx_rptr; /* descriptor pointers, in words */
 	uint16_t phy[32];
+	/* Broadcom vendor shadows (Linux's brcmphy.h): auxiliary control (register 0x18, 8
+	 * shadows; 7 is misc control, its bit 8 the RGMII RX skew) and the "1c" shadows (register
+	 * 0x1c, 32 of 10 bits; 3 is clock alignment, its bit 9 the GTXCLK delay). Reset: both
+	 * delays on, the defaults U-Boot's and Circle's working "MAC adds none" setup implies. */
+	uint16_t aux[8], shd[32];
+	unsigned aux_read, shd_read;	/* selected for the next read */
+	unsigned vendor_writes;		/* writes to 0x18 or 0x1c */
+	uint16_t misc_reset, clk_reset; /* aux[7] and shd[3] after a reset (config) */
 	bool phy_resetting, an_running, an_done, link_latched_low;
 	uint64_t phy_reset_done_ns, an_done_ns;
 	bool mdio_busy;
