@@ -224,6 +224,8 @@ static void chip_init(bool eeprom, const uint8_t *mac)
 	p->int_mask = PHY_INT_MASK;
 	p->aneg_irq = LINK_CHANGE;
 	p->gigabit = true;
+	p->lan88xx = true;
+	p->mmd3_phy_cfg = 0x0005; /* bits that must survive */
 	p->irq = phy_irq;
 	p->cable = true;
 	p->partner = 0x41e1;
@@ -316,9 +318,27 @@ static void test_probe_eeprom(void)
 	      "BURST_CAP fits the receive buffer (%u), FIFOs sized",
 	      (unsigned)chip.reg[BURST_CAP / 4]);
 	CHECK(chip.reg[INT_EP_CTL / 4] & PHY_INT, "PHY interrupts reach the interrupt endpoint");
-	CHECK(chip.phy.reg[4] == 0x01e1 && chip.phy.reg[9] == 0x0300 &&
+	CHECK(chip.phy.reg[4] == 0x01e1 && chip.phy.reg[9] == 0x0200 &&
 		  (chip.phy.reg[PHY_INT_MASK] & LINK_CHANGE),
-	      "PHY advertises 10/100/1000, interrupts on link change");
+	      "PHY advertises 10/100 and 1000 full only (no 1000 half: Linux's lan78xx), "
+	      "interrupts on link change (CTRL1000 %04x)",
+	      chip.phy.reg[9]);
+	/* Linux's lan88xx_config_init, in its order */
+	static const uint16_t tr_addr[] = {0x0f82, 0x168c, 0x17a2, 0x16a0, 0x16a6, 0x16a4,
+					   0x16a8, 0x0fe8, 0x0ffc, 0x0fea, 0x1686};
+	static const uint32_t tr_data[] = {0x12b00a, 0xd2c46f, 0x000620, 0xeeffdd,
+					   0x071448, 0x13132f, 0x000000, 0x91b06c,
+					   0xc0a028, 0x041600, 0x000004};
+	bool tr = chip.phy.tr_count == 11;
+	for (unsigned i = 0; tr && i < 11; i++)
+		tr = chip.phy.tr_addr[i] == tr_addr[i] && chip.phy.tr_data[i] == tr_data[i];
+	CHECK(tr, "LAN88xx DSP (token ring) registers: Linux's 11 values, in order (%u written)",
+	      chip.phy.tr_count);
+	CHECK(chip.phy.mmd3_phy_cfg == 0x2005,
+	      "MMD 3 register 0x806a: zero-detect delay set, other bits kept (%04x)",
+	      chip.phy.mmd3_phy_cfg);
+	CHECK(chip.phy.page == 0 && chip.phy.bad_page == 0,
+	      "the PHY is left on page 0, no access to an unknown page (%u)", chip.phy.bad_page);
 	check_started();
 	CHECK(strstr(model_log, "LAN7800") && strstr(model_log, "(eeprom)"), "logged");
 	CHECK(chip.bad_requests == 0 && chip.phy.bad_addr == 0 && model_errors == 0,

@@ -18,6 +18,11 @@
  * Transmit: one frame per bulk OUT transfer, behind TX command A (length, insert FCS) and B.
  * Link: the MAC sets its speed and duplex from the PHY itself (MAC_CR auto speed/duplex); the
  * interrupt endpoint reports PHY_INT and usb_core's usb-net thread reads the PHY.
+ * PHY set-up follows Linux, whose drivers run on every Pi 3B+: the internal LAN88xx PHY gets
+ * the tuning of drivers/net/phy/microchip.c's lan88xx_config_init (zero-detect delay, and the
+ * DSP "token ring" registers that set the gigabit receiver's loop gains and the EEE timers),
+ * and only 1000BASE-T full duplex is advertised, as lan78xx.c's PHY set-up does ("MAC doesn't
+ * support 1000T Half"). docs/boards.md, item 8.
  */
 #include <errno.h>
 
@@ -92,6 +97,21 @@
 #define PHY_INT_MDINTPIN_EN (1u << 15)
 #define PHY_INT_LINK_CHANGE (1u << 13)
 
+/* LAN88xx paged and MMD registers (Linux's include/linux/microchipphy.h; IEEE 802.3 annex
+ * 22D for MMD access through registers 13 and 14) */
+#define PHY_PAGE	    31
+#define PHY_PAGE_TR	    0x52b5 /* the DSP ("token ring") registers */
+#define TR_CR		    16	   /* bit 15: go (stays set once done), 14:13: 0 = write */
+#define TR_LOW		    17	   /* value bits 15:0 */
+#define TR_HIGH		    18	   /* value bits 23:16 */
+#define TR_GO		    (1u << 15)
+#define MMD_CTRL	    13
+#define MMD_DATA	    14
+#define MMD_FN_DATA	    (1u << 14) /* data, no post-increment */
+#define MMD_PCS		    3
+#define MMD3_PHY_CFG	    0x806a
+#define MMD3_PHY_CFG_ZD_DLY (1u << 13) /* zero-detect delay */
+
 #define FIFO_SIZE     (12 * 1024) /* each way: FCT_*_FIFO_END in 512-byte units */
 #define BULK_IN_DELAY 0x800
 
@@ -114,6 +134,61 @@ static void lan_tx_frame(uint8_t *h, uint32_t n)
 		h[i] = (uint8_t)(a >> (8 * i));
 		h[4 + i] = 0;
 	}
+}
+
+/* The LAN88xx DSP values Linux's lan88xx_config_TR_regs writes after every PHY reset: loop
+ * gains of the 1000BASE-T receiver (Kf/Kp, master and slave), the remote-update threshold,
+ * EEE (LPI) timers and gains, the fast MSE search, and TrFreeze. Microchip documents them
+ * nowhere public; this is the list a driver that runs on Pi 3B+ boards writes. */
+static const struct {
+	uint16_t addr; /* channel 12:11, node 10:7, register 6:1 */
+	uint32_t value;
+} lan88xx_tr[] = {
+    {0x0f82, 0x12b00a}, {0x168c, 0xd2c46f}, {0x17a2, 0x000620}, {0x16a0, 0xeeffdd},
+    {0x16a6, 0x071448}, {0x16a4, 0x13132f}, {0x16a8, 0x000000}, {0x0fe8, 0x91b06c},
+    {0x0ffc, 0xc0a028}, {0x0fea, 0x041600}, {0x1686, 0x000004},
+};
+
+/* One DSP register: the 24-bit value, then the address with "go"; read back, "go" must have
+ * stayed set. Returns 1 when written, 0 when the PHY did not confirm, -errno. */
+static int lan88xx_tr_write(struct usb_ether *ue, uint16_t addr, uint32_t value)
+{
+	uint16_t cr;
+	int r;
+	if ((r = ue_mii_write(ue, TR_LOW, (uint16_t)value)) < 0 ||
+	    (r = ue_mii_write(ue, TR_HIGH, (uint16_t)((value >> 16) & 0xff))) < 0 ||
+	    (r = ue_mii_write(ue, TR_CR, (uint16_t)((addr & ~(3u << 13)) | TR_GO))) < 0 ||
+	    (r = ue_mii_read(ue, TR_CR, &cr)) < 0)
+		return r;
+	return (cr & TR_GO) != 0;
+}
+
+/* The internal PHY's tuning, after its reset (Linux's lan88xx_config_init). */
+static int lan88xx_tune(struct usb_ether *ue)
+{
+	uint16_t v;
+	int r;
+	/* MMD 3 register 0x806a: zero-detect delay on (read, modify, write) */
+	if ((r = ue_mii_write(ue, MMD_CTRL, MMD_PCS)) < 0 ||
+	    (r = ue_mii_write(ue, MMD_DATA, MMD3_PHY_CFG)) < 0 ||
+	    (r = ue_mii_write(ue, MMD_CTRL, MMD_FN_DATA | MMD_PCS)) < 0 ||
+	    (r = ue_mii_read(ue, MMD_DATA, &v)) < 0 ||
+	    (r = ue_mii_write(ue, MMD_DATA, v | MMD3_PHY_CFG_ZD_DLY)) < 0)
+		return r;
+	if ((r = ue_mii_write(ue, PHY_PAGE, PHY_PAGE_TR)) < 0)
+		return r;
+	unsigned failed = 0;
+	for (size_t i = 0; i < sizeof(lan88xx_tr) / sizeof(lan88xx_tr[0]); i++) {
+		if ((r = lan88xx_tr_write(ue, lan88xx_tr[i].addr, lan88xx_tr[i].value)) < 0)
+			break;
+		failed += r == 0;
+	}
+	int back = ue_mii_write(ue, PHY_PAGE, 0); /* page 0 again, whatever happened */
+	if (r < 0 || back < 0)
+		return r < 0 ? r : back;
+	if (failed)
+		kprintf("lan78xx: PHY: %u DSP register(s) not confirmed\n", failed);
+	return 0;
 }
 
 /* The MAC address (ue_choose_mac). On the LAN7800 the EEPROM pins double as LED0/LED1
@@ -179,12 +254,14 @@ static int lan_init(struct usb_ether *ue)
 	if ((r = ue_set(ue, PMT_CTL, 0, PMT_CTL_PHY_RST)) < 0 ||
 	    (r = ue_wait(ue, PMT_CTL, PMT_CTL_PHY_RST | PMT_CTL_READY, PMT_CTL_READY)) < 0)
 		return r;
-	if ((r = ue_set(ue, MAC_CR, 0, MAC_CR_AUTO_DUPLEX | MAC_CR_AUTO_SPEED)) < 0)
+	if ((r = ue_set(ue, MAC_CR, 0, MAC_CR_AUTO_DUPLEX | MAC_CR_AUTO_SPEED)) < 0 ||
+	    (r = lan88xx_tune(ue)) < 0)
 		return r;
-	/* PHY: advertise 10/100/1000, interrupt on link change, autonegotiate. */
+	/* PHY: advertise 10/100 and 1000 full (the MAC has no 1000 half: Linux's lan78xx),
+	 * interrupt on link change, autonegotiate. */
 	uint16_t v;
 	if ((r = ue_mii_write(ue, MII_ADVERTISE, ADVERTISE_CSMA | ADVERTISE_10_100)) < 0 ||
-	    (r = ue_mii_write(ue, MII_CTRL1000, ADVERTISE_1000FULL | ADVERTISE_1000HALF)) < 0 ||
+	    (r = ue_mii_write(ue, MII_CTRL1000, ADVERTISE_1000FULL)) < 0 ||
 	    (r = ue_mii_read(ue, PHY_INT_STS, &v)) < 0 ||
 	    (r = ue_mii_write(ue, PHY_INT_MASK, PHY_INT_MDINTPIN_EN | PHY_INT_LINK_CHANGE)) < 0 ||
 	    (r = ue_mii_write(ue, MII_BMCR, BMCR_ANENABLE | BMCR_ANRESTART)) < 0 ||

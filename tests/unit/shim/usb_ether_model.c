@@ -62,9 +62,73 @@ void phy_model_unplug(struct phy_model *p, uint16_t status)
 	phy_model_raise(p, status);
 }
 
+/* The LAN88xx's paged and MMD registers; true when it handled the access. */
+static bool lan88xx_access(struct phy_model *p, unsigned r, bool write, uint16_t *v)
+{
+	if (!p->lan88xx)
+		return false;
+	if (r == 31) {
+		if (write)
+			p->page = *v;
+		else
+			*v = p->page;
+		return true;
+	}
+	if (p->page == 0x52b5) {
+		uint16_t *t = r == 16	? &p->tr_cr
+			      : r == 17 ? &p->tr_low
+			      : r == 18 ? &p->tr_high
+					: NULL;
+		if (!t) {
+			p->bad_page++;
+		} else if (!write) {
+			*v = *t;
+		} else {
+			*t = *v;
+			if (r == 16 && (*v & 0x8000) && !(*v & 0x6000) && p->tr_count < 32) {
+				p->tr_addr[p->tr_count] = *v & 0x1fff;
+				p->tr_data[p->tr_count++] =
+				    (uint32_t)(p->tr_high & 0xff) << 16 | p->tr_low;
+			}
+		}
+		return true;
+	}
+	if (p->page != 0) {
+		p->bad_page++;
+		return true;
+	}
+	if (r == 13) {
+		if (write)
+			p->mmd_ctrl = *v;
+		else
+			*v = p->mmd_ctrl;
+		return true;
+	}
+	if (r == 14) {
+		bool data = (p->mmd_ctrl & 0xc000) == 0x4000, mmd3 = (p->mmd_ctrl & 0x1f) == 3;
+		if (!data) {
+			if (write)
+				p->mmd_addr = *v;
+			else
+				*v = p->mmd_addr;
+		} else if (mmd3 && p->mmd_addr == 0x806a) {
+			if (write)
+				p->mmd3_phy_cfg = *v;
+			else
+				*v = p->mmd3_phy_cfg;
+		} else {
+			p->bad_page++;
+		}
+		return true;
+	}
+	return false;
+}
+
 static uint16_t phy_read(struct phy_model *p, unsigned r)
 {
 	uint16_t v = p->reg[r];
+	if (lan88xx_access(p, r, false, &v))
+		return v;
 	if (r == 0 && (v & BMCR_RESET) && --p->reset_reads == 0) /* a reset takes two reads */
 		p->reg[0] &= (uint16_t)~BMCR_RESET;
 	if (r == 1) {
@@ -79,6 +143,8 @@ static uint16_t phy_read(struct phy_model *p, unsigned r)
 
 static void phy_write(struct phy_model *p, unsigned r, uint16_t v)
 {
+	if (lan88xx_access(p, r, true, &v))
+		return;
 	if (r == 0) {
 		if (v & BMCR_RESET) {
 			phy_model_reset(p);

@@ -35,6 +35,17 @@ struct phy_model {
 	unsigned bad_addr;     /* accesses to another PHY address */
 	unsigned busy;	       /* reads of the MII address register until busy clears */
 	void (*irq)(void);     /* an unmasked interrupt status bit got set */
+	/* The LAN88xx's extras (the LAN7800's PHY; Linux's microchipphy.h): register 31 selects
+	 * a page; on page 0x52B5, 17/18 hold a 24-bit value and a write to 16 with bit 15 set
+	 * stores it in the token-ring (DSP) register that bits 12:0 name, bit 15 staying set;
+	 * registers 13/14 reach MMD 3 (IEEE 802.3 annex 22D), of which 0x806A is kept. */
+	bool lan88xx;
+	uint16_t page, tr_low, tr_high, tr_cr;
+	unsigned tr_count;
+	uint16_t tr_addr[32];
+	uint32_t tr_data[32];
+	uint16_t mmd_ctrl, mmd_addr, mmd3_phy_cfg;
+	unsigned bad_page; /* accesses to a page the model does not know */
 };
 void phy_model_reset(struct phy_model *p); /* the defaults, as after power-on or a reset */
 void phy_model_raise(struct phy_model *p, uint16_t status);
