@@ -31,6 +31,12 @@ void psci_system_off(bool hvc);
 
 struct netdev *virtio_net_probe(void);
 
+/* Hardware random number generators (struct rng_dev in kernel.h), set up on first probe. The
+ * caller checks the device tree first where the device may be absent. Thread context. */
+const struct rng_dev *virtio_rng_probe(void); /* NULL when no virtio entropy device */
+const struct rng_dev *bcm2835_rng_probe(uintptr_t base);
+const struct rng_dev *iproc_rng200_probe(uintptr_t base);
+
 /* USB host stack (drivers/usb/): the DWC2 at base (interrupt irq, DMA addresses = physical |
  * bus_offset), enumerated once; later calls return the first result. Thread context. */
 int usb_start(uintptr_t base, unsigned irq, uint32_t bus_offset);

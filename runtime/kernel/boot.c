@@ -23,6 +23,8 @@ extern void _set_tls(void *tls);
 extern char __tls_main[], __image_end[];
 /* In net/sys_arch.c: weak, so only apps that link lwIP pay for it. */
 extern void uk_net_autostart(void) __attribute__((weak));
+/* In kernel/random.c: weak, so only apps that draw randomness probe the hardware RNG. */
+extern void uk_random_init(void) __attribute__((weak));
 
 struct bootargs uk_bootargs;
 struct heap uk_heap;
@@ -171,6 +173,8 @@ __attribute__((noreturn)) void uk_boot(uintptr_t fdt_phys, uint64_t entry_ticks)
 		boot_trace(entry_ticks);
 	sys.main_ns = uk_now_ns();
 
+	if (uk_random_init)
+		uk_random_init();
 	if (uk_net_autostart)
 		uk_net_autostart();
 	static char *argv[] = {"app", NULL};

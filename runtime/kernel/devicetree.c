@@ -65,6 +65,17 @@ int dt_psci_method(const void *fdt)
 	return strcmp(m, "hvc") == 0 ? 1 : strcmp(m, "smc") == 0 ? 0 : -1;
 }
 
+bool dt_device_enabled(const void *fdt, const char *compatible)
+{
+	if (!fdt)
+		return false;
+	int node = fdt_node_offset_by_compatible(fdt, -1, compatible);
+	if (node < 0)
+		return false;
+	const char *status = fdt_getprop(fdt, node, "status", NULL);
+	return !status || strcmp(status, "okay") == 0 || strcmp(status, "ok") == 0;
+}
+
 int dt_read(const void *fdt, size_t max_size, struct dt_info *out)
 {
 	memset(out, 0, sizeof(*out));

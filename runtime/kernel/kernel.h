@@ -88,6 +88,10 @@ int dt_read(const void *fdt, size_t max_size, struct dt_info *out); /* 0 or -err
 /* The /psci method of a tree dt_read accepted: 1 hvc, 0 smc, -1 none. Asked only when needed
  * (at power-off), as it may walk the whole tree. */
 int dt_psci_method(const void *fdt);
+/* Whether the tree has a node compatible with `compatible` whose status is okay (or absent):
+ * the Pi firmware and QEMU's raspi machines disable or remove nodes of devices that are not
+ * there, and reading an absent device's registers can abort. Any context. */
+bool dt_device_enabled(const void *fdt, const char *compatible);
 
 /* ---- heap (kernel/heap.c): pure, host-testable ---- */
 struct heap {
@@ -103,6 +107,16 @@ __attribute__((noreturn)) void uk_halt(int status);
 __attribute__((noreturn)) void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern bool uk_under_qemu;
 extern const void *uk_fdt; /* the device tree, once dt_read accepted it; else NULL */
+
+/* ---- hardware random number generators (drivers/virtio_rng.c, bcm2835_rng.c, iproc_rng200.c)
+ * behind kernel/random.c (the API is include/uk/random.h) ---- */
+struct rng_dev {
+	const char *name;
+	/* Fills buf with n bytes from the hardware: 0, or -ETIMEDOUT (no data within the driver's
+	 * bound) or -EIO (the device reports a failure). Thread context. */
+	int (*read)(void *buf, size_t n);
+};
+const struct rng_dev *rng_probe(void); /* platform: the board's RNG, set up once; or NULL */
 
 /* ---- threads (kernel/thread.c; the API is include/uk/thread.h) ---- */
 bool thread_stack_contains(uintptr_t addr); /* on the running thread's heap stack? any context */

@@ -3,7 +3,7 @@
  * peripheral base 0x3f000000, and the QA7 local-controller document):
  *   0x00000000 RAM (the firmware's ARM share; the GPU's share sits at its top)
  *   0x3f000000 peripherals: 0x3f00b200 interrupt controller, 0x3f00b880 mailbox,
- *              0x3f200000 GPIO, 0x3f201000 PL011, 0x3f215000 AUX (mini UART)
+ *              0x3f104000 RNG, 0x3f200000 GPIO, 0x3f201000 PL011, 0x3f215000 AUX (mini UART)
  *   0x40000000 BCM2836 local interrupt controller
  */
 #include "netdev.h"
@@ -49,6 +49,15 @@ static uint64_t rpi3_ram_size(void)
 struct netdev *netdev_probe(void)
 {
 	return rpi_usb_netdev(&rpi3);
+}
+
+/* Every BCM2837 has the RNG (bcm283x.dtsi: rng@7e104000) and QEMU's raspi3b models it; the
+ * tree is asked anyway, as for every device a board variant might lack. */
+const struct rng_dev *rng_probe(void)
+{
+	if (!dt_device_enabled(uk_fdt, "brcm,bcm2835-rng"))
+		return NULL;
+	return bcm2835_rng_probe(PERIPH + 0x104000);
 }
 
 const struct platform platform = {

@@ -2,8 +2,8 @@
  * Raspberry Pi 4 (BCM2711; QEMU raspi4b) in low-peripheral mode (BCM2711 ARM Peripherals):
  *   0x00000000 RAM; uk uses the first GiB, which every Pi 4 has
  *   0xfc000000 peripherals: 0xfd580000 GENET, 0xfe00b880 mailbox, 0xfe200000 GPIO,
- *              0xfe201000 PL011, 0xfe215000 AUX (mini UART); 0xff841000 GIC-400 distributor,
- *              0xff842000 CPU if.
+ *              0xfe104000 RNG200, 0xfe201000 PL011, 0xfe215000 AUX (mini UART);
+ *              0xff841000 GIC-400 distributor, 0xff842000 CPU if.
  * VideoCore peripheral IRQ n is GIC SPI 64 + n, INTID 96 + n.
  */
 #include "netdev.h"
@@ -62,6 +62,15 @@ struct netdev *netdev_probe(void)
 		nd = genet_probe(GENET, GENET_IRQ);
 	}
 	return nd ? nd : rpi_usb_netdev(&rpi4);
+}
+
+/* The RNG200 (bcm2711.dtsi: rng@7e104000). QEMU's raspi4b does not model it and removes its
+ * node from the tree, so there the runtime reports no hardware RNG. */
+const struct rng_dev *rng_probe(void)
+{
+	if (!dt_device_enabled(uk_fdt, "brcm,bcm2711-rng200"))
+		return NULL;
+	return iproc_rng200_probe(PERIPH + 0x104000);
 }
 
 const struct platform platform = {

@@ -45,6 +45,13 @@ struct netdev *netdev_probe(void)
 	return virtio_net_probe();
 }
 
+/* A virtio entropy device when QEMU has one (`-device virtio-rng-device`, which target.conf's
+ * QEMU command includes). */
+const struct rng_dev *rng_probe(void)
+{
+	return virtio_rng_probe();
+}
+
 const struct platform platform = {
     .target = "virt",
     .map = virt_map,

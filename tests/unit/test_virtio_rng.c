@@ -1,0 +1,258 @@
+/*
+ * Host tests for the virtio entropy driver (runtime/drivers/virtio_rng.c) over the real
+ * virtio-mmio transport (runtime/drivers/virtio_mmio.c), against a model of a modern (version
+ * 2) virtio-mmio slot holding an entropy device (virtio 1.1 sections 4.2.2 and 5.4): the model
+ * reads the driver's split queue from host memory when notified and answers as told: filled,
+ * short, empty, late, never, or with an impossible length or descriptor id.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "drivers.h"
+#include "tap.h"
+#include "virtio_mmio.h"
+
+#define SLOT0	 0x0a000000ul
+#define RNG_SLOT 5
+#define BASE	 (SLOT0 + RNG_SLOT * 0x200ul)
+
+enum mode { FILL, SHORT, EMPTY_ONCE, SILENT, LATE, BAD_LEN, BAD_ID };
+static struct {
+	bool present;
+	uint32_t status, queue_sel, queue_num, ready, dfeat_sel, drv_feat[2];
+	uint64_t desc, avail, used;
+	uint16_t seen_avail; /* available entries the model has consumed */
+	enum mode mode;
+	unsigned notifies, requests;
+	bool pending; /* a request taken but not answered (SILENT, LATE) */
+	uint16_t pending_id;
+	bool not_writable; /* the driver offered a buffer the device may not write */
+	uint8_t next_byte;
+} dev;
+static uint64_t now_ns;
+
+static void model_reset(enum mode m)
+{
+	memset(&dev, 0, sizeof(dev));
+	dev.present = true;
+	dev.mode = m;
+	dev.next_byte = 1;
+}
+
+static void answer(uint16_t id, uint32_t len)
+{
+	volatile struct vring_desc *d = (volatile struct vring_desc *)(uintptr_t)dev.desc;
+	volatile uint16_t *used = (volatile uint16_t *)(uintptr_t)dev.used;
+	if (id < dev.queue_num) {
+		uint8_t *buf = (uint8_t *)(uintptr_t)d[id].addr;
+		for (uint32_t i = 0; i < len && i < d[id].len; i++)
+			buf[i] = dev.next_byte++;
+	}
+	volatile struct vring_used_elem *e =
+	    (volatile struct vring_used_elem *)(used + 2) + used[1] % dev.queue_num;
+	e->id = dev.mode == BAD_ID ? id + 1u : id;
+	e->len = len;
+	used[1]++;
+}
+
+static void process(void)
+{
+	volatile struct vring_desc *d = (volatile struct vring_desc *)(uintptr_t)dev.desc;
+	volatile uint16_t *avail = (volatile uint16_t *)(uintptr_t)dev.avail;
+	while (dev.seen_avail != avail[1]) {
+		uint16_t id = avail[2 + dev.seen_avail % dev.queue_num];
+		dev.seen_avail++;
+		dev.requests++;
+		if (!(d[id].flags & VRING_DESC_F_WRITE))
+			dev.not_writable = true;
+		uint32_t len = d[id].len;
+		switch (dev.mode) {
+		case FILL:
+			answer(id, len);
+			break;
+		case SHORT:
+			answer(id, len < 5 ? len : 5);
+			break;
+		case EMPTY_ONCE:
+			answer(id, 0);
+			dev.mode = FILL;
+			break;
+		case SILENT:
+		case LATE:
+			dev.pending = true;
+			dev.pending_id = id;
+			break;
+		case BAD_LEN:
+			answer(id, len + 1);
+			break;
+		case BAD_ID:
+			answer(id, len);
+			break;
+		}
+	}
+}
+
+/* The clock the driver's timeouts read; each read is 100 us of the device's time, in which
+ * a LATE device gets round to the request it held back. */
+uint64_t uk_now_ns(void)
+{
+	now_ns += 100000;
+	if (dev.pending && dev.mode == FILL) {
+		dev.pending = false;
+		answer(dev.pending_id, 8);
+	}
+	return now_ns;
+}
+
+void kprintf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	printf("# console: ");
+	vprintf(fmt, ap);
+	va_end(ap);
+}
+
+uint32_t shim_mmio_read32(uintptr_t addr)
+{
+	if (addr < SLOT0 || addr >= SLOT0 + 32 * 0x200)
+		return 0;
+	if (!dev.present || addr - (addr - SLOT0) % 0x200 != BASE)
+		return (addr - SLOT0) % 0x200 == 0 ? 0x74726976 : 0; /* empty slots: magic, id 0 */
+	switch (addr - BASE) {
+	case 0x000:
+		return 0x74726976;
+	case 0x004:
+		return 2;
+	case 0x008:
+		return VIRTIO_ID_RNG;
+	case 0x010:
+		return dev.dfeat_sel == 1 ? 1 : 0; /* VIRTIO_F_VERSION_1 only */
+	case 0x034:
+		return 8;
+	case 0x044:
+		return dev.ready;
+	case 0x070:
+		return dev.status;
+	}
+	return 0;
+}
+
+void shim_mmio_write32(uintptr_t addr, uint32_t v)
+{
+	if (!dev.present || addr < BASE || addr >= BASE + 0x200)
+		return;
+	switch (addr - BASE) {
+	case 0x014:
+		dev.dfeat_sel = v;
+		break;
+	case 0x020:
+		dev.drv_feat[dev.dfeat_sel & 1] = v;
+		break;
+	case 0x030:
+		dev.queue_sel = v;
+		break;
+	case 0x038:
+		dev.queue_num = v;
+		break;
+	case 0x044:
+		dev.ready = v;
+		break;
+	case 0x050:
+		dev.notifies++;
+		if (v == 0)
+			process();
+		break;
+	case 0x070:
+		dev.status = v;
+		break;
+	case 0x080:
+		dev.desc = (dev.desc & ~0xffffffffull) | v;
+		break;
+	case 0x084:
+		dev.desc = (dev.desc & 0xffffffffull) | (uint64_t)v << 32;
+		break;
+	case 0x090:
+		dev.avail = (dev.avail & ~0xffffffffull) | v;
+		break;
+	case 0x094:
+		dev.avail = (dev.avail & 0xffffffffull) | (uint64_t)v << 32;
+		break;
+	case 0x0a0:
+		dev.used = (dev.used & ~0xffffffffull) | v;
+		break;
+	case 0x0a4:
+		dev.used = (dev.used & 0xffffffffull) | (uint64_t)v << 32;
+		break;
+	}
+}
+
+static bool counting(const uint8_t *p, size_t n, uint8_t first)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != (uint8_t)(first + i))
+			return false;
+	return true;
+}
+
+int main(void)
+{
+	uint8_t buf[200];
+
+	model_reset(FILL);
+	dev.present = false;
+	CHECK(virtio_rng_probe() == NULL, "no entropy device in any slot: probe finds none");
+
+	model_reset(FILL);
+	const struct rng_dev *rng = virtio_rng_probe();
+	CHECK(rng != NULL && strcmp(rng->name, "virtio-rng") == 0,
+	      "probe finds the device in slot %d", RNG_SLOT);
+	CHECK(dev.status == 0xf, "status: ACKNOWLEDGE, DRIVER, FEATURES_OK, DRIVER_OK (got %#x)",
+	      dev.status);
+	CHECK(dev.drv_feat[1] == 1 && dev.drv_feat[0] == 0,
+	      "features: VERSION_1 only (the device defines none of its own)");
+	CHECK(dev.queue_sel == 0 && dev.ready == 1 && dev.queue_num >= 1 && dev.queue_num <= 8,
+	      "request queue 0 set up within the device's maximum (%u entries)", dev.queue_num);
+	CHECK(virtio_rng_probe() == rng, "a second probe returns the same device");
+
+	memset(buf, 0, sizeof(buf));
+	CHECK(rng->read(buf, 48) == 0 && counting(buf, 48, 1), "48 bytes: what the device wrote");
+	CHECK(!dev.not_writable, "the buffer is offered device-writable");
+	CHECK(dev.notifies == dev.requests && dev.requests == 1,
+	      "one request, one doorbell for a 48-byte read");
+	CHECK(rng->read(buf, 150) == 0 && counting(buf, 150, 49),
+	      "150 bytes: split into requests of at most 64, all used, in order");
+
+	dev.mode = SHORT;
+	unsigned before = dev.requests;
+	CHECK(rng->read(buf, 23) == 0 && dev.requests - before == 5,
+	      "a device that returns 5 bytes at a time is asked again until 23 arrive");
+	dev.mode = EMPTY_ONCE;
+	CHECK(rng->read(buf, 16) == 0, "an answer of 0 bytes is asked again");
+
+	dev.mode = SILENT;
+	uint64_t t0 = now_ns;
+	CHECK(rng->read(buf, 16) == -ETIMEDOUT, "a device that never answers: -ETIMEDOUT");
+	CHECK(now_ns - t0 >= 1000000000ull && now_ns - t0 < 1100000000ull,
+	      "after the 1 s bound (%llu ms)", (unsigned long long)((now_ns - t0) / 1000000));
+	before = dev.requests;
+	CHECK(rng->read(buf, 16) == -ETIMEDOUT && dev.requests == before,
+	      "still silent: the buffer the device owns is not offered again");
+	dev.mode = FILL; /* it answers the held request late (in uk_now_ns), then normally */
+	memset(buf, 0, sizeof(buf));
+	CHECK(rng->read(buf, 16) == 0 && !dev.pending,
+	      "a late answer is collected, then a new read works");
+
+	dev.mode = BAD_LEN;
+	CHECK(rng->read(buf, 16) == -EIO,
+	      "a used length beyond the buffer: -EIO, nothing copied past it");
+	dev.mode = BAD_ID;
+	CHECK(rng->read(buf, 16) == -EIO, "a used id the driver never offered: -EIO");
+	dev.mode = FILL;
+	CHECK(rng->read(buf, 16) == 0, "the device behaves again: reads work");
+	return TAP_DONE();
+}
