@@ -112,6 +112,10 @@
 #define LWIP_MQTT		 1
 #define MQTT_OUTPUT_RINGBUF_SIZE 1024
 
+/* Randomness (net/random.c): LWIP_RAND (arch/cc.h) from the hardware generator, TCP initial
+ * sequence numbers per RFC 6528 through lwIP's hook. */
+#define LWIP_HOOK_FILENAME "lwip_hooks.h"
+
 /* Statistics (uk_net_stats) and no debug output unless asked. */
 #define LWIP_STATS 1
 /* net/chksum.c: 64 bytes per loop with the carry flag, for every checksum lwIP computes. */

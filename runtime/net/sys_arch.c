@@ -210,19 +210,6 @@ sys_thread_t sys_thread_new(const char *name, lwip_thread_fn fn, void *arg, int 
 	return t;
 }
 
-/* xorshift64*, seeded from the counter: unpredictable enough for ports, ISNs and DHCP ids on a
- * device without a hardware RNG driver; not for cryptography. */
-unsigned long uk_net_random(void)
-{
-	static uint64_t s;
-	if (!s)
-		s = timer_ticks() ^ 0x9e3779b97f4a7c15ull;
-	s ^= s >> 12;
-	s ^= s << 25;
-	s ^= s >> 27;
-	return (unsigned long)((s * 0x2545f4914f6cdd1dull) >> 32);
-}
-
 /*
  * Called before main (kernel/boot.c holds a weak reference): any app that links lwIP links
  * this file, so the network comes up before main whenever a net.* boot argument is given
