@@ -61,10 +61,7 @@ int boot_files(struct ctx *c, char **fw_version)
 	}
 	free(tpl);
 	if (m->config_txt.n) {
-		char *extra = format_bootargs(&m->config_txt);
-		for (char *p = extra; *p; p++)
-			if (*p == ' ')
-				*p = '\n'; /* lines never hold spaces: validated as key=value */
+		char *extra = sl_join(&m->config_txt, "\n"); /* one line each: validated */
 		char *t = xasprintf("%s\n# from uk.yaml\n%s\n", text, extra);
 		free(text);
 		free(extra);
@@ -72,7 +69,7 @@ int boot_files(struct ctx *c, char **fw_version)
 	}
 	if (write_text(boot, "config.txt", text) < 0)
 		goto out;
-	char *args = format_bootargs(&m->bootargs);
+	char *args = bootargs_format(&m->bootargs);
 	char *line = xasprintf("%s\n", args);
 	free(args);
 	int w = write_text(boot, "cmdline.txt", line);

@@ -88,7 +88,7 @@ int cmd_build(int argc, char **argv)
 		return rc;
 	/* the inventory is checked before anything is built: exit 2 writes nothing */
 	struct inventory *inv = NULL;
-	if (fleet && !(inv = fleet_inventory_load(fleet)))
+	if (fleet && !(inv = fleet_inventory_load(fleet, &m)))
 		return EXIT_USAGE;
 	struct strlist targets = {0};
 	if (target)

@@ -173,16 +173,6 @@ static void stop_qemu(pid_t pid)
 	waitpid(pid, NULL, 0);
 }
 
-/* Does a list of KEY=VALUE boot arguments hold a net.* key (the runtime then starts the network)?
- */
-static int has_net_arg(const struct strlist *kvs)
-{
-	for (size_t i = 0; i < kvs->n; i++)
-		if (!strncmp(kvs->v[i], "net.", 4))
-			return 1;
-	return 0;
-}
-
 /* Can QEMU bind PROTO port on 127.0.0.1? 0, or an errno (EADDRINUSE, EACCES). */
 static int port_error(const char *proto, unsigned port)
 {
@@ -202,10 +192,11 @@ static int port_error(const char *proto, unsigned port)
 
 /* The QEMU network: user networking with forwards (host side on 127.0.0.1 only), or a tap. */
 struct net_plan {
-	int on;		     /* give the guest a NIC */
-	const char *tap;     /* --net tap:NAME, else user networking */
-	struct strlist fwds; /* PROTO:HOSTPORT:GUESTPORT, the manifest's then -p's */
-	struct strlist why;  /* where each forward came from, for messages */
+	int on;		      /* give the guest a NIC */
+	const char *tap;      /* --net tap:NAME, else user networking */
+	struct hostfwd *fwds; /* the manifest's then -p's */
+	size_t n;
+	struct strlist why; /* where each forward came from, for messages */
 };
 
 static int check_tap(const char *name)
@@ -231,82 +222,73 @@ static int check_tap(const char *name)
 	return rc;
 }
 
-/* Validates the network options against the manifest, before anything is built.
- * Returns 0 or an exit code (the message is printed). */
-static int plan_network(const struct manifest *m, const struct strlist *publish, const char *net,
-			const struct strlist *appends, struct net_plan *np)
+static void plan_add(struct net_plan *np, const struct hostfwd *f, char *why)
+{
+	np->fwds = xrealloc(np->fwds, (np->n + 1) * sizeof *np->fwds);
+	np->fwds[np->n++] = *f;
+	sl_push(&np->why, why);
+	free(why);
+}
+
+/* Validates the network options against the manifest, before anything is built. publish:
+ * the -p forwards, checked. Returns 0 or an exit code (the message is printed). */
+static int plan_network(const struct manifest *m, const struct hostfwd *publish, size_t npub,
+			const struct strlist *publish_spec, const char *net,
+			const struct bootargs *args, struct net_plan *np)
 {
 	memset(np, 0, sizeof *np);
 	np->tap = net && !strncmp(net, "tap:", 4) ? net + 4 : NULL;
-	np->on = m->has_network || publish->n || net || has_net_arg(&m->bootargs) ||
-		 has_net_arg(appends);
+	np->on = m->has_network || npub || net || bootargs_has_prefix(args, "net.");
 	if (!np->on)
 		return 0;
 	if (np->tap) {
-		if (m->net_hostfwd.n)
+		if (m->n_hostfwd)
 			warning("%s: network.hostfwd applies to user networking; ignored with "
 				"--net tap:%s",
 				m->path, np->tap);
 		return check_tap(np->tap);
 	}
-	char proto[4], p2[4];
-	unsigned hp, gp, h2, g2;
-	const char *why;
 	/* -p PROTO:HOST:GUEST replaces the manifest's forward of the same guest port */
-	for (size_t i = 0; i < m->net_hostfwd.n; i++) {
-		hostfwd_parse(m->net_hostfwd.v[i], proto, &hp, &gp, &why);
+	for (size_t i = 0; i < m->n_hostfwd; i++) {
+		const struct hostfwd *f = &m->hostfwd[i];
 		size_t j = 0;
-		for (; j < publish->n; j++) {
-			hostfwd_parse(publish->v[j], p2, &h2, &g2, &why); /* checked in cmd_run */
-			if (g2 == gp && !strcmp(p2, proto))
-				break;
-		}
-		if (j < publish->n) {
-			note("-p %s replaces %s's hostfwd %s", publish->v[j], m->path,
-			     m->net_hostfwd.v[i]);
-			continue;
-		}
-		sl_push(&np->fwds, m->net_hostfwd.v[i]);
-		sl_pushf(&np->why, "%s in %s", m->net_hostfwd.v[i], m->path);
+		while (j < npub &&
+		       (publish[j].guest != f->guest || strcmp(publish[j].proto, f->proto)))
+			j++;
+		if (j < npub)
+			note("-p %s replaces %s's hostfwd %s:%u:%u", publish_spec->v[j], m->path,
+			     f->proto, f->host, f->guest);
+		else
+			plan_add(np, f,
+				 xasprintf("%s:%u:%u in %s", f->proto, f->host, f->guest, m->path));
 	}
-	for (size_t i = 0; i < publish->n; i++) {
-		hostfwd_parse(publish->v[i], proto, &hp, &gp, &why);
-		sl_pushf(&np->fwds, "%s:%u:%u", proto, hp, gp);
-		sl_pushf(&np->why, "-p %s", publish->v[i]);
-	}
-	for (size_t i = 0; i < np->fwds.n; i++) {
-		hostfwd_parse(np->fwds.v[i], proto, &hp, &gp, &why);
-		for (size_t j = 0; j < i; j++) {
-			hostfwd_parse(np->fwds.v[j], p2, &h2, &g2, &why);
-			if (strcmp(p2, proto))
-				continue;
-			if (h2 == hp) {
-				error("host port %s %u is forwarded twice: %s and %s", proto, hp,
-				      np->why.v[j], np->why.v[i]);
-				hint("each host port can forward to one guest port");
+	for (size_t i = 0; i < npub; i++)
+		plan_add(np, &publish[i], xasprintf("-p %s", publish_spec->v[i]));
+	for (size_t i = 0; i < np->n; i++) {
+		const struct hostfwd *f = &np->fwds[i];
+		char clash[200];
+		for (size_t j = 0; j < i; j++)
+			if (hostfwd_clash(&np->fwds[j], f, clash, sizeof clash)) {
+				error("%s: %s and %s", clash, np->why.v[j], np->why.v[i]);
+				if (np->fwds[j].host == f->host)
+					hint("each host port can forward to one guest port");
+				else
+					hint("%s: forward each guest UDP port once",
+					     hostfwd_udp_note);
 				return EXIT_USAGE;
 			}
-			if (g2 == gp && !strcmp(proto, "udp")) {
-				error("guest port udp %u is forwarded twice: %s and %s", gp,
-				      np->why.v[j], np->why.v[i]);
-				hint("QEMU's user networking sends every UDP reply from one guest "
-				     "port "
-				     "through its first forward: forward each guest UDP port once");
-				return EXIT_USAGE;
-			}
-		}
-		int e = port_error(proto, hp);
+		int e = port_error(f->proto, f->host);
 		if (e == EADDRINUSE) {
-			error("host port %s %u (%s) is already in use on 127.0.0.1", proto, hp,
-			      np->why.v[i]);
-			hint("pick another host port: -p %s:PORT:%u", proto, gp);
+			error("host port %s %u (%s) is already in use on 127.0.0.1", f->proto,
+			      f->host, np->why.v[i]);
+			hint("pick another host port: -p %s:PORT:%u", f->proto, f->guest);
 			return EXIT_USAGE;
 		}
 		if (e == EACCES) {
 			error("host port %s %u (%s) needs root: ports below 1024 are privileged",
-			      proto, hp, np->why.v[i]);
-			hint("pick a host port of 1024 or above: -p %s:%u:%u", proto, hp + 8000,
-			     gp);
+			      f->proto, f->host, np->why.v[i]);
+			hint("pick a host port of 1024 or above: -p %s:%u:%u", f->proto,
+			     f->host + 8000, f->guest);
 			return EXIT_USAGE;
 		}
 	}
@@ -322,13 +304,11 @@ static void add_network(struct strlist *a, const struct net_plan *np, const char
 		sl_pushf(a, "tap,id=n0,ifname=%s,script=no,downscript=no", np->tap);
 	} else {
 		char *nd = xstrdup("user,id=n0");
-		for (size_t i = 0; i < np->fwds.n; i++) {
-			char proto[4];
-			unsigned hp, gp;
-			const char *why;
-			hostfwd_parse(np->fwds.v[i], proto, &hp, &gp, &why);
+		for (size_t i = 0; i < np->n; i++) {
+			const struct hostfwd *f = &np->fwds[i];
 			/* reachable from this host only */
-			char *t = xasprintf("%s,hostfwd=%s:127.0.0.1:%u-:%u", nd, proto, hp, gp);
+			char *t = xasprintf("%s,hostfwd=%s:127.0.0.1:%u-:%u", nd, f->proto, f->host,
+					    f->guest);
 			free(nd);
 			nd = t;
 		}
@@ -368,19 +348,21 @@ int cmd_run(int argc, char **argv)
 		usage_error(usage_run, "one app directory at most, got %zu", rest.n);
 	if (target && !valid_target(target))
 		usage_error(usage_run, "unknown target '%s'; allowed: virt, rpi3, rpi4", target);
-	for (size_t i = 0; i < appends.n; i++)
-		if (!strchr(appends.v[i], '=') || appends.v[i][0] == '=')
-			usage_error(usage_run, "--append wants KEY=VALUE, not '%s'", appends.v[i]);
+	struct bootargs extra = {0}; /* --append, checked by the rules uk build applies */
+	for (size_t i = 0; i < appends.n; i++) {
+		const char *why;
+		if (bootarg_split(appends.v[i], &extra, &why) < 0)
+			usage_error(usage_run, "--append '%s': %s", appends.v[i], why);
+	}
 	uint64_t bytes;
 	if (mem && (parse_size(mem, &bytes) < 0 || !bytes))
 		usage_error(usage_run, "-m wants a size such as 256M, not '%s'", mem);
 	if (gdb < 0)
 		gdb = 1234;
+	struct hostfwd *pub = xmalloc((publish.n + 1) * sizeof *pub);
 	for (size_t i = 0; i < publish.n; i++) {
-		char proto[4];
-		unsigned hp, gp;
 		const char *why;
-		if (hostfwd_parse(publish.v[i], proto, &hp, &gp, &why) < 0)
+		if (hostfwd_parse(publish.v[i], &pub[i], &why) < 0)
 			usage_error(usage_run, "-p '%s': %s", publish.v[i], why);
 	}
 	if (net && strcmp(net, "user") &&
@@ -400,9 +382,19 @@ int cmd_run(int argc, char **argv)
 		return rc;
 	if (!target)
 		target = m.targets.v[0];
+	/* the boot arguments: uk.qemu=1, the manifest's, then --append (the last one wins) */
+	struct bootargs args = {0};
+	bootargs_set(&args, "uk.qemu", "1");
+	bootargs_merge(&args, &m.bootargs);
+	bootargs_merge(&args, &extra);
 	struct net_plan np;
-	if ((rc = plan_network(&m, &publish, net, &appends, &np)))
+	if ((rc = plan_network(&m, pub, publish.n, &publish, net, &args, &np)))
 		return rc;
+	if (np.on && !bootargs_get(&args, "net.ip"))
+		bootargs_set(&args, "net.ip", "dhcp"); /* -p or --net: the runtime starts it */
+	char *over = bootargs_problem(&args);
+	if (over)
+		usage_error(usage_run, "with --append: %s", over);
 	struct build_result br;
 	char *o = default_out(&m, target, out, 0);
 	rc = build_target(&m, target, o, &br);
@@ -448,19 +440,7 @@ int cmd_run(int argc, char **argv)
 	}
 	sl_push(&a, "-kernel");
 	sl_push(&a, br.kernel);
-	struct strlist args = {0};
-	sl_push(&args, "uk.qemu=1");
-	sl_append(&args, &m.bootargs); /* with the manifest's net.* */
-	if (np.on && !bootargs_has(&m.bootargs, "net.ip") && !bootargs_has(&appends, "net.ip"))
-		sl_push(&args, "net.ip=dhcp");	 /* -p or --net: the runtime starts the network */
-	for (size_t i = 0; i < appends.n; i++) { /* a value with spaces is quoted, as in uk.yaml */
-		const char *kv = appends.v[i], *eq = strchr(kv, '=');
-		if (strpbrk(eq, " \t") && !strchr(eq, '"'))
-			sl_pushf(&args, "%.*s\"%s\"", (int)(eq - kv + 1), kv, eq + 1);
-		else
-			sl_push(&args, kv);
-	}
-	char *cmdline = format_bootargs(&args);
+	char *cmdline = bootargs_format(&args);
 	sl_push(&a, "-append");
 	sl_push(&a, cmdline);
 	free(cmdline);
@@ -576,8 +556,8 @@ int cmd_run(int argc, char **argv)
 	if (nframes)
 		symbolise(br.elf, addrs, nums, nframes, lr);
 	sl_free(&a);
-	sl_free(&args);
-	sl_free(&np.fwds);
+	bootargs_free(&args), bootargs_free(&extra);
+	free(np.fwds), free(pub);
 	sl_free(&np.why);
 	return status;
 }

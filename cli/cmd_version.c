@@ -39,7 +39,7 @@ int cmd_version(int argc, char **argv)
 		printf("uk %s\n", UK_VERSION);
 		printf("UK_HOME  %s\n", uk_home());
 		printf("UK_CACHE %s\n", uk_cache());
-		char *t = format_bootargs(&have);
+		char *t = sl_join(&have, " ");
 		printf("targets  %s\n", have.n ? t : "(no runtime installed: make runtime)");
 		free(t);
 	}

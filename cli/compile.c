@@ -105,7 +105,7 @@ int compile(struct ctx *c, int *any)
 		sl_pushf(a, "-ffile-prefix-map=%s=.", m->dir);
 		sl_push(a, "-c");
 		sl_pushf(a, "./%s", src); /* never an option or a response file to gcc */
-		sig[i] = join_words(a); /* the command without its output paths */
+		sig[i] = join_words(a);	  /* the command without its output paths */
 		sl_push(a, "-MD");
 		sl_push(a, "-MF");
 		sl_pushf(a, "%s.d.tmp", obj);

@@ -130,7 +130,7 @@ int flash_open(const struct target_info *t, int *direct);
 /* ---- fleet.c ---- */
 struct inventory;
 /* Loads and validates a fleet inventory (YAML or CSV): NULL after reporting every mistake. */
-struct inventory *fleet_inventory_load(const char *path);
+struct inventory *fleet_inventory_load(const char *path, const struct manifest *m);
 void fleet_inventory_free(struct inventory *inv);
 /* After a successful build of OUT: the block map beside sdcard.img, then the fleet when
  * INVENTORY is set. Returns 0 or an exit code. */

@@ -433,7 +433,7 @@ static void check_mounts(const struct target_info *t, const struct parts *p, str
 			for (int s = 0; system_mounts[s]; s++)
 				if (!strcmp(mps[i].v[k], system_mounts[s]))
 					sl_push(&sys, mps[i].v[k]);
-		char *list = format_bootargs(sys.n ? &sys : &mps[i]);
+		char *list = sl_join(sys.n ? &sys : &mps[i], " ");
 		if (sys.n) {
 			refuse(r, "system", "no flag overrides this: it is part of this system",
 			       "%s holds this system's %s (/dev/%s)", t->path, list, p->names.v[i]);

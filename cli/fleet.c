@@ -31,7 +31,7 @@
 
 struct device {
 	char *name;
-	struct strlist args;	  /* key=value, in order (values unquoted) */
+	struct bootargs args;	  /* the device's own boot arguments, checked */
 	struct strlist dest, src; /* files: name on the boot partition, path on this host */
 	int line;
 	/* results */
@@ -74,19 +74,6 @@ static int ident_ok(const char *s, const char *extra)
 	return 1;
 }
 
-/* Sets key=value, replacing an earlier value of the same key. */
-static void set_arg(struct strlist *l, const char *k, const char *v)
-{
-	size_t kl = strlen(k);
-	for (size_t i = 0; i < l->n; i++)
-		if (!strncmp(l->v[i], k, kl) && l->v[i][kl] == '=') {
-			free(l->v[i]);
-			l->v[i] = xasprintf("%s=%s", k, v);
-			return;
-		}
-	sl_pushf(l, "%s=%s", k, v);
-}
-
 static struct device *new_device(struct inventory *inv, int line)
 {
 	inv->d = xrealloc(inv->d, (inv->n + 1) * sizeof *inv->d);
@@ -96,55 +83,28 @@ static struct device *new_device(struct inventory *inv, int line)
 	return d;
 }
 
-/* One value: key (hostname, ip, gateway, dns, or a boot argument) = v. */
+/* One value: key (hostname, ip, gateway, dns, or a boot argument) = v, checked by the rules
+ * uk.yaml's values follow (bootargs.c, netconf.c). */
 static void device_value(struct inventory *inv, struct device *d, const char *key, const char *v,
 			 int line, int colm)
 {
-	if (strchr(v, '"') || strchr(v, '\n')) {
-		inv_err(inv, line, colm, "the value of '%s' may not contain '\"' or a newline",
-			key);
-		return;
-	}
-	if (!strcmp(key, "hostname")) {
-		size_t l = strlen(v);
-		if (!ident_ok(v, "-") || l > 63 || v[0] == '-' || v[l - 1] == '-')
-			inv_err(inv, line, colm,
-				"hostname '%s' must be one DNS label: letters, digits and '-', at "
-				"most 63",
-				v);
-		set_arg(&d->args, "net.hostname", v);
-	} else if (!strcmp(key, "ip")) {
-		char a[64];
-		const char *sl = strchr(v, '/');
-		struct in_addr ia;
-		int ok = !strcmp(v, "dhcp");
-		if (!ok && sl && (size_t)(sl - v) < sizeof a) {
-			snprintf(a, sizeof a, "%.*s", (int)(sl - v), v);
-			char *end;
-			long pl = strtol(sl + 1, &end, 10);
-			ok = inet_pton(AF_INET, a, &ia) == 1 && !*end && end != sl + 1 && pl >= 0 &&
-			     pl <= 32;
-		}
-		if (!ok)
-			inv_err(inv, line, colm, "ip '%s': write 'dhcp' or A.B.C.D/N", v);
-		set_arg(&d->args, "net.ip", v);
-	} else if (!strcmp(key, "gateway") || !strcmp(key, "dns")) {
-		struct in6_addr ia;
-		if (inet_pton(AF_INET, v, &ia) != 1 &&
-		    (!strcmp(key, "gateway") || inet_pton(AF_INET6, v, &ia) != 1))
-			inv_err(inv, line, colm, "%s '%s' is not an IP address", key, v);
-		char *k = xasprintf("net.%s", key);
-		set_arg(&d->args, k, v);
-		free(k);
-	} else {
-		if (!ident_ok(key, "_-."))
-			inv_err(inv, line, colm,
-				"boot argument '%s' may hold only letters, digits, '_', '-', '.'",
-				key);
-		else if (!strcmp(key, "uk.qemu"))
-			inv_err(inv, line, colm, "'uk.qemu' is set by 'uk run'; remove it");
-		set_arg(&d->args, key, v);
-	}
+	static const char *const net[] = {"hostname", "ip", "gateway", "dns", NULL};
+	char *arg = NULL;
+	for (int i = 0; net[i] && !arg; i++)
+		if (!strcmp(key, net[i]))
+			arg = xasprintf("net.%s", key);
+	if (!arg)
+		arg = xstrdup(key);
+	const char *why;
+	if ((why = bootarg_key_problem(arg)))
+		inv_err(inv, line, colm, "boot argument '%s': %s", key, why);
+	else if (!strcmp(arg, "uk.qemu"))
+		inv_err(inv, line, colm, "'uk.qemu' is set by 'uk run'; remove it");
+	else if ((why = bootarg_value_problem(v)) || (why = net_arg_problem(arg, v)))
+		inv_err(inv, line, colm, "%s '%s': %s", key, v, why);
+	else
+		bootargs_set(&d->args, arg, v);
+	free(arg);
 }
 
 /* Is path (normalised) below dir? */
@@ -445,7 +405,7 @@ static int parse_csv(struct inventory *inv, const char *text, size_t len)
 	return rc;
 }
 
-static int inventory_load(const char *path, struct inventory *inv)
+static int inventory_load(const char *path, struct inventory *inv, const struct bootargs *base)
 {
 	memset(inv, 0, sizeof *inv);
 	inv->path = path;
@@ -477,16 +437,30 @@ static int inventory_load(const char *path, struct inventory *inv)
 			if (inv->d[k].name && !strcmp(inv->d[k].name, d->name))
 				inv_err(inv, d->line, 1, "device '%s' appears twice (line %d)",
 					d->name, inv->d[k].line);
-		int has_host = 0;
-		for (size_t a = 0; a < d->args.n; a++)
-			has_host |= !strncmp(d->args.v[a], "net.hostname=", 13);
-		if (!has_host) { /* the hostname defaults to the device's name, first */
-			struct strlist a = {0};
-			sl_pushf(&a, "net.hostname=%s", d->name);
-			sl_append(&a, &d->args);
-			sl_free(&d->args);
-			d->args = a;
+		if (!bootargs_get(&d->args, "net.hostname")) {
+			/* the hostname defaults to the device's name, first */
+			const char *why = net_arg_problem("net.hostname", d->name);
+			if (why) {
+				inv_err(inv, d->line, 1,
+					"device '%s' needs a 'hostname': its name is %s", d->name,
+					why);
+			} else {
+				struct bootargs a = {0};
+				bootargs_set(&a, "net.hostname", d->name);
+				bootargs_merge(&a, &d->args);
+				bootargs_free(&d->args);
+				d->args = a;
+			}
 		}
+		/* what the card will hold: the build's arguments, then the device's */
+		struct bootargs all = {0};
+		bootargs_merge(&all, base);
+		bootargs_merge(&all, &d->args);
+		char *over = bootargs_problem(&all);
+		if (over)
+			inv_err(inv, d->line, 1, "device '%s': %s", d->name, over);
+		free(over);
+		bootargs_free(&all);
 		for (size_t a = 0; a < d->dest.n; a++)
 			for (size_t b = 0; b < a; b++)
 				if (fat_names_clash(d->dest.v[a], d->dest.v[b]))
@@ -526,11 +500,10 @@ static void warn_shared(struct inventory *inv)
 	struct strlist what = {0}, who = {0};
 	for (size_t i = 0; i < inv->n; i++) {
 		struct device *d = &inv->d[i];
-		for (size_t a = 0; a < d->args.n; a++)
-			if (secret_key(d->args.v[a])) {
-				char *eq = strchr(d->args.v[a], '=');
-				sl_pushf(&what, "boot argument '%.*s'\t%s",
-					 (int)(eq - d->args.v[a]), d->args.v[a], eq + 1);
+		for (size_t a = 0; a < d->args.keys.n; a++)
+			if (secret_key(d->args.keys.v[a])) {
+				sl_pushf(&what, "boot argument '%s'\t%s", d->args.keys.v[a],
+					 d->args.values.v[a]);
 				sl_push(&who, d->name);
 			}
 		for (size_t f = 0; f < d->src.n; f++) {
@@ -556,7 +529,7 @@ static void warn_shared(struct inventory *inv)
 					sl_push(&names, who.v[k]);
 			}
 		if (names.n > 1) {
-			char *list = format_bootargs(&names);
+			char *list = sl_join(&names, " ");
 			warning("%.*s: the same secret on %zu devices (%s): one lost card exposes "
 				"them all",
 				(int)(tab - what.v[i]), what.v[i], names.n, list);
@@ -572,8 +545,8 @@ static void warn_shared(struct inventory *inv)
 struct base {
 	const char *out;
 	char *tmp;
-	struct strlist files; /* the build's boot/ minus cmdline.txt */
-	struct strlist args;  /* the build's cmdline.txt, as key=value (unquoted) */
+	struct strlist files;	     /* the build's boot/ minus cmdline.txt */
+	const struct bootargs *args; /* the build's (uk.yaml's) boot arguments */
 	struct bootfs bfs;
 	uint64_t size, offset;
 	uint32_t sig;
@@ -634,36 +607,18 @@ static int read_build(struct base *b, const char *target)
 	if (d)
 		closedir(d);
 	sl_sort(&b->files);
-	char *cl = path_join(boot, "cmdline.txt"), *ct = NULL;
-	if (read_file(cl, &ct, NULL) == 0) {
-		split_words(ct, &b->args);
-		free(ct);
-	}
-	free(cl), free(boot);
+	free(boot);
 	return 0;
 }
 
 static char *cmdline_of(const struct base *b, const struct device *d)
 {
-	struct strlist all = {0};
-	sl_append(&all, &b->args);
-	for (size_t i = 0; i < d->args.n; i++) {
-		char *eq = strchr(d->args.v[i], '=');
-		char *k = xasprintf("%.*s", (int)(eq - d->args.v[i]), d->args.v[i]);
-		set_arg(&all, k, eq + 1);
-		free(k);
-	}
-	struct strlist q = {0};
-	for (size_t i = 0; i < all.n; i++) {
-		char *eq = strchr(all.v[i], '=');
-		if (eq && strpbrk(eq + 1, " \t"))
-			sl_pushf(&q, "%.*s=\"%s\"", (int)(eq - all.v[i]), all.v[i], eq + 1);
-		else
-			sl_push(&q, all.v[i]);
-	}
-	char *s = format_bootargs(&q), *line = xasprintf("%s\n", s);
+	struct bootargs all = {0};
+	bootargs_merge(&all, b->args);
+	bootargs_merge(&all, &d->args);
+	char *s = bootargs_format(&all), *line = xasprintf("%s\n", s);
 	free(s);
-	sl_free(&all), sl_free(&q);
+	bootargs_free(&all);
 	return line;
 }
 
@@ -788,10 +743,10 @@ static int write_fleet_json(struct base *b, const struct manifest *m, const char
 	return fclose(f);
 }
 
-struct inventory *fleet_inventory_load(const char *path)
+struct inventory *fleet_inventory_load(const char *path, const struct manifest *m)
 {
 	struct inventory *inv = xmalloc(sizeof *inv);
-	int rc = inventory_load(path, inv);
+	int rc = inventory_load(path, inv, &m->bootargs);
 	if (rc) {
 		fleet_inventory_free(inv);
 		json_error(rc, "invalid inventory");
@@ -808,7 +763,7 @@ void fleet_inventory_free(struct inventory *inv)
 	for (size_t i = 0; i < inv->n; i++) {
 		struct device *d = &inv->d[i];
 		free(d->name), free(d->cmdline);
-		sl_free(&d->args), sl_free(&d->dest), sl_free(&d->src);
+		bootargs_free(&d->args), sl_free(&d->dest), sl_free(&d->src);
 	}
 	free(inv->d), free(inv->dir), free(inv);
 }
@@ -826,6 +781,7 @@ int fleet_build(struct manifest *m, const char *target, const char *out, struct 
 	memset(&b, 0, sizeof b);
 	b.out = out;
 	b.inv = &inv;
+	b.args = &m->bootargs;
 	if (read_build(&b, target) < 0)
 		return EXIT_FAIL;
 	char *fleet = path_join(out, "fleet");
@@ -890,7 +846,7 @@ int fleet_build(struct manifest *m, const char *target, const char *out, struct 
 			       inv.d[i].name, inv.d[i].sha256, inv.d[i].cmdline);
 	}
 	free(fleet);
-	sl_free(&b.files), sl_free(&b.args);
+	sl_free(&b.files);
 	free(b.tmp);
 	return rc;
 }

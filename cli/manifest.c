@@ -6,8 +6,10 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
 #include <glob.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
@@ -154,7 +156,10 @@ int parse_size(const char *s, uint64_t *out)
 	char *end;
 	if (!isdigit((unsigned char)*s))
 		return -1;
+	errno = 0;
 	unsigned long long v = strtoull(s, &end, 10);
+	if (errno == ERANGE)
+		return -1;
 	uint64_t mul = 1;
 	if (*end) {
 		switch (toupper((unsigned char)*end)) {
@@ -178,6 +183,8 @@ int parse_size(const char *s, uint64_t *out)
 		if (*end)
 			return -1;
 	}
+	if (v > UINT64_MAX / mul)
+		return -1; /* 17592186044480M is not 64M */
 	*out = v * mul;
 	return 0;
 }
@@ -230,162 +237,40 @@ static int want_map(struct ctx *c, yaml_node_t *n, const char *field)
 	return 0;
 }
 
-/* Quotes a boot argument value when it holds spaces, as the runtime's parser expects. */
-static void push_kv(struct strlist *l, const char *k, const char *v)
-{
-	if (strpbrk(v, " \t"))
-		sl_pushf(l, "%s=\"%s\"", k, v);
-	else
-		sl_pushf(l, "%s=%s", k, v);
-}
-
-char *format_bootargs(const struct strlist *kvs)
-{
-	size_t len = 1;
-	for (size_t i = 0; i < kvs->n; i++)
-		len += strlen(kvs->v[i]) + 1;
-	char *s = xmalloc(len);
-	s[0] = 0;
-	for (size_t i = 0; i < kvs->n; i++) {
-		if (i)
-			strcat(s, " ");
-		strcat(s, kvs->v[i]);
-	}
-	return s;
-}
-
-int bootargs_has(const struct strlist *kvs, const char *key)
-{
-	size_t n = strlen(key);
-	for (size_t i = 0; i < kvs->n; i++)
-		if (!strncmp(kvs->v[i], key, n) && kvs->v[i][n] == '=')
-			return 1;
-	return 0;
-}
-
-/* A decimal port, up to 9 digits so that 70000 is reported as out of range, not malformed. */
-static int port_num(const char *s, size_t n, unsigned *out)
-{
-	unsigned v = 0;
-	if (n == 0 || n > 9)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)s[i]))
-			return -1;
-		v = v * 10 + (unsigned)(s[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-int hostfwd_parse(const char *spec, char proto[4], unsigned *host, unsigned *guest,
-		  const char **why)
-{
-	const char *s = spec, *c1 = strchr(spec, ':');
-	memcpy(proto, "tcp", 4);
-	if (c1 && strchr(c1 + 1, ':')) { /* PROTO:HOST:GUEST */
-		if (c1 - s != 3 || (strncmp(s, "tcp", 3) && strncmp(s, "udp", 3))) {
-			*why = "the protocol must be tcp or udp";
-			return -1;
-		}
-		memcpy(proto, s, 3);
-		s = c1 + 1;
-		c1 = strchr(s, ':');
-	}
-	if (!c1 || port_num(s, (size_t)(c1 - s), host) || port_num(c1 + 1, strlen(c1 + 1), guest)) {
-		*why = "write [tcp:|udp:]HOSTPORT:GUESTPORT, e.g. 8080:80 or udp:5000:7";
-		return -1;
-	}
-	if (!*host || *host > 65535 || !*guest || *guest > 65535) {
-		*why = "ports are 1 to 65535";
-		return -1;
-	}
-	return 0;
-}
-
-static int ipv4_ok(const char *s)
-{
-	struct in_addr a;
-	return inet_pton(AF_INET, s, &a) == 1;
-}
-
-/* A.B.C.D/PREFIX, as the runtime's net.ip wants it. */
-static int cidr_ok(const char *s)
-{
-	const char *slash = strchr(s, '/');
-	char buf[INET_ADDRSTRLEN];
-	unsigned prefix;
-	if (!slash || (size_t)(slash - s) >= sizeof buf ||
-	    port_num(slash + 1, strlen(slash + 1), &prefix) || prefix > 32)
-		return 0;
-	memcpy(buf, s, (size_t)(slash - s));
-	buf[slash - s] = 0;
-	return ipv4_ok(buf);
-}
-
-/* One DNS label (RFC 1123): 1-63 letters, digits and '-', not starting or ending with '-'. */
-static int label_ok(const char *s)
-{
-	size_t n = strlen(s);
-	return n >= 1 && n <= 63 && ident_ok(s, "-") && s[0] != '-' && s[n - 1] != '-';
-}
-
-/* One network: key: its value (NULL if absent or not a string), and a check that bootargs does
- * not set the same boot argument too. */
-static const char *net_value(struct ctx *c, yaml_node_t *map, const char *key, const char *arg,
-			     yaml_node_t **node)
+/* One network: key: the boot argument arg it becomes, checked by the rules every path shares
+ * (netconf.c), and not set by bootargs: as well. */
+static void net_value(struct ctx *c, yaml_node_t *map, const char *key, const char *arg)
 {
 	char field[32];
 	snprintf(field, sizeof field, "network.%s", key);
-	*node = get(c, map, key);
-	if (!*node)
-		return NULL;
-	const char *s = scalar(c, *node, field);
-	if (s && bootargs_has(&c->m->bootargs, arg))
-		perr(c, (*node)->start_mark,
+	yaml_node_t *n = get(c, map, key);
+	const char *s = n ? scalar(c, n, field) : NULL, *why;
+	if (!s)
+		return;
+	if (bootargs_get(&c->m->bootargs, arg))
+		perr(c, n->start_mark,
 		     "%s and bootargs '%s' set the same boot argument; keep one (a later "
 		     "--append overrides either)",
 		     field, arg);
-	return s;
+	else if ((why = net_arg_problem(arg, s)) || (why = bootarg_value_problem(s)))
+		perr(c, n->start_mark, "%s '%s': %s", field, s, why);
+	else
+		bootargs_set(&c->m->bootargs, arg, s);
 }
 
 static void load_network(struct ctx *c, yaml_node_t *n)
 {
 	struct manifest *m = c->m;
 	yaml_node_t *v;
-	const char *s;
 	m->has_network = 1;
 	check_keys(c, n, " in 'network'", net_keys);
-	if ((s = net_value(c, n, "ip", "net.ip", &v))) {
-		if (strcmp(s, "dhcp") && !cidr_ok(s))
-			perr(c, v->start_mark,
-			     "network.ip '%s': write 'dhcp' or an IPv4 address with its prefix "
-			     "length, e.g. 192.168.1.20/24",
-			     s);
-		m->net_ip = xstrdup(s);
-	}
-	if ((s = net_value(c, n, "gateway", "net.gateway", &v))) {
-		if (!ipv4_ok(s))
-			perr(c, v->start_mark,
-			     "network.gateway '%s' is not an IPv4 address such as 192.168.1.1", s);
-		m->net_gateway = xstrdup(s);
-	}
-	if ((s = net_value(c, n, "dns", "net.dns", &v))) {
-		struct in6_addr a6;
-		if (!ipv4_ok(s) && inet_pton(AF_INET6, s, &a6) != 1)
-			perr(c, v->start_mark,
-			     "network.dns '%s' is not an IP address such as 192.168.1.1", s);
-		m->net_dns = xstrdup(s);
-	}
-	if ((s = net_value(c, n, "hostname", "net.hostname", &v))) {
-		if (!label_ok(s))
-			perr(c, v->start_mark,
-			     "network.hostname '%s' is not a DNS label: 1 to 63 letters, digits "
-			     "and '-', not starting or ending with '-' (it is answered as "
-			     "NAME.local)",
-			     s);
-		m->net_hostname = xstrdup(s);
-	}
+	/* any net.* boot argument brings the network up before main; DHCP unless told */
+	if (!get(c, n, "ip") && !bootargs_get(&m->bootargs, "net.ip"))
+		bootargs_set(&m->bootargs, "net.ip", "dhcp");
+	net_value(c, n, "ip", "net.ip");
+	net_value(c, n, "gateway", "net.gateway");
+	net_value(c, n, "dns", "net.dns");
+	net_value(c, n, "hostname", "net.hostname");
 	if ((v = get(c, n, "hostfwd"))) {
 		struct strlist specs = {0};
 		int lines[64], cols[64];
@@ -394,58 +279,30 @@ static void load_network(struct ctx *c, yaml_node_t *n)
 			yaml_mark_t mk = v->start_mark;
 			if (i < 64)
 				mk.line = (size_t)lines[i], mk.column = (size_t)cols[i];
-			char proto[4];
-			unsigned hp, gp;
+			struct hostfwd f;
 			const char *why;
-			if (hostfwd_parse(specs.v[i], proto, &hp, &gp, &why) < 0) {
+			if (hostfwd_parse(specs.v[i], &f, &why) < 0) {
 				perr(c, mk, "hostfwd '%s': %s", specs.v[i], why);
 				continue;
 			}
-			char *norm = xasprintf("%s:%u:%u", proto, hp, gp), *pre = NULL;
-			int udp_twice = 0;
-			for (size_t j = 0; j < m->net_hostfwd.n && !pre; j++) {
-				char p2[4];
-				unsigned h2, g2;
-				hostfwd_parse(m->net_hostfwd.v[j], p2, &h2, &g2, &why);
-				if (!strcmp(p2, proto) && h2 == hp)
-					pre = m->net_hostfwd.v[j];
+			char clash[200];
+			size_t j = 0;
+			for (; j < m->n_hostfwd; j++)
+				if (hostfwd_clash(&m->hostfwd[j], &f, clash, sizeof clash))
+					break;
+			if (j < m->n_hostfwd) {
+				int udp = m->hostfwd[j].host != f.host;
+				perr(c, mk, "hostfwd '%s': %s (also by '%s:%u:%u')%s%s", specs.v[i],
+				     clash, m->hostfwd[j].proto, m->hostfwd[j].host,
+				     m->hostfwd[j].guest, udp ? "; " : "",
+				     udp ? hostfwd_udp_note : "");
+				continue;
 			}
-			for (size_t j = 0; j < m->net_hostfwd.n && !pre; j++) {
-				char p2[4];
-				unsigned h2, g2;
-				hostfwd_parse(m->net_hostfwd.v[j], p2, &h2, &g2, &why);
-				if (!strcmp(p2, "udp") && !strcmp(proto, "udp") && g2 == gp)
-					pre = m->net_hostfwd.v[j], udp_twice = 1;
-			}
-			if (pre && udp_twice)
-				perr(
-				    c, mk,
-				    "hostfwd '%s': guest port udp %u is already forwarded by '%s'; "
-				    "QEMU's user networking sends every UDP reply from one guest "
-				    "port "
-				    "through its first forward",
-				    specs.v[i], gp, pre);
-			else if (pre)
-				perr(c, mk,
-				     "hostfwd '%s': host port %s %u is already forwarded by '%s'",
-				     specs.v[i], proto, hp, pre);
-			else
-				sl_push(&m->net_hostfwd, norm);
-			free(norm);
+			m->hostfwd = xrealloc(m->hostfwd, (m->n_hostfwd + 1) * sizeof *m->hostfwd);
+			m->hostfwd[m->n_hostfwd++] = f;
 		}
 		sl_free(&specs);
 	}
-	/* the boot arguments the runtime reads: any net.* brings the network up before main */
-	if (m->net_ip)
-		sl_pushf(&m->bootargs, "net.ip=%s", m->net_ip);
-	else if (!bootargs_has(&m->bootargs, "net.ip"))
-		sl_push(&m->bootargs, "net.ip=dhcp");
-	if (m->net_gateway)
-		sl_pushf(&m->bootargs, "net.gateway=%s", m->net_gateway);
-	if (m->net_dns)
-		sl_pushf(&m->bootargs, "net.dns=%s", m->net_dns);
-	if (m->net_hostname)
-		sl_pushf(&m->bootargs, "net.hostname=%s", m->net_hostname);
 }
 
 /* What is wrong with an expanded source path (relative to the app), or NULL. Checked after
@@ -458,7 +315,8 @@ static const char *source_name_problem(const char *p)
 		if ((l == 1 && s[0] == '.') || (l == 2 && !strncmp(s, "..", 2)))
 			return "leaves the app directory or names it twice ('.' or '..')";
 		if (s[0] == '-' || s[0] == '@')
-			return "starts with '-' or '@' (gcc would take it for an option): rename it";
+			return "starts with '-' or '@' (gcc would take it for an option): rename "
+			       "it";
 	}
 	return NULL;
 }
@@ -494,7 +352,8 @@ static void expand_sources(struct ctx *c, yaml_node_t *n)
 				found++;
 				const char *why = source_name_problem(p);
 				if (why)
-					perr(c, mk, "source '%s' matches %s, which %s", pat, p, why);
+					perr(c, mk, "source '%s' matches %s, which %s", pat, p,
+					     why);
 				else if (!sl_has(&m->files, p))
 					sl_push(&m->files, p);
 			}
@@ -611,9 +470,14 @@ static void load(struct ctx *c, yaml_node_t *root)
 			perr(c, n->start_mark, "memory '%s' is not a size; write e.g. 256M or 1G",
 			     s);
 		else if (s) {
-			if (isdigit((unsigned char)s[strlen(s) - 1]))
-				b <<= 20; /* a bare number means MiB, as QEMU's -m */
-			if (b < (16ull << 20))
+			int bare = isdigit((unsigned char)s[strlen(s) - 1]);
+			if (bare && b > (64ull << 10))
+				b = UINT64_MAX; /* a bare number means MiB, as QEMU's -m */
+			else if (bare)
+				b <<= 20;
+			if (b > (64ull << 30))
+				perr(c, n->start_mark, "memory '%s' is too large; use at most 64G", s);
+			else if (b < (16ull << 20))
 				perr(c, n->start_mark, "memory '%s' is too small; use at least 16M",
 				     s);
 			m->memory = xasprintf("%lluM", (unsigned long long)(b >> 20));
@@ -625,32 +489,37 @@ static void load(struct ctx *c, yaml_node_t *root)
 		     p < n->data.mapping.pairs.top; p++) {
 			yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
 			yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
-			const char *ks = scalar(c, k, "bootargs");
+			const char *ks = scalar(c, k, "bootargs"), *why;
 			if (!ks)
 				continue;
-			if (!ident_ok(ks, "_-."))
-				perr(c, k->start_mark,
-				     "boot argument '%s' may hold only letters, digits, '_', '-', "
-				     "'.'",
-				     ks);
-			if (!strcmp(ks, "uk.qemu"))
-				perr(c, k->start_mark, "'uk.qemu' is set by 'uk run'; remove it");
 			if (v->type != YAML_SCALAR_NODE) {
 				perr(c, v->start_mark,
 				     "boot argument '%s' needs a scalar value, not %s", ks,
 				     kind(v));
 				continue;
 			}
-			if (strchr((const char *)v->data.scalar.value, '"'))
-				perr(c, v->start_mark, "boot argument values may not contain '\"'");
-			push_kv(&m->bootargs, ks, (const char *)v->data.scalar.value);
+			const char *vs = (const char *)v->data.scalar.value;
+			if ((why = bootarg_key_problem(ks)))
+				perr(c, k->start_mark, "boot argument '%s': %s", ks, why);
+			else if (!strcmp(ks, "uk.qemu"))
+				perr(c, k->start_mark, "'uk.qemu' is set by 'uk run'; remove it");
+			else if ((why = bootarg_value_problem(vs)) ||
+				 (why = net_arg_problem(ks, vs)))
+				perr(c, v->start_mark, "boot argument %s '%s': %s", ks, vs, why);
+			else
+				bootargs_set(&m->bootargs, ks, vs);
 		}
 	}
 
 	if ((n = get(c, root, "config_txt"))) {
 		strings(c, n, "config_txt", &m->config_txt, 0, NULL, NULL);
 		for (size_t i = 0; i < m->config_txt.n; i++)
-			if (!strchr(m->config_txt.v[i], '=') && m->config_txt.v[i][0] != '[')
+			if (strpbrk(m->config_txt.v[i], "\r\n\t\v\f"))
+				perr(
+				    c, n->start_mark,
+				    "config_txt entries are one line each; split '%s' into entries",
+				    m->config_txt.v[i]);
+			else if (!strchr(m->config_txt.v[i], '=') && m->config_txt.v[i][0] != '[')
 				perr(c, n->start_mark,
 				     "config_txt line '%s' must look like 'key=value' or "
 				     "'[section]'",
@@ -681,6 +550,11 @@ static void load(struct ctx *c, yaml_node_t *root)
 
 	if ((n = get(c, root, "network")) && want_map(c, n, "network"))
 		load_network(c, n);
+	char *too_many = bootargs_problem(&m->bootargs);
+	if (too_many) {
+		perr(c, root->start_mark, "%s", too_many);
+		free(too_many);
+	}
 
 	/* the fleet inventory, for uk build --fleet uk.yaml: fleet.c checks each entry */
 	if ((n = get(c, root, "devices")) && n->type != YAML_SEQUENCE_NODE)

@@ -31,6 +31,7 @@ void sl_free(struct strlist *l);
 void sl_sort(struct strlist *l);
 int sl_has(const struct strlist *l, const char *s);
 int split_words(const char *s, struct strlist *out); /* shell-like word split, no expansion */
+char *sl_join(const struct strlist *l, const char *sep);
 
 void *xmalloc(size_t n);
 void *xrealloc(void *p, size_t n);
@@ -149,34 +150,62 @@ extern const char *argv0;
 int valid_target(const char *t);
 extern const char *const uk_targets[]; /* NULL-terminated: virt, rpi3, rpi4 */
 
-/* ---- manifest.c ---- */
-struct kv {
-	struct strlist k, v;
+/* ---- bootargs.c: boot arguments, checked by the runtime's rules (runtime/kernel/bootargs.c);
+ * the limits are the runtime's (runtime/kernel/kernel.h; tests/unit/test_bootargs.c holds them
+ * equal) ---- */
+#define BOOTARGS_MAX	  128
+#define BOOTARG_KEY_MAX	  63
+#define BOOTARG_VALUE_MAX 255
+#define BOOTARGS_LEN_MAX  4096
+struct bootargs {
+	struct strlist keys, values; /* in order; a key once (setting it again replaces it) */
 };
+void bootargs_set(struct bootargs *b, const char *key, const char *value);
+const char *bootargs_get(const struct bootargs *b, const char *key); /* NULL if unset */
+int bootargs_has_prefix(const struct bootargs *b, const char *prefix);
+void bootargs_merge(struct bootargs *to, const struct bootargs *from); /* from wins */
+void bootargs_free(struct bootargs *b);
+const char *bootarg_key_problem(const char *key); /* NULL, or what is wrong */
+const char *bootarg_value_problem(const char *value);
+/* NULL, or (allocated) the first argument the runtime would drop, or what is over its limits */
+char *bootargs_problem(const struct bootargs *b);
+/* One line as cmdline.txt and -append want it: KEY=VALUE, quoted when VALUE holds a space. */
+char *bootargs_format(const struct bootargs *b);
+/* Adds KEY=VALUE (or KEY="VALUE") after every check (net.* too): 0, or -1 with *why. */
+int bootarg_split(const char *kv, struct bootargs *b, const char **why);
+
+/* ---- netconf.c: network settings ---- */
+/* NULL when VALUE suits the net.* boot argument KEY (any other key: NULL), else what is wrong. */
+const char *net_arg_problem(const char *key, const char *value);
+/* A port forward [tcp:|udp:]HOSTPORT:GUESTPORT (no prefix: tcp), ports 1-65535. */
+struct hostfwd {
+	char proto[4];
+	unsigned host, guest;
+};
+int hostfwd_parse(const char *spec, struct hostfwd *f, const char **why); /* 0 or -1, *why */
+/* Can a and b not both be forwarded? NULL, or msg filled with why not. */
+const char *hostfwd_clash(const struct hostfwd *a, const struct hostfwd *b, char *msg, size_t n);
+extern const char hostfwd_udp_note[]; /* why a guest UDP port is forwarded once */
+
+/* ---- manifest.c ---- */
 struct manifest {
 	char *path; /* as given, for messages */
 	char *dir;  /* absolute directory of the app */
 	char *name;
-	struct strlist targets, sources, include, cflags, defines, libs, config_txt, bootargs;
-	char *memory;	     /* QEMU -m, e.g. 256M */
-	uint64_t image_size; /* bytes; 0: board default */
-	int has_network;     /* network: given; its net.* boot arguments end bootargs */
-	char *net_ip, *net_gateway, *net_netmask, *net_dns, *net_hostname;
-	struct strlist net_hostfwd; /* normalised: PROTO:HOSTPORT:GUESTPORT */
-	struct strlist files;	    /* sources expanded, sorted, relative to dir */
+	struct strlist targets, sources, include, cflags, defines, libs, config_txt;
+	struct bootargs bootargs; /* bootargs: and network:'s net.*, checked */
+	char *memory;		  /* QEMU -m, e.g. 256M */
+	uint64_t image_size;	  /* bytes; 0: board default */
+	int has_network;	  /* a network: section */
+	struct hostfwd *hostfwd;  /* network.hostfwd, no two clashing */
+	size_t n_hostfwd;
+	struct strlist files; /* sources expanded, sorted, relative to dir */
 	int source_line[64], source_col[64];
 };
 /* Loads and validates DIR/uk.yaml. Prints every problem as file:line:col; returns 0 or EXIT_USAGE.
  */
 int manifest_load(const char *dir, struct manifest *m);
 int parse_size(const char *s, uint64_t *out); /* 64M, 1G, 4096K, bytes */
-char *format_bootargs(const struct strlist *kvs);
-/* A port forward [tcp:|udp:]HOSTPORT:GUESTPORT (no prefix: tcp), ports 1-65535. Returns 0, or -1
- * with *why saying what is wrong. */
-int hostfwd_parse(const char *spec, char proto[4], unsigned *host, unsigned *guest,
-		  const char **why);
-/* Is KEY set in a list of KEY=VALUE boot arguments? */
-int bootargs_has(const struct strlist *kvs, const char *key);
 
 /* ---- firmware.c ---- */
 /* Extracts the named files from ./usr/lib/raspi-firmware/ of the raspi-firmware .deb. */

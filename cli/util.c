@@ -388,3 +388,18 @@ int dir_writable(const char *path)
 {
 	return access(path, W_OK | X_OK) == 0;
 }
+
+char *sl_join(const struct strlist *l, const char *sep)
+{
+	size_t len = 1;
+	for (size_t i = 0; i < l->n; i++)
+		len += strlen(l->v[i]) + strlen(sep);
+	char *s = xmalloc(len), *p = s;
+	*p = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		if (i)
+			p = stpcpy(p, sep);
+		p = stpcpy(p, l->v[i]);
+	}
+	return s;
+}

@@ -88,20 +88,26 @@ static void tcpip_ready(void *arg)
 	uk_sem_post(arg);
 }
 
-/* net.ip=A.B.C.D/PREFIX: returns false when malformed. */
+/* net.ip=A.B.C.D/PREFIX, the prefix written in 1 or 2 digits: returns false when malformed.
+ * The same rule as uk build's (cli/netconf.c), so a card uk accepted is read the same here. */
 static bool parse_cidr(const char *s, ip4_addr_t *ip, ip4_addr_t *mask)
 {
 	char buf[32];
 	const char *slash = strchr(s, '/');
-	size_t n = slash ? (size_t)(slash - s) : strlen(s);
-	if (n >= sizeof(buf))
+	if (!slash || (size_t)(slash - s) >= sizeof(buf))
 		return false;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
+	memcpy(buf, s, (size_t)(slash - s));
+	buf[slash - s] = '\0';
 	if (!ip4addr_aton(buf, ip))
 		return false;
-	long prefix = slash ? strtol(slash + 1, NULL, 10) : 24;
-	if (prefix < 0 || prefix > 32)
+	const char *p = slash + 1;
+	long prefix = 0;
+	for (int i = 0; p[i]; i++) {
+		if (i == 2 || p[i] < '0' || p[i] > '9')
+			return false;
+		prefix = prefix * 10 + (p[i] - '0');
+	}
+	if (!*p || prefix > 32)
 		return false;
 	ip4_addr_set_u32(mask, prefix ? lwip_htonl(0xffffffffu << (32 - prefix)) : 0);
 	return true;

@@ -171,7 +171,7 @@ EOF
 	assert_failure 2
 	assert_output --partial "bad.yaml:3:5: error: unknown device key 'hostnme'"
 	assert_output --partial "device 'a' appears twice (line 2)"
-	assert_output --partial "hostname 'bad name' must be one DNS label"
+	assert_output --partial "bad.yaml:6:15: error: hostname 'bad name': not a DNS label"
 	assert_output --partial "file 'keys/missing.key' does not exist"
 	assert_output --partial "a device without a 'name'"
 	[ ! -e hello/build ] # exit 2: the inventory is checked before the build
@@ -279,6 +279,36 @@ EOF
 	run uk build hello --fleet quote.csv
 	assert_failure 2
 	assert_output --partial "quote.csv:2:1: error: malformed CSV"
+}
+
+@test "per-device boot arguments get the checks uk.yaml's get: net.* values, line breaks, the runtime's limits" {
+	cat >bad.yaml <<'EOF'
+devices:
+  - name: a
+    bootargs: {net.ip: not-an-ip, net.gateway: 10.0.2}
+  - name: b
+    bootargs: {site: "north\rnet.dns=6.6.6.6"}
+  - name: c
+    ip: 10.0.2.15/+24
+  - name: under_score
+EOF
+	run uk build hello --fleet bad.yaml
+	assert_failure 2
+	assert_output --partial "bad.yaml:3:24: error: net.ip 'not-an-ip': write 'dhcp' or an IPv4 address"
+	assert_output --partial "bad.yaml:3:48: error: net.gateway '10.0.2': not an IPv4 address"
+	assert_output --partial "bad.yaml:5:22: error: site 'north"
+	assert_output --partial "may not contain a line break"
+	assert_output --partial "bad.yaml:7:9: error: ip '10.0.2.15/+24': write 'dhcp'"
+	assert_output --partial "bad.yaml:8:1: error: device 'under_score' needs a 'hostname': its name is not a DNS label"
+	[ ! -e hello/build ]
+}
+
+@test "uk's boot-argument limits are the runtime's" {
+	for k in BOOTARGS_MAX BOOTARG_KEY_MAX BOOTARG_VALUE_MAX BOOTARGS_LEN_MAX; do
+		cli=$(sed -n "s/^#define $k[[:space:]]*\([0-9]*\).*/\1/p" "$UK_TOP/cli/uk.h")
+		rt=$(sed -n "s/^#define $k[[:space:]]*\([0-9]*\).*/\1/p" "$UK_TOP/runtime/kernel/kernel.h")
+		[ -n "$cli" ] && [ "$cli" = "$rt" ] || fail "$k: cli/uk.h says '$cli', runtime/kernel/kernel.h '$rt'"
+	done
 }
 
 @test "the inventory may be uk.yaml's devices: list; per-device values override network: and bootargs:" {

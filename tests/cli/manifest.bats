@@ -142,6 +142,61 @@ sources: ["*.c"]'
 	assert_output --partial "a/uk.yaml:30005:3: error: key 'k29999' appears twice (first on line 30002)"
 }
 
+@test "sizes that overflow are errors, not small numbers" {
+	make_app a 'name: a
+sources: [main.c]
+image: {size: 17592186044480M}'
+	build_fails_clean a
+	assert_output --partial "a/uk.yaml:3:15: error: image size '17592186044480M' is not a size"
+	make_app b 'name: b
+sources: [main.c]
+memory: 18446744073709551615'
+	build_fails_clean b
+	assert_output --partial "memory '18446744073709551615' is too large; use at most 64G"
+	make_app c 'name: c
+sources: [main.c]
+memory: 99999999999999999999999G'
+	build_fails_clean c
+	assert_output --partial "memory '99999999999999999999999G' is not a size"
+}
+
+@test "boot arguments follow the runtime's rules at build time: no line breaks, lengths, count, net.* checks" {
+	make_app a 'name: a
+sources: [main.c]
+bootargs:
+  site: "north\rnet.dns=6.6.6.6"
+  net.ip: not-an-ip
+config_txt: ["gpu_mem=16\narm_freq=2000"]'
+	build_fails_clean a
+	assert_output --partial "a/uk.yaml:4:9: error: boot argument site 'north"
+	assert_output --partial "may not contain a line break"
+	assert_output --partial "a/uk.yaml:5:11: error: boot argument net.ip 'not-an-ip': write 'dhcp' or an IPv4 address"
+	assert_output --partial "config_txt entries are one line each"
+	long=$(printf 'k%.0s' $(seq 64))
+	make_app b "name: b
+sources: [main.c]
+bootargs:
+  $long: v
+  v: $(printf 'x%.0s' $(seq 256))"
+	build_fails_clean b
+	assert_output --partial "a boot argument's key may have at most 63 characters"
+	assert_output --partial "a boot argument's value may have at most 255 characters"
+	{
+		printf 'name: c\nsources: [main.c]\nbootargs:\n'
+		for i in $(seq 129); do printf '  k%d: v\n' "$i"; done
+	} >c.yaml
+	make_app c "$(cat c.yaml)"
+	build_fails_clean c
+	assert_output --partial "129 boot arguments; the runtime takes at most 128"
+	{
+		printf 'name: d\nsources: [main.c]\nbootargs:\n'
+		for i in $(seq 20); do printf '  k%d: %s\n' "$i" "$(printf 'y%.0s' $(seq 250))"; done
+	} >d.yaml
+	make_app d "$(cat d.yaml)"
+	build_fails_clean d
+	assert_output --partial "the runtime stores at most 4224"
+}
+
 @test "an image too small for FAT32 is refused" {
 	make_app a 'name: a
 sources: [main.c]

@@ -244,11 +244,11 @@ network:
 	run uk build app
 	assert_failure 2
 	assert_line "app/uk.yaml:5:7: error: network.ip '10.0.2.300/24': write 'dhcp' or an IPv4 address with its prefix length, e.g. 192.168.1.20/24"
-	assert_line "app/uk.yaml:6:12: error: network.gateway '10.0.2' is not an IPv4 address such as 192.168.1.1"
+	assert_line "app/uk.yaml:6:12: error: network.gateway '10.0.2': not an IPv4 address such as 192.168.1.1"
 	assert_line --partial "app/uk.yaml:7:8: error: network.dns and bootargs 'net.dns' set the same boot argument"
-	assert_line --partial "app/uk.yaml:8:13: error: network.hostname '-sensor' is not a DNS label: 1 to 63"
-	assert_line --partial "app/uk.yaml:9:27: error: hostfwd 'udp:6001:7': guest port udp 7 is already forwarded by 'udp:6000:7'"
-	assert_line "app/uk.yaml:9:54: error: hostfwd 'tcp:80:81': host port tcp 80 is already forwarded by 'tcp:80:80'"
+	assert_line --partial "app/uk.yaml:8:13: error: network.hostname '-sensor': not a DNS label: 1 to 63"
+	assert_line --partial "app/uk.yaml:9:27: error: hostfwd 'udp:6001:7': guest port udp 7 is forwarded twice (also by 'udp:6000:7'); QEMU's user networking"
+	assert_line "app/uk.yaml:9:54: error: hostfwd 'tcp:80:81': host port tcp 80 is forwarded twice (also by 'tcp:80:80')"
 	assert_line "app/uk.yaml:9:67: error: hostfwd 'icmp:1:2': the protocol must be tcp or udp"
 	assert_line "app/uk.yaml:9:79: error: hostfwd '0:80': ports are 1 to 65535"
 	assert_line --partial "hostfwd '8080': write [tcp:|udp:]HOSTPORT:GUESTPORT"
@@ -259,7 +259,7 @@ sources: [main.c]
 network: {hostname: $(printf 'a%.0s' $(seq 64))}"
 	run uk build b
 	assert_failure 2
-	assert_output --partial "is not a DNS label"
+	assert_output --partial "not a DNS label"
 	make_app c "name: c
 sources: [main.c]
 network: {hostname: $(printf 'a%.0s' $(seq 63)), dns: '2001:db8::1', ip: 0.0.0.0/0}"

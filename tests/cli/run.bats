@@ -68,7 +68,7 @@ int main(void)
 	uk new app >/dev/null
 	run uk run --qemu app --append novalue
 	assert_failure 2
-	assert_output --partial "--append wants KEY=VALUE"
+	assert_output --partial "--append 'novalue': write KEY=VALUE"
 }
 
 @test "-m sets the guest memory" {
