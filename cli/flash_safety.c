@@ -180,6 +180,17 @@ static void fill(struct target_info *t)
 	}
 }
 
+/* The size and the lock switch from the open device itself, not from a name. */
+static void read_open_device(struct target_info *t)
+{
+	uint64_t bytes = 0;
+	int ro = 0;
+	if (ioctl(t->fd, BLKGETSIZE64, &bytes) == 0)
+		t->size = bytes;
+	if (ioctl(t->fd, BLKROGET, &ro) == 0 && ro)
+		t->ro = 1;
+}
+
 /* The open target's identity: what a re-resolved path must still name. */
 static int same_file(const struct stat *a, const struct stat *b)
 {
@@ -254,13 +265,7 @@ int target_probe(const char *path, struct target_info *t)
 	t->sysdir = xstrdup(real);
 	t->name = xstrdup(base(real));
 	fill(t);
-	/* the size and the lock switch from the open device itself, not from a name */
-	uint64_t bytes = 0;
-	int ro = 0;
-	if (ioctl(t->fd, BLKGETSIZE64, &bytes) == 0)
-		t->size = bytes;
-	if (ioctl(t->fd, BLKROGET, &ro) == 0 && ro)
-		t->ro = 1;
+	read_open_device(t);
 	return 0;
 }
 
@@ -625,12 +630,7 @@ int target_recheck(struct target_info *t, const struct safety_opts *o, struct re
 		return r->n;
 	}
 	if (t->is_block) {
-		uint64_t bytes = 0;
-		int ro = 0;
-		if (ioctl(t->fd, BLKGETSIZE64, &bytes) == 0)
-			t->size = bytes;
-		if (ioctl(t->fd, BLKROGET, &ro) == 0 && ro)
-			t->ro = 1;
+		read_open_device(t);
 	} else {
 		t->size = (uint64_t)now.st_size;
 	}
