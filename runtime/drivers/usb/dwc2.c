@@ -15,7 +15,9 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <string.h>
 
+#include "dcache.h"
 #include "drivers.h"
 #include "sysreg.h"
 #include "usb.h"
@@ -94,7 +96,14 @@
 #define HCDMA		   0x14		     /* bus address of the buffer (DWORD aligned) */
 
 #define MAX_CHANNELS 16
-#define CACHE_LINE   64
+/* What one channel is asked to move at most. wMaxPacketSize is at most 1024 for any USB 2.0
+ * endpoint (USB 2.0 section 9.6.6, bits 10..0); the size and packet limits are the BCM2835's
+ * as Linux's dwc2 runs it (drivers/usb/dwc2/params.c, dwc2_set_bcm_params: max_transfer_size
+ * 65535, max_packet_count 511), below the widths GHWCFG3 may report. */
+#define MPS_MAX	    USB_MAX_PACKET_SIZE
+#define XFER_MAX    65535
+#define PKTS_MAX    USB_XFER_MAX_PACKETS
+#define BOUNCE_SIZE 1024 /* one channel's IN bounce buffer: a whole number of packets */
 
 static struct dwc2 {
 	uintptr_t base;
@@ -103,7 +112,14 @@ static struct dwc2 {
 	unsigned nchan;
 	struct usb_xfer *chan[MAX_CHANNELS];
 	uint32_t chan_size[MAX_CHANNELS]; /* HCTSIZ.XferSize programmed */
+	bool bounced[MAX_CHANNELS];	  /* the channel writes into bounce[ch], not x->buf */
 } hc;
+
+/* IN transfers are programmed in whole packets (databook, HCTSIZ.XferSize: "for IN transactions
+ * ... a multiple of the maximum packet size"), so a device may send up to a packet more than
+ * the caller asked for. Such a transfer lands here instead, and only what fits is copied out:
+ * the channel never points at more bytes than the memory it may write holds. */
+static uint8_t bounce[MAX_CHANNELS][BOUNCE_SIZE] __attribute__((aligned(DCACHE_LINE)));
 
 static struct usb_xfer halting; /* marks a channel usb_cancel is stopping */
 
@@ -114,20 +130,6 @@ static uint32_t rd(uint32_t reg)
 static void wr(uint32_t reg, uint32_t v)
 {
 	mmio_write32(hc.base + reg, v);
-}
-
-/* The controller is not coherent with the CPU caches on a Pi: clean before it reads a buffer,
- * clean+invalidate before and after it writes one. Any context. */
-static void dcache_clean(const void *buf, size_t len, bool invalidate)
-{
-	uintptr_t a = (uintptr_t)buf & ~(uintptr_t)(CACHE_LINE - 1);
-	for (uintptr_t end = (uintptr_t)buf + len; a < end; a += CACHE_LINE) {
-		if (invalidate)
-			__asm__ volatile("dc civac, %0" ::"r"(a) : "memory");
-		else
-			__asm__ volatile("dc cvac, %0" ::"r"(a) : "memory");
-	}
-	dsb(sy);
 }
 
 /* Writes HPRT without touching its write-1-to-clear bits (one of which disables the port). */
@@ -150,19 +152,24 @@ static void channel_halted(unsigned ch, uint32_t hcint)
 	bool in = x->ep & USB_DIR_IN;
 	hc.chan[ch] = NULL;
 	wr(HAINTMSK, rd(HAINTMSK) & ~(1u << ch));
+	uint32_t size = hc.chan_size[ch];
+	x->actual = 0;
 	if (hcint & HCINT_XFERCOMPL) {
 		uint32_t left = HCTSIZ_XFERSIZE(tsiz);
-		uint32_t size = hc.chan_size[ch];
 		x->actual = left <= size ? size - left : 0;
-		if (x->actual > x->len)
-			x->actual = x->len; /* cannot happen: the buffer holds size bytes */
 		x->status = 0;
+		if (x->actual > x->len) { /* only into the bounce buffer: more than was asked for */
+			x->actual = x->len;
+			x->status = -EOVERFLOW;
+		}
 	} else if (hcint & HCINT_STALL) {
 		x->status = -EPIPE;
 	} else if (hcint & HCINT_NAK) {
 		x->status = -EAGAIN; /* periodic endpoint with nothing to say this interval */
+	} else if (hcint & HCINT_BBLERR) {
+		x->status = -EOVERFLOW; /* babble: a packet longer than wMaxPacketSize */
 	} else {
-		x->status = -EIO; /* XactErr, BblErr, AHBErr, or halted by usb_cancel */
+		x->status = -EIO; /* XactErr, AHBErr, or halted by usb_cancel */
 	}
 	/* The core leaves the next toggle in HCTSIZ.Pid after each packet that went through, also
 	 * when a later one failed: keep it, so that a retry after an error (where the device
@@ -176,8 +183,12 @@ static void channel_halted(unsigned ch, uint32_t hcint)
 		else
 			x->dev->toggle &= ~bit;
 	}
-	if (in && x->len)
-		dcache_clean(x->buf, x->len, true);
+	if (in && size) {
+		void *dma = hc.bounced[ch] ? (void *)bounce[ch] : x->buf;
+		dcache_inval_range(dma, size);
+		if (hc.bounced[ch] && x->actual)
+			memcpy(x->buf, dma, x->actual);
+	}
 	if (x->done)
 		x->done(x);
 }
@@ -204,20 +215,31 @@ static void dwc2_irq(void *arg)
 	wr(GINTSTS, sts & ~(GINT_HCHINT | GINT_PRTINT)); /* the others are W1C */
 }
 
-/* Programs channel ch for x and enables it (databook "Initialize Channel"). IRQs masked. */
-static void channel_start(unsigned ch, struct usb_xfer *x)
+/* Programs channel ch for x and enables it (databook "Initialize Channel"): 0, or -EINVAL for a
+ * transfer no channel may be given (see usb.h). IRQs masked. */
+static int channel_start(unsigned ch, struct usb_xfer *x)
 {
 	bool in = x->ep & USB_DIR_IN;
 	unsigned epnum = x->ep & 0xf;
 	uint32_t mps = x->mps ? x->mps : 8;
+	if (mps > MPS_MAX || x->len > XFER_MAX)
+		return -EINVAL;
 	uint32_t pkts = x->len ? (x->len + mps - 1) / mps : 1;
 	/* IN transfers are sized in whole packets: a short packet ends them early. */
 	uint32_t size = in && x->len ? pkts * mps : x->len;
+	if (pkts > PKTS_MAX || (size > x->len && size > BOUNCE_SIZE))
+		return -EINVAL;
+	void *dma = size > x->len ? (void *)bounce[ch] : x->buf;
+	hc.bounced[ch] = dma != x->buf;
 	uint32_t pid = x->pid;
 	if (pid == USB_PID_AUTO) /* USB 2.0 section 8.6: each endpoint alternates DATA0/DATA1 */
 		pid = x->dev->toggle >> (epnum + (in ? 16 : 0)) & 1 ? USB_PID_DATA1 : USB_PID_DATA0;
-	if (x->len)
-		dcache_clean(x->buf, in ? size : x->len, in);
+	/* The controller is not coherent with the CPU caches on a Pi: clean what it reads,
+	 * clean and invalidate what it writes (again once it has, in channel_halted). */
+	if (size && in)
+		dcache_inval_range(dma, size);
+	else if (size)
+		dcache_clean_range(dma, size);
 	hc.chan_size[ch] = size;
 	uint32_t hcchar = HCCHAR_MPS(mps) | HCCHAR_EPNUM(epnum) | (in ? HCCHAR_EPDIR_IN : 0) |
 			  (x->dev->speed == USB_SPEED_LOW ? HCCHAR_LSPDDEV : 0) |
@@ -228,9 +250,10 @@ static void channel_start(unsigned ch, struct usb_xfer *x)
 	wr(HC(ch, HCINTMSK), HCINT_CHHLTD);
 	wr(HC(ch, HCSPLT), 0);
 	wr(HC(ch, HCTSIZ), size | pkts << 19 | pid << 29);
-	wr(HC(ch, HCDMA), (uint32_t)(uintptr_t)x->buf | hc.bus_offset);
+	wr(HC(ch, HCDMA), (uint32_t)(uintptr_t)dma | hc.bus_offset);
 	wr(HAINTMSK, rd(HAINTMSK) | 1u << ch);
 	wr(HC(ch, HCCHAR), hcchar | HCCHAR_CHENA);
+	return 0;
 }
 
 int usb_submit(struct usb_xfer *x)
@@ -238,12 +261,13 @@ int usb_submit(struct usb_xfer *x)
 	uint64_t flags = irq_save();
 	for (unsigned ch = 0; ch < hc.nchan; ch++) {
 		if (!hc.chan[ch]) {
-			hc.chan[ch] = x;
 			x->actual = 0;
 			x->status = -EINPROGRESS;
-			channel_start(ch, x);
+			int r = channel_start(ch, x);
+			if (r == 0)
+				hc.chan[ch] = x;
 			irq_restore(flags);
-			return 0;
+			return r;
 		}
 	}
 	irq_restore(flags);

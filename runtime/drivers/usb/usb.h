@@ -86,13 +86,19 @@ struct usb_device {
 /*
  * One transfer on one endpoint. Fill the public part, then usb_submit(). The buffer must be
  * 64-byte aligned and a whole number of cache lines (the controller reads and writes it by DMA
- * and the driver cleans or invalidates it by line); for IN, it must hold len rounded up to a
- * whole packet (the channel is programmed in whole packets, databook HCTSIZ.XferSize).
+ * and the driver cleans or invalidates it by line). The controller writes at most len bytes
+ * into it: an IN transfer whose len is not a whole number of packets goes through a bounce
+ * buffer of 1024 bytes, so such a transfer must fit in it once rounded up to whole packets
+ * (usb_submit refuses it otherwise, and any mps above 1024, len above 65535 or more than 511
+ * packets: USB_XFER_MAX_PACKETS). A device that sends more than len ends the transfer with
+ * -EOVERFLOW and len bytes.
  */
-#define USB_PID_AUTO  0xff /* bulk/interrupt: the endpoint's data toggle */
-#define USB_PID_DATA0 0
-#define USB_PID_DATA1 2
-#define USB_PID_SETUP 3
+#define USB_MAX_PACKET_SIZE  1024 /* wMaxPacketSize, bits 10..0 (USB 2.0 section 9.6.6) */
+#define USB_XFER_MAX_PACKETS 511  /* Linux dwc2 params.c, BCM2835: max_packet_count */
+#define USB_PID_AUTO	     0xff /* bulk/interrupt: the endpoint's data toggle */
+#define USB_PID_DATA0	     0
+#define USB_PID_DATA1	     2
+#define USB_PID_SETUP	     3
 struct usb_xfer {
 	struct usb_device *dev;
 	uint8_t ep;   /* endpoint number | USB_DIR_IN */
@@ -103,7 +109,8 @@ struct usb_xfer {
 	uint32_t len;
 	/* results, valid in done() */
 	uint32_t actual;
-	int status; /* 0, -EPIPE (STALL), -EAGAIN (interrupt endpoint NAKed), -EIO */
+	int status; /* 0, -EPIPE (STALL), -EAGAIN (interrupt endpoint NAKed), -EOVERFLOW (babble,
+		     * or more than len), -EIO */
 	/* Interrupt context: the transfer is over and may be submitted again from here. */
 	void (*done)(struct usb_xfer *x);
 	void *arg;
@@ -114,7 +121,8 @@ struct usb_xfer {
 int dwc2_init(uintptr_t base, unsigned irq, uint32_t bus_offset);
 /* Waits (sleeping) for a device on the root port and resets it: 0 and its speed, or -ENODEV. */
 int dwc2_root_port_reset(uint8_t *speed);
-/* Starts x on a free channel: 0, or -EBUSY when every channel is in use. Any context. */
+/* Starts x on a free channel: 0, -EBUSY when every channel is in use, -EINVAL for a transfer
+ * outside the limits above. Any context. */
 int usb_submit(struct usb_xfer *x);
 /* Gives up on a submitted transfer (a timeout): its channel is disabled, done() is not called. */
 void usb_cancel(struct usb_xfer *x);
