@@ -227,8 +227,8 @@ static int parse_yaml(struct inventory *inv, const char *text, size_t len)
 					inv_err(inv, l, c,
 						"device name must hold only letters, digits, '_', "
 						"'-', '.'");
-				else
-					d->name = xstrdup(v);
+				else /* a second name: yamlload.c reported the repeated key */
+					free(d->name), d->name = xstrdup(v);
 			} else if (!strcmp(k, "hostname") || !strcmp(k, "ip") ||
 				   !strcmp(k, "gateway") || !strcmp(k, "dns")) {
 				if (!v)
@@ -313,7 +313,13 @@ static void csv_device(struct csv_read *r)
 		return;
 	}
 	if (!hdr->n) {
-		sl_append(hdr, f);
+		for (size_t i = 0; i < f->n; i++) {
+			/* a second column of one name would silently win over the first */
+			if (sl_has(hdr, f->v[i]))
+				inv_err(inv, line, (int)i + 1,
+					"the header names the column '%s' twice", f->v[i]);
+			sl_push(hdr, f->v[i]);
+		}
 		if (!sl_has(hdr, "name"))
 			inv_err(inv, line, 1, "the header line needs a 'name' column");
 		return;
@@ -332,7 +338,7 @@ static void csv_device(struct csv_read *r)
 				    "'.'",
 				    v);
 			else
-				d->name = xstrdup(v);
+				free(d->name), d->name = xstrdup(v);
 		} else if (!strcmp(k, "files")) {
 			struct strlist w = {0};
 			split_words(v, &w);
