@@ -85,6 +85,10 @@ int dt_read(const void *fdt, size_t max_size, struct dt_info *out)
 		return -EFBIG;
 	if (fdt_check_header(fdt) != 0)
 		return -EINVAL;
+	/* libfdt reads the structure block's tags as aligned 32-bit words; the specification
+	 * (section 5.4) puts the block on a 4-byte boundary and fdt_check_header does not check */
+	if (fdt_off_dt_struct(fdt) % FDT_TAGSIZE != 0)
+		return -EINVAL;
 
 	/* One pass over the root's children, by name, stopping as soon as memory and chosen are
 	 * found: every step of a libfdt search walks the tag stream, and a Pi's tree has

@@ -84,6 +84,18 @@ int main(int argc, char **argv)
 	fdt_set_off_dt_struct(bad, fdt_totalsize(bad) + 100);
 	CHECK(dt_read(bad, n, &dt) != 0, "structure block outside the tree rejected");
 
+	/* The structure block one byte off its 4-byte alignment (found by tests/fuzz): libfdt
+	 * would read every tag misaligned. */
+	size_t so = fdt_off_dt_struct(virt), ss = fdt_size_dt_struct(virt),
+	       end = fdt_totalsize(virt);
+	char *mis = calloc(1, end + ss + 8);
+	memcpy(mis, virt, end);
+	memcpy(mis + end + 1, virt + so, ss);
+	fdt_set_off_dt_struct(mis, (uint32_t)(end + 1));
+	fdt_set_totalsize(mis, (uint32_t)(end + 1 + ss));
+	CHECK(dt_read(mis, end + 1 + ss, &dt) == -EINVAL, "misaligned structure block rejected");
+	free(mis);
+
 	/* Random byte flips in the structure block: dt_read must return, whatever it says. */
 	srand(1);
 	int survived = 0;
