@@ -124,6 +124,9 @@ fetch_source lwip 2.1.3
 # mbed TLS 2.28 (bookworm's): the CTR_DRBG behind uk_random and the SHA-256 of TCP sequence
 # numbers (runtime/kernel/mbedtls_config.h lists the few files the runtime builds).
 fetch_source mbedtls 2.28
+# File systems: FatFs (lib/oofatfs) for /boot and littlefs (lib/littlefs) for /data, from
+# Debian's micropython source (trixie; only those two folders are built).
+fetch_source micropython 1.25
 # bookworm's dtc 1.6.1 tarball is not served by every mirror; libfdt's API is
 # stable, so take trixie's 1.7.2 source.
 fetch_source device-tree-compiler 1.7

@@ -38,10 +38,15 @@ const char usage_run[] =
     "      --net user|tap:NAME\n"
     "                      the guest's network: QEMU user networking (the default), or the\n"
     "                      existing tap device NAME (no -p then)\n"
+    "      --fresh         start the card again from the built sdcard.img\n"
     "\n"
     "Networking (uk.yaml's network:, -p, --net, or a net.* boot argument) gives the guest a NIC\n"
     "(virt: virtio-net; rpi3, rpi4: usb-net on QEMU's USB hub) and net.ip=dhcp unless an\n"
     "address is set, so the network is up before main.\n"
+    "\n"
+    "The card: virt gets a working copy of sdcard.img (OUT.card.img) as a virtio block\n"
+    "device, so /boot (and what the app writes there) lasts from run to run; a rebuild or\n"
+    "--fresh starts it again from sdcard.img.\n"
     "\n"
     "Exit status: the app's (main's return value; 134 after a panic). uk's own failures:\n"
     "1 build failed, 2 usage or uk.yaml error, 3 runtime/QEMU missing,\n"
@@ -323,7 +328,7 @@ static void add_network(struct strlist *a, const struct net_plan *np, const char
 
 int cmd_run(int argc, char **argv)
 {
-	int qemu = 0, timeout = 0, gdb = 0;
+	int qemu = 0, timeout = 0, gdb = 0, fresh = 0;
 	const char *target = NULL, *mem = NULL, *out = NULL;
 	const char *net = NULL;
 	struct strlist appends = {0}, rest = {0}, publish = {0};
@@ -337,6 +342,7 @@ int cmd_run(int argc, char **argv)
 	    {OPT_STRING, 'o', "out", &out, "output directory"},
 	    {OPT_LIST, 'p', "publish", &publish, "port forward"},
 	    {OPT_STRING, 0, "net", &net, "network"},
+	    {OPT_BOOL, 0, "fresh", &fresh, "start the card again"},
 	    {OPT_END, 0, NULL, NULL, NULL},
 	};
 	parse_options(argc, argv, opts, usage_run, &rest);
@@ -433,6 +439,8 @@ int cmd_run(int argc, char **argv)
 		sl_push(&a, dtb);
 	}
 	add_network(&a, &np, target);
+	if ((rc = run_card(target, br.out, fresh, &a)))
+		return rc;
 	if (gdb) {
 		sl_push(&a, "-S");
 		sl_push(&a, "-gdb");

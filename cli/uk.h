@@ -267,6 +267,9 @@ int build_target(struct manifest *m, const char *target, const char *out_dir,
 		 struct build_result *r);
 char *default_out(const struct manifest *m, const char *target, const char *out_opt, int multi);
 
+/* ---- run_card.c: the card uk run attaches (a working copy of sdcard.img) ---- */
+int run_card(const char *target, const char *out_dir, int fresh, struct strlist *qemu_args);
+
 /* ---- subcommands ---- */
 int cmd_build(int argc, char **argv);
 int cmd_run(int argc, char **argv);

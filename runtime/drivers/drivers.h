@@ -34,6 +34,7 @@ struct netdev *virtio_net_probe(void);
 /* Hardware random number generators (struct rng_dev in kernel.h), set up on first probe. The
  * caller checks the device tree first where the device may be absent. Thread context. */
 const struct rng_dev *virtio_rng_probe(void); /* NULL when no virtio entropy device */
+struct blockdev *virtio_blk_probe(void);	     /* NULL when no virtio block device */
 const struct rng_dev *bcm2835_rng_probe(uintptr_t base);
 const struct rng_dev *iproc_rng200_probe(uintptr_t base);
 

@@ -118,6 +118,21 @@ struct rng_dev {
 };
 const struct rng_dev *rng_probe(void); /* platform: the board's RNG, set up once; or NULL */
 
+/* ---- block devices (drivers/virtio_blk.c, later the SD host) behind fs/ ---- */
+#define BLOCK_SIZE 512
+struct blockdev {
+	const char *name;
+	uint64_t blocks; /* of BLOCK_SIZE bytes */
+	bool read_only;
+	/* 0, or -EIO (the device failed the request; nothing is retried silently) or -ETIMEDOUT.
+	 * Thread context: the calling thread blocks until the device answers. */
+	int (*read)(uint64_t lba, uint32_t count, void *buf);
+	int (*write)(uint64_t lba, uint32_t count, const void *buf);
+	/* Everything written so far is on the medium (a write cache flushed): fsync's promise. */
+	int (*flush)(void);
+};
+struct blockdev *block_probe(void); /* platform: the card or disk, set up once; or NULL */
+
 /* ---- threads (kernel/thread.c; the API is include/uk/thread.h) ---- */
 bool thread_stack_contains(uintptr_t addr); /* on the running thread's heap stack? any context */
 

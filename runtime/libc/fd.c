@@ -1,13 +1,18 @@
 /*
- * File descriptors: 0-2 are the console, 3 and up are lwIP sockets. The socket calls are weak
- * references, so an app that never opens a socket does not link the network stack just
+ * File descriptors: 0-2 are the console, 3 to 3 + MEMP_NUM_NETCONN lwIP sockets, FILE_FD_FIRST
+ * and up files (libc/file.c). The socket and file calls are weak references, so an app that
+ * never opens a socket or a file does not link the network stack or the file systems just
  * because it calls write(1, ...).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "kernel.h"
 
 #define SOCKET_OFFSET 3 /* LWIP_SOCKET_OFFSET in net/lwipopts.h */
@@ -17,14 +22,27 @@ extern ssize_t lwip_write(int s, const void *data, size_t size) __attribute__((w
 extern int closesocket(int s) __attribute__((weak)); /* lwip_close under its compat name */
 extern int lwip_fcntl(int s, int cmd, int val) __attribute__((weak));
 
+extern ssize_t uk_file_read(int fd, void *buf, size_t n) __attribute__((weak));
+extern ssize_t uk_file_write(int fd, const void *buf, size_t n) __attribute__((weak));
+extern off_t uk_file_lseek(int fd, off_t offset, int whence) __attribute__((weak));
+extern int uk_file_close(int fd) __attribute__((weak));
+extern int uk_file_fstat(int fd, struct stat *st) __attribute__((weak));
+
 static int bad_fd(void)
 {
 	errno = EBADF;
 	return -1;
 }
 
+static bool is_file(int fd)
+{
+	return fd >= FILE_FD_FIRST && uk_file_close; /* no file code: no file is open */
+}
+
 ssize_t read(int fd, void *buf, size_t n)
 {
+	if (is_file(fd))
+		return uk_file_read(fd, buf, n);
 	if (fd >= SOCKET_OFFSET)
 		return lwip_read ? lwip_read(fd, buf, n) : bad_fd();
 	if (fd != 0)
@@ -41,6 +59,8 @@ ssize_t read(int fd, void *buf, size_t n)
 
 ssize_t write(int fd, const void *buf, size_t n)
 {
+	if (is_file(fd))
+		return uk_file_write(fd, buf, n);
 	if (fd >= SOCKET_OFFSET)
 		return lwip_write ? lwip_write(fd, buf, n) : bad_fd();
 	if (fd != 1 && fd != 2)
@@ -51,11 +71,40 @@ ssize_t write(int fd, const void *buf, size_t n)
 
 int close(int fd)
 {
+	if (is_file(fd))
+		return uk_file_close(fd);
 	if (fd >= SOCKET_OFFSET)
 		return closesocket ? closesocket(fd) : bad_fd();
 	if (fd < 0)
 		return bad_fd();
 	return 0; /* the console stays */
+}
+
+off_t lseek(int fd, off_t offset, int whence)
+{
+	if (is_file(fd))
+		return uk_file_lseek(fd, offset, whence);
+	errno = fd >= 0 && fd < FILE_FD_FIRST ? ESPIPE : EBADF; /* the console, a socket */
+	return -1;
+}
+
+int fstat(int fd, struct stat *st)
+{
+	if (is_file(fd))
+		return uk_file_fstat(fd, st);
+	if (fd < 0 || fd > 2)
+		return bad_fd(); /* sockets: lwIP has no fstat */
+	memset(st, 0, sizeof *st);
+	st->st_mode = S_IFCHR | 0620; /* the console, a terminal */
+	return 0;
+}
+
+int isatty(int fd)
+{
+	if (fd >= 0 && fd <= 2)
+		return 1;
+	errno = fd < 0 || (fd >= FILE_FD_FIRST && !is_file(fd)) ? EBADF : ENOTTY;
+	return 0;
 }
 
 int fcntl(int fd, int cmd, ...)

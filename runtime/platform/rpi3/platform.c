@@ -60,6 +60,12 @@ const struct rng_dev *rng_probe(void)
 	return bcm2835_rng_probe(PERIPH + 0x104000);
 }
 
+/* No SD host driver yet: /boot and /data are not available on the Pi. */
+struct blockdev *block_probe(void)
+{
+	return NULL;
+}
+
 const struct platform platform = {
     .target = "rpi3",
     .map = rpi3_map,

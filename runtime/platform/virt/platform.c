@@ -52,6 +52,12 @@ const struct rng_dev *rng_probe(void)
 	return virtio_rng_probe();
 }
 
+/* The card uk run attaches as a virtio block device. */
+struct blockdev *block_probe(void)
+{
+	return virtio_blk_probe();
+}
+
 const struct platform platform = {
     .target = "virt",
     .map = virt_map,

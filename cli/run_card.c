@@ -1,0 +1,84 @@
+/* run_card.c: the SD card uk run attaches: a working copy of the build's sdcard.img beside the
+ * output (OUT.card.img), so what the app writes in one run is there in the next. A rebuilt
+ * image, a missing copy or --fresh start it again from sdcard.img. virt gets it as a virtio
+ * block device; the Pi machines' SD slot waits for the runtime's SD host driver. */
+#define _GNU_SOURCE
+#include "uk.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* A sparse copy: only the image's data extents are read and written. */
+static int copy_sparse(const char *from, const char *to)
+{
+	int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, rc = -1;
+	struct stat st;
+	char *tmp = xasprintf("%s.tmp-%d", to, (int)getpid());
+	if (in < 0 || fstat(in, &st) < 0)
+		goto done;
+	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0 || ftruncate(out, st.st_size) < 0)
+		goto done;
+	static char buf[1 << 16];
+	off_t pos = 0;
+	while (pos < st.st_size) {
+		off_t data = lseek(in, pos, SEEK_DATA);
+		if (data < 0)
+			break; /* the rest is a hole */
+		off_t hole = lseek(in, data, SEEK_HOLE);
+		for (off_t o = data; o < hole;) {
+			size_t n =
+			    (size_t)(hole - o) < sizeof buf ? (size_t)(hole - o) : sizeof buf;
+			ssize_t r = pread(in, buf, n, o);
+			if (r <= 0 || pwrite(out, buf, (size_t)r, o) != r)
+				goto done;
+			o += r;
+		}
+		pos = hole;
+	}
+	if (fsync(out) == 0 && rename(tmp, to) == 0)
+		rc = 0;
+done:
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	if (rc)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+int run_card(const char *target, const char *out, int fresh, struct strlist *qemu)
+{
+	if (strcmp(target, "virt"))
+		return 0;
+	char *img = path_join(out, "sdcard.img"), *card = xasprintf("%s.card.img", out);
+	int rc = 0;
+	int64_t built = mtime_ns(img), copied = mtime_ns(card);
+	if (built < 0) {
+		error("no %s to attach as the card", img);
+		hint("rebuild: uk build");
+		rc = EXIT_FAIL;
+	} else if (fresh || copied < built) {
+		if (copy_sparse(img, card) < 0) {
+			error("cannot make the card %s: %s", card, strerror(errno));
+			rc = EXIT_FAIL;
+		} else if (copied >= 0) {
+			note("the card starts again from %s%s", img,
+			     fresh ? " (--fresh)" : " (rebuilt)");
+		}
+	}
+	if (!rc) {
+		sl_push(qemu, "-drive");
+		sl_pushf(qemu, "if=none,id=card,format=raw,file=%s", card);
+		sl_push(qemu, "-device");
+		sl_push(qemu, "virtio-blk-device,drive=card");
+	}
+	free(img), free(card);
+	return rc;
+}

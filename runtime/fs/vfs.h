@@ -1,0 +1,73 @@
+/*
+ * The file layer between POSIX calls (libc/file.c) and the file systems (fs/fat.c for /boot,
+ * later fs/littlefs.c for /data). Paths are absolute and normalised before they get here; each
+ * mount sees paths inside it ("/" is its root). Every operation returns 0 (or a count) or a
+ * negative errno. Operations on one mount run one at a time (the file systems are not
+ * reentrant and a thread may block inside one while the device works).
+ */
+#ifndef UK_FS_VFS_H
+#define UK_FS_VFS_H
+
+#include <dirent.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <uk/thread.h>
+
+#include "kernel.h"
+
+/* A partition of a block device: what a file system reads and writes. */
+struct volume {
+	struct blockdev *bd;
+	uint64_t first, blocks; /* in BLOCK_SIZE units */
+};
+int volume_read(const struct volume *v, uint64_t lba, uint32_t count, void *buf);
+int volume_write(const struct volume *v, uint64_t lba, uint32_t count, const void *buf);
+
+struct mount;
+struct fs_ops {
+	int (*open)(struct mount *m, const char *path, int flags, void **file);
+	ssize_t (*read)(struct mount *m, void *file, void *buf, size_t n);
+	ssize_t (*write)(struct mount *m, void *file, const void *buf, size_t n);
+	off_t (*lseek)(struct mount *m, void *file, off_t offset, int whence);
+	int (*fsync)(struct mount *m, void *file);
+	int (*ftruncate)(struct mount *m, void *file, off_t length);
+	int (*fstat)(struct mount *m, void *file, struct stat *st);
+	int (*close)(struct mount *m, void *file);
+	int (*stat)(struct mount *m, const char *path, struct stat *st);
+	int (*unlink)(struct mount *m, const char *path);
+	int (*rename)(struct mount *m, const char *from, const char *to);
+	int (*mkdir)(struct mount *m, const char *path);
+	int (*rmdir)(struct mount *m, const char *path);
+	int (*opendir)(struct mount *m, const char *path, void **dir);
+	int (*readdir)(struct mount *m, void *dir, struct dirent *out); /* 1, 0 at the end */
+	int (*closedir)(struct mount *m, void *dir);
+};
+
+struct mount {
+	const char *path; /* "/boot", "/data" */
+	const struct fs_ops *ops;
+	void *fs; /* the file system's state */
+	struct volume vol;
+	struct uk_sem *lock;
+};
+
+/* Mounts what the card holds, once (the first file call does it): 0 or -ENODEV (no card). */
+int vfs_init(void);
+/* The mount that holds an absolute normalised path, and the path inside it ("/" for the mount
+ * itself); NULL for "/" and anything outside every mount. */
+struct mount *vfs_lookup(const char *path, const char **inside);
+/* The mounts, for listing "/". */
+struct mount *vfs_mount_at(size_t i);
+void vfs_lock(struct mount *m);
+void vfs_unlock(struct mount *m);
+
+/* fs/fat.c: mounts the FAT volume m->vol: 0 or a negative errno; fat_format makes it first */
+int fat_mount(struct mount *m);
+int fat_format_mount(struct mount *m);
+/* fs/ramdisk.c: a zeroed block device of bytes in RAM (once), or NULL */
+struct blockdev *ramdisk_create(size_t bytes);
+
+#endif
