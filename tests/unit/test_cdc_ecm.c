@@ -174,8 +174,33 @@ static bool rx_waiting(void)
 	return x && x->len == 2048;
 }
 
+/* A copy of config whose bulk IN endpoint has packets of mps bytes. */
+static void config_with_in_mps(uint8_t *c, uint16_t mps)
+{
+	memcpy(c, config, sizeof(config));
+	for (size_t i = 0; i + 6 < sizeof(config); i++)
+		if (c[i] == 7 && c[i + 1] == USB_DT_ENDPOINT && c[i + 2] == EP_IN) {
+			c[i + 4] = (uint8_t)mps;
+			c[i + 5] = (uint8_t)(mps >> 8);
+		}
+}
+
 int main(void)
 {
+	/* A bulk IN packet size the 2 KiB receive buffers cannot take in whole packets: the
+	 * controller would be asked to write past them (issue 17.13). */
+	static const uint16_t bad_mps[] = {1000, 2047, 0};
+	for (size_t i = 0; i < sizeof(bad_mps) / sizeof(bad_mps[0]); i++) {
+		uint8_t c[sizeof(config)];
+		config_with_in_mps(c, bad_mps[i]);
+		model_reset(&ops);
+		struct usb_device *hd = model_device(0x0525, 0xa4a2, USB_SPEED_FULL);
+		hd->desc.bDeviceClass = 0x02;
+		CHECK(cdc_ecm_driver.probe(hd, c, sizeof(c)) != 0 && !cdc_ecm_netdev() &&
+			  !model_pending(EP_IN) && model_config_value == 0,
+		      "bulk IN wMaxPacketSize %u: refused, nothing received", bad_mps[i]);
+	}
+
 	model_reset(&ops);
 	struct usb_device *d = model_device(0x0525, 0xa4a2, USB_SPEED_FULL);
 	d->desc.bDeviceClass = 0x02;

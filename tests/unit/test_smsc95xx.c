@@ -332,6 +332,35 @@ static void test_foreign(void)
 	CHECK(smsc95xx_driver.probe(d, cfg, 18) == -ENODEV, "and one without its endpoints");
 }
 
+/* Descriptors a hostile device could send (issue 17.13): bulk packet sizes the 16 KiB receive
+ * buffers cannot take in whole packets are refused before SET_CONFIGURATION; bInterval 255 at
+ * high speed (USB 2.0 range 1..16) is clamped, not shifted by 251 (undefined: UBSan fails). */
+static void test_hostile(void)
+{
+	static const uint16_t bad_mps[] = {1000, 2047, 1024, 0, 8};
+	for (size_t i = 0; i < sizeof(bad_mps) / sizeof(bad_mps[0]); i++) {
+		chip_init(true, NULL);
+		uint8_t cfg[64];
+		size_t n = model_config(cfg, bad_mps[i], 4);
+		struct usb_device *d = model_device(0x0424, 0xec00, USB_SPEED_HIGH);
+		CHECK(smsc95xx_driver.probe(d, cfg, n) == -ENODEV && model_config_value == 0 &&
+			  !model_pending(0x81),
+		      "bulk wMaxPacketSize %u: refused before configuring, nothing received",
+		      bad_mps[i]);
+	}
+	chip_init(true, NULL);
+	uint8_t cfg[64];
+	size_t n = model_config(cfg, 512, 255);
+	struct usb_device *d = model_device(0x0424, 0xec00, USB_SPEED_HIGH);
+	CHECK(smsc95xx_driver.probe(d, cfg, n) == 0 && model_pending(0x83),
+	      "interrupt bInterval 255 at high speed: taken, INT_STS polled");
+	model_fail(0x83, -EAGAIN);
+	model_advance_ms(4095);
+	bool early = model_pending(0x83) != NULL;
+	model_advance_ms(1);
+	CHECK(!early && model_pending(0x83), "again after 4096 ms (bInterval clamped to 16)");
+}
+
 /* The link, and MAC_CR's duplex following it (the LAN9514's MAC does not by itself). */
 static void test_link(void)
 {
@@ -356,6 +385,7 @@ int main(void)
 	test_probe_eeprom();
 	test_mac_sources();
 	test_foreign();
+	test_hostile();
 	test_link();
 	check_receive(&dut);
 	check_ring(&dut);

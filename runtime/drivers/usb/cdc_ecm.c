@@ -84,10 +84,11 @@ static int ecm_probe(struct usb_device *d, const uint8_t *cfg, size_t len)
 	struct usb_ether *e = calloc(1, sizeof(*e));
 	if (!e)
 		return -ENOMEM;
-	if (ue_data_init(e, d, &ecm_chip, in, out) < 0) {
+	int r = ue_data_init(e, d, &ecm_chip, in, out);
+	if (r < 0) {
 		ue_data_free(e);
 		free(e);
-		return -ENOMEM;
+		return r;
 	}
 	if (usb_control(d, USB_REQ_DEVICE, USB_SET_CONFIGURATION, cfg[5], 0, NULL, 0) < 0) {
 		ue_data_free(e);

@@ -137,6 +137,17 @@ int usb_control(struct usb_device *d, uint8_t type, uint8_t req, uint16_t value,
 int usb_string(struct usb_device *d, uint8_t idx, char *out, size_t max);
 /* Enumerates the device that was just reset on parent's port (NULL parent: the root port). */
 struct usb_device *usb_enumerate(struct usb_device *parent, uint8_t port, uint8_t speed);
+/* An interrupt endpoint's polling period in milliseconds (at least 1) from its bInterval
+ * (USB 2.0 section 9.6.6, table 9-13): 1..255 frames of 1 ms at full and low speed (0 taken
+ * as 1), 2^(bInterval-1) microframes of 125 us at high speed, where bInterval is 1..16 and a
+ * device's other values are clamped to that range. Any context. */
+static inline unsigned usb_interval_ms(uint8_t speed, uint8_t bInterval)
+{
+	if (speed != USB_SPEED_HIGH)
+		return bInterval ? bInterval : 1;
+	unsigned b = bInterval < 1 ? 1 : bInterval > 16 ? 16 : bInterval;
+	return b > 4 ? 1u << (b - 4) : 1; /* 2^(b-1) * 125 us, at least 1 ms */
+}
 /* Descriptor walking: the next descriptor in [p, end), or NULL. */
 const uint8_t *usb_desc_next(const uint8_t *p, const uint8_t *end);
 void usb_sleep_ms(unsigned ms);

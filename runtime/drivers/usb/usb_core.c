@@ -146,6 +146,13 @@ const uint8_t *usb_desc_next(const uint8_t *p, const uint8_t *end)
 	return p + 2 <= end && p[0] >= 2 && p + p[0] <= end ? p : NULL;
 }
 
+static bool ep0_size_ok(uint8_t speed, uint8_t mps)
+{
+	if (speed == USB_SPEED_HIGH)
+		return mps == 64;
+	return mps == 8 || mps == 16 || mps == 32 || mps == 64;
+}
+
 /* Hands the device to the first class driver that takes one of its configurations. */
 static bool bind(struct usb_device *d)
 {
@@ -154,13 +161,15 @@ static bool bind(struct usb_device *d)
 		return false;
 	for (uint8_t c = 0; c < d->desc.bNumConfigurations; c++) {
 		int n = get_descriptor(d, USB_DT_CONFIG, c, 0, cfg, 9);
-		if (n < 9)
-			continue;
+		if (n < 9 || cfg[0] < 9 || cfg[1] != USB_DT_CONFIG)
+			continue; /* not a configuration descriptor (USB 2.0 table 9-10) */
 		uint16_t total = (uint16_t)(cfg[2] | cfg[3] << 8);
 		if (total > CONFIG_MAX)
 			total = CONFIG_MAX;
+		/* Probes walk only the n bytes that came (usb_desc_next keeps each descriptor
+		 * inside them), however long the device claims the configuration is. */
 		n = get_descriptor(d, USB_DT_CONFIG, c, 0, cfg, total);
-		if (n < 9)
+		if (n < 9 || cfg[1] != USB_DT_CONFIG)
 			continue;
 		for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++)
 			if (drivers[i]->probe(d, cfg, (size_t)n) == 0)
@@ -190,6 +199,15 @@ struct usb_device *usb_enumerate(struct usb_device *parent, uint8_t port, uint8_
 		free(d);
 		return NULL;
 	}
+	/* Endpoint 0 takes 8, 16, 32 or 64 bytes, 64 at high speed (USB 2.0 sections 5.5.3 and
+	 * 9.6.1): any other value is a broken or hostile device, and every control transfer's
+	 * packets would be sized by it. */
+	if (!ep0_size_ok(speed, buf[7])) {
+		kprintf("usb: device on port %u: endpoint 0 packet size %u refused\n", port,
+			buf[7]);
+		free(d);
+		return NULL;
+	}
 	d->desc.bMaxPacketSize0 = buf[7];
 	uint8_t addr = ++core.next_addr;
 	r = usb_control(d, USB_REQ_DEVICE, USB_SET_ADDRESS, addr, 0, NULL, 0);
@@ -203,6 +221,11 @@ struct usb_device *usb_enumerate(struct usb_device *parent, uint8_t port, uint8_
 	r = get_descriptor(d, USB_DT_DEVICE, 0, 0, buf, 18);
 	if (r < 18) {
 		kprintf("usb: device %u: no device descriptor (%d)\n", addr, r);
+		free(d);
+		return NULL;
+	}
+	if (buf[7] != d->desc.bMaxPacketSize0) { /* it said otherwise a moment ago */
+		kprintf("usb: device %u: endpoint 0 packet size changed (%u)\n", addr, buf[7]);
 		free(d);
 		return NULL;
 	}

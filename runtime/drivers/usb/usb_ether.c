@@ -583,6 +583,17 @@ int ue_data_init(struct usb_ether *ue, struct usb_device *d, const struct ue_chi
 	ue->chip = c;
 	ue->rx_slots = c->rx_slots ? c->rx_slots : UE_RX_SLOTS;
 	ue->rx_buf = c->rx_buf ? c->rx_buf : UE_RX_BUF;
+	/* Bulk packets are 8, 16, 32 or 64 bytes at full speed and 512 at high (USB 2.0 section
+	 * 5.8.3). A receive buffer must hold whole packets, no more than a channel may count
+	 * (usb.h): then the controller never has more to write than the buffer holds, and a
+	 * transfer that fills it was not ended by a short packet (rx_done relies on that). */
+	uint16_t mps_in = ue_ep_mps(in), mps_out = ue_ep_mps(out);
+	if (!mps_in || mps_in > 512 || ue->rx_buf % mps_in != 0 ||
+	    ue->rx_buf / mps_in > USB_XFER_MAX_PACKETS || !mps_out || mps_out > 512) {
+		kprintf("%s: device %u: bulk packet sizes %u/%u refused\n", c->name, d->addr,
+			mps_in, mps_out);
+		return -ENODEV;
+	}
 	if (ue->rx_slots > UE_RX_SLOTS_MAX)
 		ue->rx_slots = UE_RX_SLOTS_MAX;
 	ue->rx_bufs = aligned_alloc(64, (size_t)ue->rx_slots * ue->rx_buf);
@@ -649,7 +660,7 @@ int ue_probe(const struct ue_chip *c, struct usb_device *d, const uint8_t *cfg, 
 	int r = ue_data_init(ue, d, c, in, out);
 	ue->intr_buf = aligned_alloc(64, 64);
 	if (r < 0 || !ue->intr_buf) {
-		r = -ENOMEM;
+		r = r < 0 ? r : -ENOMEM;
 		goto fail;
 	}
 	ue->link = -1;
@@ -665,10 +676,7 @@ int ue_probe(const struct ue_chip *c, struct usb_device *d, const uint8_t *cfg, 
 	ue->intr = ep_xfer(ue, irq, USB_EP_INTR, intr_done);
 	ue->intr.buf = ue->intr_buf;
 	ue->intr.len = 4; /* the INT_STS word */
-	/* bInterval: milliseconds at full speed, 2^(n-1) microframes at high (USB 2.0 t. 9-13) */
-	ue->intr_ms = irq[6] ? irq[6] : 1;
-	if (d->speed == USB_SPEED_HIGH)
-		ue->intr_ms = irq[6] > 4 ? 1u << (irq[6] - 4) : 1;
+	ue->intr_ms = usb_interval_ms(d->speed, irq[6]);
 	uk_timer_init(&ue->intr_poll, intr_again, ue);
 	d->class_priv = ue;
 	ue_data_start(ue);

@@ -170,7 +170,8 @@ struct usb_ether {
 
 /* The data path on the bulk pair whose endpoint descriptors are in and out, for any USB
  * Ethernet function (the chips' ue_probe, cdc_ecm.c): rings, error recovery, the netdev's
- * name, receive and transmit. 0 or -ENOMEM (ue_data_free then frees what there is). */
+ * name, receive and transmit. 0, -ENODEV for bulk packet sizes the receive buffer cannot take
+ * in whole packets, or -ENOMEM (ue_data_free then frees what there is). */
 int ue_data_init(struct usb_ether *ue, struct usb_device *d, const struct ue_chip *c,
 		 const uint8_t *in, const uint8_t *out);
 /* Starts receiving. */

@@ -36,7 +36,7 @@ struct hub {
 	struct usb_device *child[MAX_PORTS + 1];
 	struct usb_xfer status;	   /* the status change endpoint */
 	uint8_t *status_buf;	   /* one cache line */
-	unsigned interval_ms;	   /* bInterval, full speed: milliseconds */
+	unsigned interval_ms;	   /* the status endpoint's period (usb_interval_ms) */
 	struct uk_timer poll;	   /* resubmits status after a NAK */
 	struct uk_sem changed;	   /* posted from interrupt context */
 	volatile uint16_t pending; /* port bits from the status endpoint */
@@ -164,6 +164,14 @@ static int hub_probe(struct usb_device *d, const uint8_t *cfg, size_t len)
 	}
 	if (!is_hub || !ep)
 		return -ENODEV;
+	/* The status change bitmap is one bit per port and one for the hub (section 11.12.4): 2
+	 * bytes for MAX_PORTS. A packet size of 0 moves nothing, and one above the 64-byte status
+	 * buffer is no hub's (USB 2.0 hubs send 1 or 2 bytes): refuse both. */
+	uint16_t mps = (uint16_t)((ep[4] | ep[5] << 8) & 0x7ff);
+	if (mps == 0 || mps > 64) {
+		kprintf("usb: hub %u: status endpoint packet size %u refused\n", d->addr, mps);
+		return -ENODEV;
+	}
 	struct hub *h = calloc(1, sizeof(*h));
 	uint8_t *buf = aligned_alloc(64, 64);
 	if (!h || !buf) {
@@ -195,15 +203,13 @@ static int hub_probe(struct usb_device *d, const uint8_t *cfg, size_t len)
 
 	uk_sem_init(&h->changed, 0);
 	uk_timer_init(&h->poll, poll_again, h);
-	h->interval_ms = ep[6] ? ep[6] : 1;
-	if (d->speed == USB_SPEED_HIGH) /* 2^(bInterval-1) microframes (table 9-13) */
-		h->interval_ms = ep[6] > 4 ? 1u << (ep[6] - 4) : 1;
+	h->interval_ms = usb_interval_ms(d->speed, ep[6]);
 	h->status = (struct usb_xfer){
 	    .dev = d,
 	    .ep = ep[2],
 	    .type = USB_EP_INTR,
 	    .pid = USB_PID_AUTO,
-	    .mps = (uint16_t)((ep[4] | ep[5] << 8) & 0x7ff),
+	    .mps = mps,
 	    .buf = h->status_buf,
 	    .len = (h->nports + 8) / 8,
 	    .done = status_done,
