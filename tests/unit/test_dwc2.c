@@ -247,6 +247,53 @@ static void test_in_transfers(void)
 	CHECK(r == 0 && x.status == 0 && x.actual == 10, "16384 bytes in 64-byte packets taken");
 }
 
+/* dwc2_init on a core whose reset values are these: what it leaves in the FIFO size registers
+ * and GAHBCFG (issue 19 item 7: Linux's dwc2 values for the BCM2835). */
+static void init_with(uint32_t grxfsiz, uint32_t gnptxfsiz, uint32_t hptxfsiz, uint32_t total)
+{
+	memset(regs, 0, sizeof(regs));
+	regs[GRXFSIZ / 4] = grxfsiz;
+	regs[GNPTXFSIZ / 4] = gnptxfsiz;
+	regs[HPTXFSIZ / 4] = hptxfsiz;
+	regs[GHWCFG3 / 4] = total << 16;
+	dwc2_init(BASE, 9, 0);
+}
+
+static void test_fifos_and_bursts(void)
+{
+	/* Transmit depths of 256 and 512 words at reset in a 4080-word FIFO RAM (the BCM2835's
+	 * real reset values are for a board to show: docs/boards.md, section 7). */
+	init_with(4096, 256u << 16 | 4096, 512u << 16 | 4352, 4080);
+	CHECK(regs[GRXFSIZ / 4] == 774, "receive FIFO: 774 words (Linux's BCM2835 value), %u",
+	      regs[GRXFSIZ / 4]);
+	CHECK(regs[GNPTXFSIZ / 4] == (256u << 16 | 774),
+	      "non-periodic transmit FIFO: the reset depth (256) from word 774 (%#x)",
+	      regs[GNPTXFSIZ / 4]);
+	CHECK(regs[HPTXFSIZ / 4] == (512u << 16 | 1030),
+	      "periodic transmit FIFO: the reset depth (512) from word 1030 (%#x)",
+	      regs[HPTXFSIZ / 4]);
+	CHECK(regs[GAHBCFG / 4] == (0x10u | 1u << 5 | 1u),
+	      "GAHBCFG = 0x31: Linux's ahbcfg 0x10 (BCM2835: wait for AXI writes, burst field 0), "
+	      "DMA, interrupts (%#x)",
+	      regs[GAHBCFG / 4]);
+
+	/* QEMU's model resets to 1024/1024/500 in 4096 words: the same rule. */
+	init_with(1024, 1024u << 16, 500u << 16, 4096);
+	CHECK(regs[GRXFSIZ / 4] == 774 && regs[GNPTXFSIZ / 4] == (1024u << 16 | 774) &&
+		  regs[HPTXFSIZ / 4] == (500u << 16 | 1798),
+	      "QEMU's reset depths: 774, 1024 at 774, 500 at 1798");
+
+	/* A core whose receive FIFO resets smaller than 774 words keeps its own (Linux's range
+	 * check); one whose FIFOs do not fit its RAM gets Linux's fallback. */
+	init_with(512, 256u << 16, 256u << 16, 4080);
+	CHECK(regs[GRXFSIZ / 4] == 512 && regs[GNPTXFSIZ / 4] == (256u << 16 | 512),
+	      "receive FIFO capped at its reset depth (512)");
+	init_with(4096, 1024u << 16, 1024u << 16, 2000);
+	CHECK(regs[GRXFSIZ / 4] == 516 + NCHAN && regs[GNPTXFSIZ / 4] == (256u << 16 | 524) &&
+		  regs[HPTXFSIZ / 4] == (768u << 16 | 780),
+	      "more than the FIFO RAM: 516 + channels, 256, 768 words");
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0); /* what ran before an ASan abort stays visible */
@@ -256,5 +303,6 @@ int main(void)
 	}
 	CHECK(dwc2_init(BASE, 9, 0) == 0 && handler, "dwc2_init finds the model");
 	test_in_transfers();
+	test_fifos_and_bursts();
 	return TAP_DONE();
 }

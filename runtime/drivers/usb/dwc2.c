@@ -23,9 +23,13 @@
 #include "usb.h"
 
 /* ---- core global registers (databook "Core Global Registers") ---- */
-#define GAHBCFG		      0x008
-#define GAHBCFG_GLBLINTRMSK   (1u << 0) /* 1: the core may raise its interrupt line */
-#define GAHBCFG_HBSTLEN_4     (3u << 1) /* AHB bursts of INCR4 */
+#define GAHBCFG		    0x008
+#define GAHBCFG_GLBLINTRMSK (1u << 0) /* 1: the core may raise its interrupt line */
+/* Bits 4:1 are HBstLen in the databook; the BCM2835's core gives them its own meaning (Circle,
+ * include/circle/usb/dwhci.h: bits 2:1 "max. AXI burst", 0 = 4 beats, bit 4 "wait for AXI
+ * writes"). Linux's dwc2 sets 0x10 for the BCM2835 (params.c, dwc2_set_bcm_params: ahbcfg),
+ * and Circle the same bit with a burst field of 0. */
+#define GAHBCFG_BCM_WAIT_AXI  (1u << 4)
 #define GAHBCFG_DMAEN	      (1u << 5) /* buffer DMA mode: channels fetch/store data themselves */
 #define GUSBCFG		      0x00c
 #define GUSBCFG_FORCEHST      (1u << 29) /* host mode regardless of the ID pin */
@@ -46,7 +50,13 @@
 #define GSNPSID		      0x040	 /* 0x4f54xxxx: "OT" and the core release */
 #define GHWCFG2		      0x048
 #define GHWCFG2_NUMHSTCHNL(v) ((((v) >> 14) & 0xf) + 1) /* host channels */
-#define HPTXFSIZ	      0x100 /* periodic transmit FIFO: depth << 16 | start */
+#define GHWCFG2_DYNFIFOSIZING (1u << 19)		/* the FIFO size registers may be written */
+#define GHWCFG3		      0x04c
+#define GHWCFG3_DFIFODEPTH(v) ((v) >> 16) /* FIFO RAM, in 32-bit words */
+#define FIFOSIZ_DEPTH(v)      ((v) >> 16) /* GNPTXFSIZ, HPTXFSIZ: depth << 16 | start */
+/* Linux's dwc2 for the BCM2835 (params.c, dwc2_set_bcm_params: host_rx_fifo_size) */
+#define RX_FIFO_WORDS 774
+#define HPTXFSIZ      0x100 /* periodic transmit FIFO: depth << 16 | start */
 
 /* ---- host mode registers (databook "Host Mode Registers") ---- */
 #define HCFG		 0x400
@@ -289,6 +299,32 @@ void usb_cancel(struct usb_xfer *x)
 	irq_restore(flags);
 }
 
+/* Sizes the FIFO RAM as Linux's dwc2 does on a BCM2835 (docs/boards.md, issue 19 item 7):
+ * receive FIFO 774 words (params.c, dwc2_set_bcm_params), the two transmit FIFOs at the
+ * depths the core reports after its soft reset in host mode (dwc2_get_host_hwparams keeps
+ * them), laid out receive, non-periodic, periodic from word 0 (hcd.c, dwc2_config_fifos).
+ * Like Linux, the receive size is capped at the core's reset depth (dwc2_check_params) and,
+ * when the three do not fit in the FIFO RAM (GHWCFG3), falls back to 516 + channels, 256 and
+ * 768 words (dwc2_calculate_dynamic_fifo). In DMA mode the core still stages every packet in
+ * these FIFOs (databook "Host Programming Model"). Thread context, after the soft reset. */
+static void fifo_config(void)
+{
+	if (!(rd(GHWCFG2) & GHWCFG2_DYNFIFOSIZING))
+		return; /* fixed sizes: nothing to program (Linux skips it too) */
+	uint32_t rx = RX_FIFO_WORDS, rx_reset = rd(GRXFSIZ) & 0xffff;
+	uint32_t np = FIFOSIZ_DEPTH(rd(GNPTXFSIZ)), p = FIFOSIZ_DEPTH(rd(HPTXFSIZ));
+	if (rx > rx_reset)
+		rx = rx_reset;
+	if (rx + np + p > GHWCFG3_DFIFODEPTH(rd(GHWCFG3))) {
+		rx = 516 + hc.nchan;
+		np = 256;
+		p = 768;
+	}
+	wr(GRXFSIZ, rx);
+	wr(GNPTXFSIZ, np << 16 | rx);
+	wr(HPTXFSIZ, p << 16 | (rx + np));
+}
+
 /* Thread context. Databook "Host Initialization": reset the core, force host mode, size the
  * FIFOs (DMA mode still stages packets in them), power the root port. */
 int dwc2_init(uintptr_t base, unsigned irq, uint32_t bus_offset)
@@ -319,11 +355,7 @@ int dwc2_init(uintptr_t base, unsigned irq, uint32_t bus_offset)
 	hc.nchan = GHWCFG2_NUMHSTCHNL(rd(GHWCFG2));
 	if (hc.nchan > MAX_CHANNELS)
 		hc.nchan = MAX_CHANNELS;
-	/* FIFO RAM (words): receive 0-1023, non-periodic transmit 1024-2047, periodic 2048-3071;
-	 * the Pi's core has 4080 words. */
-	wr(GRXFSIZ, 1024);
-	wr(GNPTXFSIZ, 1024u << 16 | 1024);
-	wr(HPTXFSIZ, 1024u << 16 | 2048);
+	fifo_config();
 	wr(GRSTCTL, GRSTCTL_TXFFLSH | GRSTCTL_TXFNUM_ALL);
 	for (int i = 0; i < 100 && (rd(GRSTCTL) & GRSTCTL_TXFFLSH); i++)
 		usb_sleep_ms(1);
@@ -342,7 +374,7 @@ int dwc2_init(uintptr_t base, unsigned irq, uint32_t bus_offset)
 	wr(GINTSTS, 0xffffffffu);
 	wr(GINTMSK, GINT_HCHINT | GINT_PRTINT);
 	irq_register(irq, dwc2_irq, NULL);
-	wr(GAHBCFG, GAHBCFG_DMAEN | GAHBCFG_HBSTLEN_4 | GAHBCFG_GLBLINTRMSK);
+	wr(GAHBCFG, GAHBCFG_DMAEN | GAHBCFG_BCM_WAIT_AXI | GAHBCFG_GLBLINTRMSK);
 	hprt_update(HPRT_PWR, 0);
 	kprintf("usb: DWC2 %x.%03x, %u host channels\n", (id >> 12) & 0xf, id & 0xfff, hc.nchan);
 	return 0;
