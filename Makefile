@@ -2,6 +2,8 @@
 #   make             build the runtime for every target, the uk tool and the examples
 #   make test        run every test; ends with "N passed, N failed"
 #   make bench       run the benchmarks (ratios measured in one run)
+#   make fuzz        run every libFuzzer harness of tests/fuzz for FUZZ_RUNS inputs (default 10
+#                    million each), or FUZZ_TIME seconds each when that is set
 #   make install     install into PREFIX (default /usr/local)
 PREFIX ?= /usr/local
 UK_CACHE ?= /var/cache/uk
@@ -9,7 +11,7 @@ BUILD ?= $(CURDIR)/build
 TARGETS := virt rpi3 rpi4
 export PREFIX UK_CACHE BUILD
 
-.PHONY: all runtime cli examples test bench install clean format
+.PHONY: all runtime cli examples test bench fuzz install clean format
 
 all: runtime cli examples
 
@@ -28,6 +30,9 @@ test: all
 
 bench: all
 	bench/run
+
+fuzz:
+	$(MAKE) -C tests/fuzz run
 
 install: all
 	$(MAKE) -C runtime install

@@ -53,6 +53,9 @@ packages=(
 	bats bats-assert bats-support inotify-tools iproute2 curl
 	gdb-multiarch
 	iperf mosquitto mosquitto-clients dnsmasq-base iputils-ping jq
+	# tests/fuzz: clang with ASan/UBSan; libFuzzer's runtime is in libclang-rt-14-dev, which
+	# clang only recommends; dtc compiles the device-tree seeds
+	clang libclang-rt-14-dev device-tree-compiler
 )
 missing=()
 for p in "${packages[@]}"; do
