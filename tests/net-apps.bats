@@ -329,6 +329,54 @@ netns_up() {
 	assert_output "101 101"
 }
 
+# ab_field LOG NAME: a number from ApacheBench's report ("Complete requests:  20000",
+# "(Connect: 0, Receive: 12, ...)"), 0 when the line is absent (ab prints "Non-2xx" and the
+# failure breakdown only when they are not zero).
+ab_field() {
+	local v
+	v=$(grep -oE "$2: +[0-9]+" "$1" | grep -oE '[0-9]+$' | head -n 1)
+	echo "${v:-0}"
+}
+
+@test "netns: http-server under ApacheBench, -c 100 all served, -c 200 x 20,000 each answered or refused at once, none hanging" {
+	command -v ab >/dev/null || skip "ab is not installed (install.sh installs apache2-utils)"
+	netns_up
+	# Below the stack's 157 sockets: every request served, none refused. -s 10: a request
+	# unanswered for 10 s ends ab with an error (apr_pollset_poll: timeout).
+	timeout 100 ip netns exec "$NS" ab -l -r -s 10 -n 5000 -c 100 "http://$GUEST/" >"$T/ab100" 2>&1 ||
+		fail "ab -c 100 did not finish: $(tail -n 5 "$T/ab100")"
+	assert_equal "$(ab_field "$T/ab100" 'Complete requests')" 5000
+	assert_equal "$(ab_field "$T/ab100" 'Failed requests')" 0
+	assert_equal "$(ab_field "$T/ab100" 'Non-2xx responses')" 0
+	# Wider than the stack: the connections it has no room for are refused with a reset at
+	# their SYN (ab: a receive error and an exception each, with -r counted and not fatal;
+	# -l: responses need not all have the first one's length).
+	timeout 100 ip netns exec "$NS" ab -l -r -s 10 -n 20000 -c 200 "http://$GUEST/" >"$T/ab200" 2>&1 ||
+		fail "ab -c 200 did not finish: $(tail -n 5 "$T/ab200")"
+	local done refused ok
+	done=$(ab_field "$T/ab200" 'Complete requests')
+	refused=$(ab_field "$T/ab200" 'Receive')
+	assert_equal "$done" 20000
+	assert_equal "$(ab_field "$T/ab200" 'Connect')" 0
+	assert_equal "$(ab_field "$T/ab200" 'Length')" 0
+	assert_equal "$(ab_field "$T/ab200" 'Non-2xx responses')" 0
+	assert_equal "$(ab_field "$T/ab200" 'Failed requests')" $((refused + $(ab_field "$T/ab200" 'Exceptions')))
+	ok=$((done - refused))
+	run timeout 20 ip netns exec "$NS" curl -sS --max-time 10 "http://$GUEST/status"
+	assert_success
+	# Each refusal ab saw is a reset the guest counted; each success a request it served
+	# (with up to 199 more still in flight when ab stopped counting, and the -c 100 run's
+	# 5,000 before).
+	local served tcp_refused
+	served=$(jq -r '.requests - 5001' <<<"$output")
+	tcp_refused=$(jq -r .tcp_refused <<<"$output")
+	echo "# ab -c 200: $ok answered, $refused refused; guest: $served served, $tcp_refused refused" >&3
+	[ "$refused" -le "$tcp_refused" ] || fail "ab saw $refused refusals, the guest sent $tcp_refused"
+	[ "$served" -ge "$ok" ] && [ "$served" -le $((ok + 199)) ] ||
+		fail "ab counted $ok answers, the guest served $served"
+	assert_equal "$(jq -r .refused <<<"$output")" 0
+}
+
 @test "netns: IPv6 - the guest takes an address from dnsmasq's router advertisement, answers ping and echoes UDP and TCP" {
 	netns_up "$EX/net-echo/virt/kernel8.img" 'net-echo: serving'
 	local mac_iid=5054:ff:fe12:3456 # the interface ID from MAC 52:54:00:12:34:56 (RFC 4291 app. A)

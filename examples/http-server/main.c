@@ -7,7 +7,9 @@
  *   anything else 404 (405 for methods other than GET and HEAD, 400 for malformed requests)
  * One thread serves every client with poll() and non-blocking sockets; each response is
  * built whole, sent as the socket takes it, and the connection closed ("Connection: close").
- * A client that sends no complete request within 30 s is dropped.
+ * A client that sends no complete request within 30 s is dropped. Overload is refused, never
+ * left waiting: with MAX_CONNS clients open a new one gets "503 Service Unavailable" at once
+ * (on uk the stack runs out of sockets first and refuses the connection itself with a reset).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -35,7 +37,7 @@
 #include <sys/utsname.h>
 #endif
 
-#define MAX_CONNS  128
+#define MAX_CONNS  256 /* more than uk's sockets (157), so on uk the stack is the limit */
 #define REQ_MAX	   2048
 #define RESP_MAX   4096
 #define IDLE_LIMIT 30000 /* ms without a complete request */
@@ -51,7 +53,7 @@ struct conn {
 static struct pollfd fds[1 + MAX_CONNS]; /* fds[0] is the listening socket */
 static struct conn *conns[1 + MAX_CONNS];
 static int nfds = 1;
-static uint64_t start_ms, requests, connections;
+static uint64_t start_ms, requests, connections, refused;
 
 static uint64_t now_ms(void)
 {
@@ -99,7 +101,8 @@ static void status_json(struct text *t)
 	add(t, "{\"uptime_s\": %llu.%03u, \"requests\": %llu, \"connections\": %llu, ",
 	    (unsigned long long)(up / 1000), (unsigned)(up % 1000), (unsigned long long)requests,
 	    (unsigned long long)connections);
-	add(t, "\"open_connections\": %d, \"system\": ", nfds - 1);
+	add(t, "\"open_connections\": %d, \"refused\": %llu, \"system\": ", nfds - 1,
+	    (unsigned long long)refused);
 #ifdef UK_NET_H
 	const struct uk_system *s = uk_system();
 	struct uk_net_info info;
@@ -120,10 +123,10 @@ static void status_json(struct text *t)
 	add_json_string(t, info.mac);
 	add(t,
 	    ", \"dhcp\": %s, \"rx_frames\": %llu, \"tx_frames\": %llu, \"rx_dropped\": %llu, "
-	    "\"tx_dropped\": %llu",
+	    "\"tx_dropped\": %llu, \"tcp_refused\": %llu",
 	    info.dhcp ? "true" : "false", (unsigned long long)st.rx_frames,
 	    (unsigned long long)st.tx_frames, (unsigned long long)st.rx_dropped,
-	    (unsigned long long)st.tx_dropped);
+	    (unsigned long long)st.tx_dropped, (unsigned long long)st.tcp_refused);
 #else
 	struct utsname u;
 	if (uname(&u) == 0) {
@@ -215,15 +218,35 @@ static void drop(int i)
 	conns[i] = conns[nfds];
 }
 
+/* The answer to a client there is no room for: sent whole into the empty socket, then closed
+ * (if its request is already here unread, the close resets the connection, which refuses it
+ * just as well). */
+static void refuse(int s)
+{
+	static const char busy[] =
+	    "HTTP/1.1 503 Service Unavailable\r\nServer: http-server\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 20\r\n"
+	    "Retry-After: 1\r\nConnection: close\r\n\r\n"
+	    "Service Unavailable\n";
+	send(s, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	close(s);
+	refused++;
+}
+
 static void accept_all(int listener)
 {
 	for (;;) {
 		int s = accept(listener, NULL, NULL);
-		if (s < 0)
-			return; /* EAGAIN: no more waiting */
+		if (s < 0) {
+			/* a connection the stack gave up on before we took it: take the next */
+			if (errno == ECONNABORTED || errno == EINTR)
+				continue;
+			return; /* EAGAIN: no more waiting (or no descriptor left: the stack
+				   refuses) */
+		}
 		struct conn *c = nfds <= MAX_CONNS ? calloc(1, sizeof(*c)) : NULL;
 		if (!c) {
-			close(s); /* full: the client sees the connection closed */
+			refuse(s);
 			continue;
 		}
 		set_nonblocking(s);

@@ -1,6 +1,6 @@
 /*
  * lwIP configuration for uk (lwIP 2.1.3, Debian's source package). One network interface,
- * IPv4 and IPv6, DHCP, DNS, mDNS, UDP and TCP sized for ~100 concurrent connections.
+ * IPv4 and IPv6, DHCP, DNS, mDNS, UDP and TCP sized for ~150 concurrent connections.
  * lwIP runs on uk's cooperative threads: a network thread feeds frames in, lwIP's tcpip
  * thread runs its timers, and apps call the stack directly under the core lock (sockets and
  * the event API alike). Interrupt handlers never touch lwIP.
@@ -38,27 +38,34 @@
 /* 127.0.0.1, ::1 and the interface's own addresses reach the stack itself, as on any POSIX
  * system: lwIP's loop interface (so not LWIP_SINGLE_NETIF), delivered through the tcpip
  * thread. */
-#define LWIP_HAVE_LOOPIF	  1
-#define LWIP_NETIF_LOOPBACK	  1
-#define LWIP_LOOPBACK_MAX_PBUFS	  64
-#define MEMP_NUM_NETCONN	  128
+#define LWIP_HAVE_LOOPIF	1
+#define LWIP_NETIF_LOOPBACK	1
+#define LWIP_LOOPBACK_MAX_PBUFS 64
+/* Every socket is a netconn, and so is every connection waiting in a listener's backlog. 157
+ * sockets are file descriptors 3 to 159 (below the 160 where libc's file descriptors for files
+ * begin, and FD_SETSIZE); a listener with no netconn left refuses new connections with a reset
+ * (net/listen.c). */
+#define MEMP_NUM_NETCONN	  157
 #define MEMP_NUM_NETBUF		  64
 #define MEMP_NUM_TCPIP_MSG_INPUT  128
 #define DEFAULT_UDP_RECVMBOX_SIZE 128
 #define DEFAULT_TCP_RECVMBOX_SIZE 128
 #define DEFAULT_RAW_RECVMBOX_SIZE 32
-#define DEFAULT_ACCEPTMBOX_SIZE	  128
+#define DEFAULT_ACCEPTMBOX_SIZE	  MEMP_NUM_NETCONN /* never the limit: a netconn runs out first */
 
 /* Memory: lwIP's variable-size allocations (copied TCP data, UDP sends) come from the C heap,
  * which spans the RAM; its fixed pools are static. */
-#define MEM_LIBC_MALLOC		1
-#define MEM_ALIGNMENT		8
-#define MEMP_MEM_MALLOC		0
-#define PBUF_POOL_SIZE		256
-#define PBUF_POOL_BUFSIZE	1536
-#define MEMP_NUM_PBUF		64
-#define MEMP_NUM_UDP_PCB	16
-#define MEMP_NUM_TCP_PCB	160
+#define MEM_LIBC_MALLOC	  1
+#define MEM_ALIGNMENT	  8
+#define MEMP_MEM_MALLOC	  0
+#define PBUF_POOL_SIZE	  256
+#define PBUF_POOL_BUFSIZE 1536
+#define MEMP_NUM_PBUF	  64
+#define MEMP_NUM_UDP_PCB  16
+/* Beyond one pcb per netconn: a server that closes first keeps each connection's pcb through
+ * FIN_WAIT and TIME_WAIT after its socket is gone (TIME_WAIT ones are reclaimed when the pool
+ * runs out, the others are not), and handshakes in progress hold one too. */
+#define MEMP_NUM_TCP_PCB	320
 #define MEMP_NUM_TCP_PCB_LISTEN 16
 #define MEMP_NUM_TCP_SEG	512
 #define MEMP_NUM_SYS_TIMEOUT	(LWIP_NUM_SYS_TIMEOUT_INTERNAL + 8)

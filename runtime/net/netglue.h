@@ -3,6 +3,7 @@
 #define UK_NETGLUE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <lwip/netif.h>
 
@@ -13,5 +14,6 @@ int net_attach(struct netif *netif);	 /* probes the board's device; -ENODEV with
 void net_link_sync(struct netif *netif); /* link up or down as the device says */
 unsigned net_poll_input(struct netif *netif);
 const struct netdev_stats *net_device_stats(void);
+extern uint64_t uk_tcp_refused; /* connection requests refused with a reset (net/listen.c) */
 
 #endif

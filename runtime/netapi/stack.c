@@ -224,6 +224,7 @@ void uk_net_get_info(struct uk_net_info *info)
 void uk_net_get_stats(struct uk_net_stats *s)
 {
 	memset(s, 0, sizeof(*s));
+	s->tcp_refused = uk_tcp_refused;
 	const struct netdev_stats *d = net_device_stats();
 	if (!d)
 		return;

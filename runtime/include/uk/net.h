@@ -99,6 +99,10 @@ void uk_net_unlock(void);
 /* ---- statistics ---- */
 struct uk_net_stats {
 	uint64_t rx_frames, tx_frames, rx_dropped, tx_dropped;
+	/* TCP connection requests refused with a reset because the listener had no room (its
+	 * backlog, or the stack's sockets or connections, full): the client's connect fails at
+	 * once with ECONNREFUSED instead of waiting on SYN retransmissions */
+	uint64_t tcp_refused;
 };
 void uk_net_get_stats(struct uk_net_stats *s);
 
