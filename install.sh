@@ -53,6 +53,8 @@ packages=(
 	bats bats-assert bats-support inotify-tools iproute2 curl
 	gdb-multiarch
 	iperf mosquitto mosquitto-clients dnsmasq-base iputils-ping jq
+	# ab: the HTTP load test (tests/net-apps.bats) and its bench row (bench/net.sh)
+	apache2-utils
 	# tests/fuzz: clang with ASan/UBSan; libFuzzer's runtime is in libclang-rt-14-dev, which
 	# clang only recommends; dtc compiles the device-tree seeds
 	clang libclang-rt-14-dev device-tree-compiler
