@@ -356,7 +356,7 @@ static void check_pool(memp_t type, const char *name)
 void netstack_end(void)
 {
 	/* every connection ends (as a reset), the interface goes, and the reassembly timers run
-	 * out (IP_REASS_MAXAGE, IPV6_REASS_MAXAGE: 15 s) */
+	 * out (IP_REASS_MAXAGE 15 s, IPV6_REASS_MAXAGE 60 s) */
 	while (tcp_active_pcbs)
 		tcp_abort(tcp_active_pcbs);
 	while (tcp_tw_pcbs)
@@ -365,7 +365,7 @@ void netstack_end(void)
 	dhcp_release_and_stop(&nif);
 	dhcp_cleanup(&nif);
 	netif_remove(&nif);
-	for (int i = 0; i < 20; i++)
+	for (int i = 0; i < 61; i++)
 		advance(1000);
 	check_pool(MEMP_PBUF_POOL, "a pool pbuf outlived its input");
 	check_pool(MEMP_PBUF, "a pbuf outlived its input");
