@@ -20,11 +20,15 @@ int bcm_mailbox_set_power(uint32_t device, uint32_t request, uint32_t *state);
 #define BCM_POWER_WAIT	    (1u << 1) /* request: answer once the power is stable */
 #define BCM_POWER_NO_DEVICE (1u << 1) /* answer: the firmware knows no such device */
 
-#define BCM_CLOCK_UART 2
-#define BCM_CLOCK_CORE 4
+#define BCM_CLOCK_EMMC	1
+#define BCM_CLOCK_UART	2
+#define BCM_CLOCK_CORE	4
+#define BCM_CLOCK_EMMC2 12
 
-#define GPIO_ALT0 4
-#define GPIO_ALT5 2
+#define GPIO_INPUT 0
+#define GPIO_ALT0  4
+#define GPIO_ALT3  7
+#define GPIO_ALT5  2
 void bcm_gpio_set_function(uintptr_t gpio_base, unsigned pin, unsigned function);
 
 void psci_system_off(bool hvc);
@@ -34,9 +38,21 @@ struct netdev *virtio_net_probe(void);
 /* Hardware random number generators (struct rng_dev in kernel.h), set up on first probe. The
  * caller checks the device tree first where the device may be absent. Thread context. */
 const struct rng_dev *virtio_rng_probe(void); /* NULL when no virtio entropy device */
-struct blockdev *virtio_blk_probe(void);	     /* NULL when no virtio block device */
+struct blockdev *virtio_blk_probe(void);      /* NULL when no virtio block device */
 const struct rng_dev *bcm2835_rng_probe(uintptr_t base);
 const struct rng_dev *iproc_rng200_probe(uintptr_t base);
+
+/* An SD host controller (SDHCI 3.00: the Pi's Arasan EMMC and the Pi 4's EMMC2) and the SD
+ * memory card behind it, as a block device; NULL (and a line on the console) when no card
+ * answers. Once a card is found, later calls return it. Thread context. */
+struct sdhci_config {
+	const char *name;	/* for messages and blockdev.name */
+	uintptr_t base;		/* the controller's registers */
+	unsigned irq;		/* uk interrupt number; 0: polled only */
+	uint32_t base_clock_hz; /* the controller's base clock; 0: from its capabilities register */
+	bool card_detect;	/* trust the card-detect bit (not on the Pi: a card is asked) */
+};
+struct blockdev *sdhci_probe(const struct sdhci_config *cfg);
 
 /* USB host stack (drivers/usb/): the DWC2 at base (interrupt irq, DMA addresses = physical |
  * bus_offset), enumerated once; later calls return the first result. Thread context. */

@@ -3,7 +3,8 @@
  * peripheral base 0x3f000000, and the QA7 local-controller document):
  *   0x00000000 RAM (the firmware's ARM share; the GPU's share sits at its top)
  *   0x3f000000 peripherals: 0x3f00b200 interrupt controller, 0x3f00b880 mailbox,
- *              0x3f104000 RNG, 0x3f200000 GPIO, 0x3f201000 PL011, 0x3f215000 AUX (mini UART)
+ *              0x3f104000 RNG, 0x3f200000 GPIO, 0x3f201000 PL011, 0x3f215000 AUX (mini UART),
+ *              0x3f300000 EMMC (Arasan SDHCI)
  *   0x40000000 BCM2836 local interrupt controller
  */
 #include "netdev.h"
@@ -11,10 +12,12 @@
 
 #define PERIPH	   0x3f000000ul
 #define LOCAL_INTC 0x40000000ul
-#define TIMER_IRQ  (64 + 3) /* local source 3: CNTV */
-#define AUX_IRQ	   29	    /* GPU IRQ 29 */
-#define PL011_IRQ  57	    /* GPU IRQ 57 */
-#define USB_IRQ	   9	    /* GPU IRQ 9: the DWC2 controller */
+#define TIMER_IRQ  (64 + 3)	       /* local source 3: CNTV */
+#define AUX_IRQ	   29		       /* GPU IRQ 29 */
+#define PL011_IRQ  57		       /* GPU IRQ 57 */
+#define USB_IRQ	   9		       /* GPU IRQ 9: the DWC2 controller */
+#define EMMC	   (PERIPH + 0x300000) /* the Arasan SDHCI */
+#define EMMC_IRQ   62		       /* GPU IRQ 62 (bcm283x.dtsi: interrupts = <2 30>) */
 
 static const struct mem_region rpi3_map[] = {
     {0, PERIPH, MEM_NORMAL},
@@ -60,10 +63,33 @@ const struct rng_dev *rng_probe(void)
 	return bcm2835_rng_probe(PERIPH + 0x104000);
 }
 
-/* No SD host driver yet: /boot and /data are not available on the Pi. */
+/* Routes the card slot's pins (GPIO 48-53) to the Arasan (their ALT3, BCM2835 ARM Peripherals
+ * 6.2) instead of SDHOST (ALT0), and takes the Wi-Fi chip's pins (GPIO 34-39, also ALT3) off it:
+ * one controller must not see two pin groups. uk has no Wi-Fi driver and no SDHOST driver. */
+static void card_pins_to_emmc(void)
+{
+	for (unsigned pin = 34; pin <= 39; pin++)
+		bcm_gpio_set_function(RPI_GPIO(&rpi3), pin, GPIO_INPUT);
+	for (unsigned pin = 48; pin <= 53; pin++)
+		bcm_gpio_set_function(RPI_GPIO(&rpi3), pin, GPIO_ALT3);
+}
+
+/* The SD card, on the Arasan SDHCI (bcm283x.dtsi mmc@7e300000). QEMU's raspi3b puts the card
+ * there. A real Pi 3's firmware leaves it on SDHOST, and the tree says so by enabling
+ * "brcm,bcm2835-sdhost" (the Arasan then holds the Wi-Fi chip): the pins are moved over first.
+ * That move has not run on a board (docs/boards.md). */
 struct blockdev *block_probe(void)
 {
-	return NULL;
+	if (!dt_device_enabled(uk_fdt, "brcm,bcm2835-sdhci"))
+		return NULL;
+	if (dt_device_enabled(uk_fdt, "brcm,bcm2835-sdhost"))
+		card_pins_to_emmc();
+	bcm_mailbox_init(RPI_MAILBOX(&rpi3)); /* the EMMC clock */
+	struct sdhci_config emmc = {.name = "emmc",
+				    .base = EMMC,
+				    .irq = EMMC_IRQ,
+				    .base_clock_hz = bcm_mailbox_clock_rate(BCM_CLOCK_EMMC)};
+	return sdhci_probe(&emmc);
 }
 
 const struct platform platform = {
