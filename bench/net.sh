@@ -19,7 +19,11 @@
 #   TCP echo (virt): one connection, 20 MB each way (tests/tools/netprobe), median of 3;
 #   TCP throughput: Debian's iperf 2 client, `iperf -c 127.0.0.1 -p PORT -t T` (T 4 s, rpi3
 #     3 s), median of 3 runs alternating between the two guests, both up;
-#   image size (uk kernel8.img; Linux vmlinuz + initramfs without iperf), smallest -m (virt).
+#   image size (uk kernel8.img; Linux vmlinuz + initramfs without iperf), smallest -m (virt);
+#   HTTP under load (virt, issue 17.15): ApacheBench (apache2-utils) `-c 100` for 5 s against
+#     each guest's http-server on a tap device in a network namespace of this script's (QEMU's
+#     hostfwd listens with a backlog of 1 and stalls such a client whatever the guest does):
+#     requests/s and the 99th percentile; needs root, else the rows say skipped.
 # Targets: virt (issue 4): round trip median <= 0.6x, iperf >= 1.0x, start to first HTTP answer
 #   <= 0.1x, http-server image <= 512 KiB, runs in 32 MiB. rpi3 (issue 6): median <= 0.5x,
 #   iperf >= 1.0x.
@@ -70,6 +74,7 @@ cleanup() {
 	local p
 	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
+	[ -z "${TAP_NS:-}" ] || ip netns del "$TAP_NS" 2>/dev/null || true
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -96,9 +101,15 @@ start() {
 	uport=$(free_port) tport=$(free_port) hport=$(free_port) iport=$(free_port)
 	: >"$con"
 	# shellcheck disable=SC2054 # the commas are QEMU's
+	local netdev="user,id=n0,hostfwd=udp:127.0.0.1:$uport-:7,hostfwd=tcp:127.0.0.1:$tport-:7,hostfwd=tcp:127.0.0.1:$hport-:80,hostfwd=tcp:127.0.0.1:$iport-:5001"
+	# with TAP_NS set: the namespace's tap device instead (ip netns exec execs QEMU: same pid)
+	local wrap=()
+	if [ -n "${TAP_NS:-}" ]; then
+		netdev="tap,id=n0,ifname=uktap0,script=no,downscript=no"
+		wrap=(ip netns exec "$TAP_NS")
+	fi
 	args=("${machine[@]}" -nic none -m "$3" -display none -monitor none -no-reboot
-		-netdev "user,id=n0,hostfwd=udp:127.0.0.1:$uport-:7,hostfwd=tcp:127.0.0.1:$tport-:7,hostfwd=tcp:127.0.0.1:$hport-:80,hostfwd=tcp:127.0.0.1:$iport-:5001"
-		-device "$nic,netdev=n0")
+		-netdev "$netdev" -device "$nic,netdev=n0")
 	if [ "$1" = uk ]; then
 		local e=net-echo
 		[ "$2" = echo ] || e=$([ "$2" = http ] && echo http-server || echo iperf)
@@ -114,7 +125,7 @@ start() {
 		args+=(-serial "file:$con" -kernel "$guest/vmlinuz" -initrd "$initrd" -append "$append")
 	fi
 	t0=$(date +%s%N)
-	qemu-system-aarch64 "${args[@]}" </dev/null >"$work/$1.qemu" 2>&1 &
+	"${wrap[@]}" qemu-system-aarch64 "${args[@]}" </dev/null >"$work/$1.qemu" 2>&1 &
 	pid=$!
 	pids+=("$pid")
 }
@@ -269,6 +280,49 @@ if [ $board = virt ]; then
 	min_mem uk 5
 	min_mem linux 30
 fi
+
+declare -A load_rps=([uk]=skipped [linux]=skipped) load_p99=([uk]=skipped [linux]=skipped)
+load_note=
+# http_load GUEST: boots GUEST's http-server on the tap (10.0.2.15, the namespace's end
+# 10.0.2.2), waits for its first 200, warms up with 500 requests, then ab -c 100 for 5 s; sets
+# load_rps[GUEST], load_p99[GUEST] (ms) and adds what ab counted as failed to load_note.
+http_load() {
+	local url=http://10.0.2.15/ end log=$work/ab.$1 failed
+	start "$1" http $mem
+	end=$((SECONDS + boot_s))
+	until [ "$(ip netns exec "$TAP_NS" curl -s -m 1 -o /dev/null -w '%{http_code}' "$url")" = 200 ]; do
+		if [ $SECONDS -ge $end ] || ! kill -0 "$pid" 2>/dev/null; then
+			fail_boot "$1" http
+		fi
+		sleep 0.2
+	done
+	ip netns exec "$TAP_NS" ab -q -s 10 -n 500 -c 20 "$url" >/dev/null 2>&1 ||
+		die "$1: ab warm-up failed"
+	timeout 60 ip netns exec "$TAP_NS" ab -l -r -s 10 -t 5 -n 1000000 -c 100 "$url" >"$log" 2>&1 ||
+		die "$1: ab -c 100 did not finish: $(tail -n 3 "$log")"
+	load_rps[$1]=$(awk '/^Requests per second:/ { printf "%.0f", $4 }' "$log")
+	load_p99[$1]=$(awk '$1 == "99%" { print $2 }' "$log")
+	failed=$(awk '/^Failed requests:/ { print $3 }' "$log")
+	[ "${failed:-0}" = 0 ] || load_note+=" $1: $failed of $(awk '/^Complete requests:/ { print $3 }' "$log") failed;"
+	stop
+}
+if [ $board = virt ]; then
+	if [ "$(id -u)" = 0 ] && command -v ab >/dev/null && [ -c /dev/net/tun ] &&
+		ip netns add "uk-bench-$$" 2>/dev/null; then
+		TAP_NS=uk-bench-$$
+		ip -n "$TAP_NS" link set lo up
+		ip -n "$TAP_NS" tuntap add dev uktap0 mode tap
+		ip -n "$TAP_NS" addr add 10.0.2.2/24 dev uktap0
+		ip -n "$TAP_NS" link set uktap0 up
+		echo "$board: HTTP under load, ab -c 100 for 5 s on a tap: uk, then Linux" >&2
+		http_load uk
+		http_load linux
+		ip netns del "$TAP_NS"
+		TAP_NS=
+	else
+		load_note=" skipped: needs root, ab (apache2-utils), /dev/net/tun and network namespaces"
+	fi
+fi
 lx_size=$(($(stat -c %s "$guest/vmlinuz") + $(stat -c %s "$guest/initramfs.cpio.gz")))
 
 row() { # NAME UK LINUX
@@ -289,6 +343,11 @@ row "TCP iperf 2, ${iperf_t} s (Mbit/s)" "${iperf_mbit[uk]}" "${iperf_mbit[linux
 row "image, net-echo (B)" "$(stat -c %s "$(img net-echo)")" "$lx_size"
 row "image, http-server (B)" "$(stat -c %s "$(img http-server)")" "$lx_size"
 [ $board = rpi3 ] || row "smallest -m (MiB)" "${minm[uk]}" "${minm[linux]}"
+if [ $board = virt ]; then
+	row "HTTP ab -c 100, tap (requests/s)" "${load_rps[uk]}" "${load_rps[linux]}"
+	row "HTTP ab -c 100, tap, p99 (ms)" "${load_p99[uk]}" "${load_p99[linux]}"
+	[ -z "$load_note" ] || echo "HTTP under load:$load_note"
+fi
 [ $((failed[uk] + failed[linux])) = 0 ] ||
 	echo "boots that never answered (tried again): uk ${failed[uk]}, Linux ${failed[linux]}"
 echo "(start rows: median of $n paired boots; round trips after 200 warm-up datagrams;" \
