@@ -2,6 +2,7 @@
 #   make             build the runtime for every target, the uk tool and the examples
 #   make test        run every test; ends with "N passed, N failed"
 #   make bench       run the benchmarks (ratios measured in one run)
+#   make soak        the long runs: 100 power cuts of /data (make test runs 5)
 #   make fuzz        run every libFuzzer harness of tests/fuzz for FUZZ_RUNS inputs (default 10
 #                    million each), or FUZZ_TIME seconds each when that is set
 #   make install     install into PREFIX (default /usr/local)
@@ -11,7 +12,7 @@ BUILD ?= $(CURDIR)/build
 TARGETS := virt rpi3 rpi4
 export PREFIX UK_CACHE BUILD
 
-.PHONY: all runtime cli examples test bench fuzz install clean format
+.PHONY: all runtime cli examples test bench soak fuzz install clean format
 
 all: runtime cli examples
 
@@ -30,6 +31,10 @@ test: all
 
 bench: all
 	bench/run
+
+soak: all
+	$(MAKE) -C tests
+	UK_POWER_CUTS=100 tests/run tests/data.bats
 
 fuzz:
 	$(MAKE) -C tests/fuzz run

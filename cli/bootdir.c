@@ -197,6 +197,14 @@ static char *boot_stamp(struct ctx *c, uint64_t size, uint32_t vol, uint32_t sig
 		sha256_update(&h, hex, 64);
 		free(p);
 	}
+	char *data = xasprintf("data %llu\n", (unsigned long long)c->m->data_size);
+	sha256_update(&h, data, strlen(data));
+	free(data);
+	if (c->m->data_size) { /* the data/ folder seeds /data */
+		char *dd = path_join(c->m->dir, "data");
+		dir_stamp(&h, dd);
+		free(dd);
+	}
 	unsigned char dg[32];
 	char *out = xmalloc(65);
 	sha256_final(&h, dg);
@@ -221,24 +229,33 @@ int images(struct ctx *c, uint64_t *size_out, uint32_t *vol_out, uint32_t *sig_o
 	if (!label || !*label)
 		label = "UKBOOT";
 	uint32_t vol = derive_id("volume", m, c->target), sig = derive_id("disk", m, c->target);
+	uint64_t boot_end = size;
+	size += m->data_size; /* /data follows the boot partition */
 	*size_out = size, *vol_out = vol, *sig_out = sig;
 	c->part_offset = offset;
+	c->data_offset = m->data_size ? boot_end : 0;
 
 	char *stamp = boot_stamp(c, size, vol, sig, label);
+	char *data_dir = path_join(m->dir, "data");
 	char *sf = path_join(c->tmp, "obj/image.stamp");
 	char *vf = path_join(c->tmp, "boot.vfat"), *sd = path_join(c->tmp, "sdcard.img");
+	char *df = m->data_size ? path_join(c->tmp, "data.img") : NULL;
 	char *old = NULL, *of = c->old ? path_join(c->old, "obj/image.stamp") : NULL;
 	int rc = -1;
 	if (of && read_file(of, &old, NULL) == 0 && !strcmp(old, stamp)) {
 		char *ov = path_join(c->old, "boot.vfat"), *os = path_join(c->old, "sdcard.img");
-		int ok = link_or_copy(ov, vf) == 0 && link_or_copy(os, sd) == 0;
-		free(ov), free(os);
+		char *od = path_join(c->old, "data.img");
+		int ok = link_or_copy(ov, vf) == 0 && link_or_copy(os, sd) == 0 &&
+			 (!df || link_or_copy(od, df) == 0);
+		free(ov), free(os), free(od);
 		if (ok) {
 			rc = 0;
 			goto done;
 		}
 	}
-	struct bootfs b = {.size = size - offset,
+	if (df && data_image_write(df, m->data_size, data_dir) < 0)
+		goto out;
+	struct bootfs b = {.size = boot_end - offset,
 			   .volume_id = vol,
 			   .label = label,
 			   .hidden_sectors = (uint32_t)(offset / 512),
@@ -248,14 +265,14 @@ int images(struct ctx *c, uint64_t *size_out, uint32_t *vol_out, uint32_t *sig_o
 	free(boot);
 	if (r < 0)
 		goto out;
-	if (sdimage_write(sd, size, offset, vf, sig) < 0)
+	if (sdimage_write(sd, size, offset, vf, c->data_offset, df, sig) < 0)
 		goto out;
 	rc = 0;
 done:
 	unlink(sf);
 	write_file(sf, stamp, strlen(stamp));
 out:
-	free(stamp), free(sf), free(vf), free(sd), free(old), free(of);
+	free(stamp), free(sf), free(vf), free(sd), free(old), free(of), free(df), free(data_dir);
 	return rc;
 }
 

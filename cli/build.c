@@ -108,6 +108,11 @@ static char *input_stamp(struct ctx *c)
 	}
 	for (size_t i = 0; i < c->m->files.n; i++)
 		sha256_update(&h, c->m->files.v[i], strlen(c->m->files.v[i]) + 1);
+	if (c->m->data_size) { /* the data/ folder seeds /data */
+		char *dd = path_join(c->m->dir, "data");
+		dir_stamp(&h, dd);
+		free(dd);
+	}
 	unsigned char d[32];
 	char *out = xmalloc(65);
 	sha256_final(&h, d);

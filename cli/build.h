@@ -14,6 +14,7 @@ struct ctx {
 	struct strlist cc, cflags, ldflags, libs, objcopy;
 	int64_t epoch;
 	uint64_t part_offset; /* where the partition starts in sdcard.img */
+	uint64_t data_offset; /* where /data starts in sdcard.img; 0: no data partition */
 };
 
 /* compile.c: incremental compile and link; *any / *relinked say whether work was done */

@@ -96,6 +96,21 @@ int build_record_read(const char *dir, struct build_record *r, char **why)
 	r->source_date_epoch = json_integer_value(epoch);
 	r->image_size = (uint64_t)json_integer_value(size);
 	r->partition_offset = (uint64_t)json_integer_value(off);
+	json_t *doff = json_object_get(image, "data_offset"),
+	       *dsz = json_object_get(image, "data_size");
+	r->data_offset = json_is_integer(doff) ? (uint64_t)json_integer_value(doff) : 0;
+	r->data_size = json_is_integer(dsz) ? (uint64_t)json_integer_value(dsz) : 0;
+	if (r->data_offset && (r->data_offset <= r->partition_offset ||
+			       r->data_offset + r->data_size != r->image_size)) {
+		if (why)
+			*why = xasprintf("%s is not a uk build record: its data partition does not "
+					 "fit its image",
+					 path);
+		json_decref(root);
+		free(path);
+		build_record_free(r);
+		return -2;
+	}
 	memcpy(r->sdcard_sha256, sha, 65);
 	json_decref(root);
 	free(path);
@@ -118,9 +133,9 @@ int build_marker_write(const char *dir)
 
 /* What uk build, its block map and the fleet stamper put in an output, and nothing else. */
 static const char *const output_names[] = {
-    ".",     "..",	   ".uk-output", "app.elf",	    "kernel8.img",
-    "boot",  "boot.vfat",  "sdcard.img", "sdcard.img.bmap", "obj",
-    "fleet", "build.json", NULL};
+    ".",	 "..",	       ".uk-output",	  "app.elf", "kernel8.img", "boot",
+    "boot.vfat", "sdcard.img", "sdcard.img.bmap", "obj",     "fleet",	    "build.json",
+    "data.img",	 NULL};
 
 int build_output_check(const char *dir, char **why)
 {

@@ -102,6 +102,8 @@ int build_json(struct ctx *c, const char *fw_version, uint64_t size, uint32_t vo
 	artifact(&j, c->tmp, "app.elf");
 	artifact(&j, c->tmp, "kernel8.img");
 	artifact(&j, c->tmp, "boot.vfat");
+	if (c->data_offset)
+		artifact(&j, c->tmp, "data.img");
 	if (threaded)
 		pthread_join(th, NULL);
 	artifact_hashed(&j, "sdcard.img", &sd);
@@ -127,6 +129,8 @@ int build_json(struct ctx *c, const char *fw_version, uint64_t size, uint32_t vo
 	json_kint(&j, "size", (long long)size);
 	json_kint(&j, "partition_offset", (long long)c->part_offset);
 	json_kstr(&j, "partition_type", "0x0c");
+	json_kint(&j, "data_offset", (long long)c->data_offset);
+	json_kint(&j, "data_size", c->data_offset ? (long long)(size - c->data_offset) : 0);
 	char hx[16];
 	snprintf(hx, sizeof hx, "%08x", sig);
 	json_kstr(&j, "disk_signature", hx);

@@ -133,6 +133,15 @@ int bmap_compute(const char *image, struct bmap *b)
 	for (uint64_t c = 2; c < clusters + 2 && (c + 1) * 4 <= fatbytes; c++)
 		if (le32(fat + c * 4) & 0x0fffffff)
 			add(b, data + (c - 2) * csize, data + (c - 1) * csize, &cap);
+	/* /data (partition 2, littlefs): all of it, so that nothing an earlier card held there
+	 * is taken for part of the new file system */
+	const unsigned char *p2 = mbr + 446 + 16;
+	uint64_t doff = (uint64_t)le32(p2 + 8) * 512, dsize = (uint64_t)le32(p2 + 12) * 512;
+	if (p2[4] == 0xda) {
+		if (doff < off + meta || doff + dsize > b->image_size || doff % 4096 || dsize % 4096)
+			goto out;
+		add(b, doff, doff + dsize, &cap);
+	}
 	if (hash_ranges(fd, b) < 0)
 		goto out;
 	strcpy(b->image_sha256, "");

@@ -554,7 +554,7 @@ struct base {
 	struct strlist files;	     /* the build's boot/ minus cmdline.txt */
 	const struct bootargs *args; /* the build's (uk.yaml's) boot arguments */
 	struct bootfs bfs;
-	uint64_t size, offset;
+	uint64_t size, offset, data_offset; /* data_offset: /data's start, 0 without one */
 	uint32_t sig;
 	struct inventory *inv;
 	pthread_mutex_t lock;
@@ -581,11 +581,12 @@ static int read_build(struct base *b, const char *target)
 	}
 	b->size = r.image_size;
 	b->offset = r.partition_offset;
+	b->data_offset = r.data_offset;
 	b->sig = r.disk_signature;
 	b->bfs.volume_id = r.volume_id;
 	b->bfs.epoch = r.source_date_epoch;
 	build_record_free(&r);
-	b->bfs.size = b->size - b->offset;
+	b->bfs.size = (b->data_offset ? b->data_offset : b->size) - b->offset;
 	b->bfs.hidden_sectors = (uint32_t)(b->offset / 512);
 	b->bfs.label = "UKBOOT";
 	struct conf lay = {0};
@@ -673,7 +674,9 @@ static int stamp(struct base *b, struct device *d)
 	if (bootfs_write_files(vf, &files, &b->bfs) < 0)
 		goto out;
 	pthread_mutex_lock(&sdimage_lock); /* sdimage_write has a static buffer */
-	int w = sdimage_write(img, b->size, b->offset, vf, b->sig);
+	char *data = b->data_offset ? path_join(b->out, "data.img") : NULL;
+	int w = sdimage_write(img, b->size, b->offset, vf, b->data_offset, data, b->sig);
+	free(data);
 	pthread_mutex_unlock(&sdimage_lock);
 	if (w < 0)
 		goto out;

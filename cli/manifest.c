@@ -23,7 +23,7 @@ struct ctx {
 static const char *const top_keys[] = {"name",	  "target",  "sources", "include",  "cflags",
 				       "defines", "libs",    "memory",	"bootargs", "config_txt",
 				       "image",	  "network", "devices", NULL};
-static const char *const image_keys[] = {"size", NULL};
+static const char *const image_keys[] = {"size", "data", NULL};
 static const char *const net_keys[] = {"ip", "gateway", "dns", "hostname", "hostfwd", NULL};
 
 static void perr(struct ctx *c, yaml_mark_t mk, const char *fmt, ...)
@@ -476,7 +476,8 @@ static void load(struct ctx *c, yaml_node_t *root)
 			else if (bare)
 				b <<= 20;
 			if (b > (64ull << 30))
-				perr(c, n->start_mark, "memory '%s' is too large; use at most 64G", s);
+				perr(c, n->start_mark, "memory '%s' is too large; use at most 64G",
+				     s);
 			else if (b < (16ull << 20))
 				perr(c, n->start_mark, "memory '%s' is too small; use at least 16M",
 				     s);
@@ -528,6 +529,18 @@ static void load(struct ctx *c, yaml_node_t *root)
 
 	if ((n = get(c, root, "image")) && want_map(c, n, "image")) {
 		check_keys(c, n, " in 'image'", image_keys);
+		yaml_node_t *dn = get(c, n, "data");
+		const char *dv = dn ? scalar(c, dn, "image.data") : NULL;
+		uint64_t db;
+		if (dv && (parse_size(dv, &db) < 0 || db < (1ull << 20) || db > (32ull << 30) ||
+			   db % (1 << 20)))
+			perr(c, dn->start_mark,
+			     "image data '%s': the /data partition is a whole number of MiB, from "
+			     "1M "
+			     "to 32G, e.g. 64M",
+			     dv);
+		else if (dv)
+			m->data_size = db;
 		yaml_node_t *s = get(c, n, "size");
 		const char *v = s ? scalar(c, s, "image.size") : NULL;
 		if (v) {

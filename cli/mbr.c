@@ -49,43 +49,14 @@ static int all_zero(const unsigned char *b, size_t n)
 	return 1;
 }
 
-/* The partition fills the disk from offset to the end; zero blocks stay holes (fast, small). */
-int sdimage_write(const char *path, uint64_t total, uint64_t offset, const char *part_image,
-		  uint32_t disk_sig)
+/* Copies the data extents of the (sparse) image file in (size bytes) to out at offset,
+ * skipping zero blocks: -1 after an I/O error (errno set). The buffer is static: one caller at
+ * a time (the fleet stamper holds a lock). */
+static int copy_extents(int in, off_t size, int out, uint64_t offset)
 {
-	int in = open(part_image, O_RDONLY | O_CLOEXEC);
-	if (in < 0) {
-		error("cannot open %s: %s", part_image, strerror(errno));
-		return -1;
-	}
-	int out = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (out < 0) {
-		error("cannot create %s: %s", path, strerror(errno));
-		close(in);
-		return -1;
-	}
-	off_t psize = lseek(in, 0, SEEK_END);
-	lseek(in, 0, SEEK_SET);
-	int rc = -1;
-	if (psize < 0 || offset + (uint64_t)psize > total) {
-		error("the boot partition (%lld bytes) does not fit in a %llu-byte image",
-		      (long long)psize, (unsigned long long)total);
-		goto out;
-	}
-	if (ftruncate(out, (off_t)total) < 0)
-		goto io;
-	struct mbr_part part = {.boot = 1,
-				.type = 0x0c, /* FAT32 LBA: the Pi 3 ROM boots nothing else */
-				.lba = (uint32_t)(offset / MBR_SECTOR),
-				.sectors = (uint32_t)((total - offset) / MBR_SECTOR)};
-	unsigned char mbr[512];
-	mbr_encode(mbr, disk_sig, &part, 1);
-	if (pwrite(out, mbr, sizeof mbr, 0) != (ssize_t)sizeof mbr)
-		goto io;
-	/* copy only the data extents of the (sparse) partition image, and skip zero blocks */
 	static unsigned char buf[1 << 16];
 	off_t pos = 0;
-	while (pos < psize) {
+	while (pos < size) {
 		off_t data = lseek(in, pos, SEEK_DATA);
 		if (data < 0) {
 			if (errno == ENXIO)
@@ -94,29 +65,86 @@ int sdimage_write(const char *path, uint64_t total, uint64_t offset, const char 
 		}
 		off_t hole = lseek(in, data, SEEK_HOLE);
 		if (hole < 0)
-			hole = psize;
+			hole = size;
 		for (pos = data; pos < hole;) {
 			size_t want =
 			    (size_t)(hole - pos) < sizeof buf ? (size_t)(hole - pos) : sizeof buf;
 			ssize_t r = pread(in, buf, want, pos);
 			if (r < 0)
-				goto io;
+				return -1;
 			if (r == 0)
 				break;
 			if (!all_zero(buf, (size_t)r) &&
 			    pwrite(out, buf, (size_t)r, (off_t)offset + pos) != r)
-				goto io;
+				return -1;
 			pos += r;
 		}
 		pos = hole;
 	}
+	return 0;
+}
+
+/* The size of an open file, or -1. */
+static off_t file_size(int fd)
+{
+	off_t n = lseek(fd, 0, SEEK_END);
+	lseek(fd, 0, SEEK_SET);
+	return n;
+}
+
+int sdimage_write(const char *path, uint64_t total, uint64_t offset, const char *part_image,
+		  uint64_t data_offset, const char *data_image, uint32_t disk_sig)
+{
+	int in = open(part_image, O_RDONLY | O_CLOEXEC), din = -1, out = -1, rc = -1;
+	if (in < 0 || (data_image && (din = open(data_image, O_RDONLY | O_CLOEXEC)) < 0)) {
+		error("cannot open %s: %s", in < 0 ? part_image : data_image, strerror(errno));
+		goto out;
+	}
+	out = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0) {
+		error("cannot create %s: %s", path, strerror(errno));
+		goto out;
+	}
+	uint64_t boot_end = data_image ? data_offset : total;
+	off_t psize = file_size(in), dsize = din >= 0 ? file_size(din) : 0;
+	if (psize < 0 || offset + (uint64_t)psize > boot_end) {
+		error("the boot partition (%lld bytes) does not fit in a %llu-byte image",
+		      (long long)psize, (unsigned long long)boot_end);
+		goto out;
+	}
+	if (dsize < 0 || data_offset + (uint64_t)dsize > total) {
+		error("the data partition (%lld bytes) does not fit in a %llu-byte image",
+		      (long long)dsize, (unsigned long long)total);
+		goto out;
+	}
+	if (ftruncate(out, (off_t)total) < 0)
+		goto io;
+	struct mbr_part part[2] = {
+	    {.boot = 1,
+	     .type = 0x0c, /* FAT32 LBA: the Pi 3 ROM boots nothing else */
+	     .lba = (uint32_t)(offset / MBR_SECTOR),
+	     .sectors = (uint32_t)((boot_end - offset) / MBR_SECTOR)},
+	    {.boot = 0,
+	     .type = 0xda, /* non-file-system data to other systems; uk's littlefs /data */
+	     .lba = (uint32_t)(data_offset / MBR_SECTOR),
+	     .sectors = (uint32_t)((total - data_offset) / MBR_SECTOR)},
+	};
+	unsigned char mbr[512];
+	mbr_encode(mbr, disk_sig, part, data_image ? 2 : 1);
+	if (pwrite(out, mbr, sizeof mbr, 0) != (ssize_t)sizeof mbr ||
+	    copy_extents(in, psize, out, offset) < 0 ||
+	    (din >= 0 && copy_extents(din, dsize, out, data_offset) < 0))
+		goto io;
 	rc = 0;
 	goto out;
 io:
 	error("writing %s: %s", path, strerror(errno));
 out:
-	close(in);
-	if (close(out) < 0)
+	if (in >= 0)
+		close(in);
+	if (din >= 0)
+		close(din);
+	if (out >= 0 && close(out) < 0)
 		rc = -1;
 	return rc;
 }

@@ -196,6 +196,7 @@ struct manifest {
 	struct bootargs bootargs; /* bootargs: and network:'s net.*, checked */
 	char *memory;		  /* QEMU -m, e.g. 256M */
 	uint64_t image_size;	  /* bytes; 0: board default */
+	uint64_t data_size;	  /* image.data: the /data partition after it; 0: none */
 	int has_network;	  /* a network: section */
 	struct hostfwd *hostfwd;  /* network.hostfwd, no two clashing */
 	size_t n_hostfwd;
@@ -236,9 +237,11 @@ struct mbr_part {
 	uint32_t lba, sectors;
 };
 void mbr_encode(unsigned char out[512], uint32_t disk_sig, const struct mbr_part *p, int n);
-/* Writes an image of total bytes: the MBR, then the partition image at offset. Sparse. */
+/* Writes an image of total bytes: the MBR, then the boot partition image at offset (to
+ * data_offset, or the end without a data image). Zero blocks stay holes (fast, small). */
+/* data_image (NULL: none) becomes partition 2, type 0xda, from data_offset to the end. */
 int sdimage_write(const char *path, uint64_t total, uint64_t offset, const char *part_image,
-		  uint32_t disk_sig);
+		  uint64_t data_offset, const char *data_image, uint32_t disk_sig);
 
 /* ---- build_record.c: what an earlier build wrote (build.json, read with jansson) ---- */
 struct build_record {
@@ -246,6 +249,7 @@ struct build_record {
 	int64_t source_date_epoch;
 	uint64_t image_size, partition_offset; /* sdcard.img and where its partition starts */
 	uint32_t disk_signature, volume_id;
+	uint64_t data_offset, data_size; /* the /data partition in sdcard.img; 0: none */
 	char sdcard_sha256[65];
 };
 /* Reads DIR/build.json: 0, -1 missing, -2 not uk's; *why (if non-NULL) says why on failure. */
@@ -266,6 +270,11 @@ struct build_result {
 int build_target(struct manifest *m, const char *target, const char *out_dir,
 		 struct build_result *r);
 char *default_out(const struct manifest *m, const char *target, const char *out_opt, int multi);
+
+/* ---- data_image.c: the /data partition, a littlefs image seeded from a folder ---- */
+int data_image_write(const char *path, uint64_t size, const char *seed_dir);
+/* A digest line per file and folder under dir (names, sizes, times), for up-to-date checks. */
+void dir_stamp(struct sha256 *h, const char *dir);
 
 /* ---- run_card.c: the card uk run attaches (a working copy of sdcard.img) ---- */
 int run_card(const char *target, const char *out_dir, int fresh, struct strlist *qemu_args);

@@ -1,7 +1,8 @@
 /*
  * Mounts: the card's MBR (written by uk build, cli/mbr.c) names the partitions; partition 1,
- * FAT32 (type 0x0c), is /boot. Mounting happens on the first file call, not at boot, so an app
- * that never touches a file pays nothing for it.
+ * FAT32 (type 0x0c), is /boot; partition 2, type 0xda, littlefs, is /data; /tmp is in RAM. Mounting
+ * happens on the first file call, not at boot, so an app that never touches a file pays nothing for
+ * it.
  */
 #include <errno.h>
 #include <string.h>
@@ -47,18 +48,21 @@ static uint8_t partition(const uint8_t *mbr, unsigned n, struct blockdev *bd, st
 	return type;
 }
 
-static void add_mount(const char *path, const struct volume *v, int (*mount)(struct mount *))
+/* keep: a mount that fails stays listed, unusable (ENODEV), so the app can format it */
+static void add_mount(const char *path, const struct volume *v, int (*mount)(struct mount *),
+		      bool keep)
 {
 	struct mount *m = &mounts[n_mounts];
 	*m = (struct mount){.path = path, .vol = *v, .lock = &locks[n_mounts]};
 	uk_sem_init(m->lock, 1);
 	int r = mount(m);
-	if (r == 0) {
+	if (r == 0 || keep)
 		n_mounts++;
-		return;
-	}
-	kprintf("fs: %s: cannot mount partition at block %llu (%d)\n", path,
-		(unsigned long long)v->first, r);
+	if (r)
+		kprintf("fs: %s: cannot mount the partition at block %llu (%d)%s\n", path,
+			(unsigned long long)v->first, r,
+			keep ? ": blank or damaged; uk_fs_format(\"/data\") makes a new, empty one"
+			     : "");
 }
 
 /* /tmp, a FAT file system in RAM made at the first file call. */
@@ -70,7 +74,7 @@ static void add_tmp(void)
 		return;
 	}
 	struct volume v = {.bd = bd, .first = 0, .blocks = bd->blocks};
-	add_mount("/tmp", &v, fat_format_mount);
+	add_mount("/tmp", &v, fat_format_mount, false);
 }
 
 int vfs_init(void)
@@ -93,7 +97,10 @@ int vfs_init(void)
 	struct volume v;
 	uint8_t type = partition(mbr, 0, bd, &v);
 	if (type == 0x0c || type == 0x0b || type == 0x0e)
-		add_mount("/boot", &v, fat_mount);
+		add_mount("/boot", &v, fat_mount, false);
+	/* partition 2, type 0xda ("non-file-system data" to other systems): littlefs, /data */
+	if (partition(mbr, 1, bd, &v) == 0xda)
+		add_mount("/data", &v, littlefs_mount, true);
 	init_result = 0;
 	return 0;
 }

@@ -47,9 +47,9 @@ struct fs_ops {
 };
 
 struct mount {
-	const char *path; /* "/boot", "/data" */
-	const struct fs_ops *ops;
-	void *fs; /* the file system's state */
+	const char *path;	  /* "/boot", "/data" */
+	const struct fs_ops *ops; /* NULL: the file system could not be mounted (damaged) */
+	void *fs;		  /* the file system's state */
 	struct volume vol;
 	struct uk_sem *lock;
 };
@@ -67,6 +67,10 @@ void vfs_unlock(struct mount *m);
 /* fs/fat.c: mounts the FAT volume m->vol: 0 or a negative errno; fat_format makes it first */
 int fat_mount(struct mount *m);
 int fat_format_mount(struct mount *m);
+/* fs/littlefs.c: mounts m->vol as littlefs (on failure the mount stays with ops NULL);
+ * littlefs_format makes a new, empty one and mounts it. 0 or a negative errno. */
+int littlefs_mount(struct mount *m);
+int littlefs_format(struct mount *m);
 /* fs/ramdisk.c: a zeroed block device of bytes in RAM (once), or NULL */
 struct blockdev *ramdisk_create(size_t bytes);
 

@@ -102,7 +102,29 @@ static int resolve(const char *path, char *buf, struct mount **m, const char **i
 		return r;
 	vfs_init();
 	*m = vfs_lookup(buf, inside);
-	return 0;
+	return *m && !(*m)->ops ? -ENODEV : 0; /* a damaged /data, until uk_fs_format */
+}
+
+int uk_fs_format(const char *mount_point)
+{
+	char buf[PATH_MAX];
+	const char *in;
+	int r = normalise(mount_point, buf);
+	if (r)
+		return r;
+	vfs_init();
+	struct mount *m = vfs_lookup(buf, &in);
+	if (!m || strcmp(in, "/"))
+		return -ENOENT;
+	if (strcmp(m->path, "/data"))
+		return -EPERM; /* /boot holds the firmware and the kernel; /tmp is new each boot */
+	for (size_t i = 0; i < FILE_MAX; i++)
+		if (files[i].m == m)
+			return -EBUSY;
+	vfs_lock(m);
+	r = littlefs_format(m);
+	vfs_unlock(m);
+	return r;
 }
 
 int open(const char *path, int flags, ...)

@@ -1,0 +1,167 @@
+/* data_image.c: the data partition (/data on the device) as a littlefs image, made on the host
+ * with the same littlefs the runtime mounts (Debian's micropython source, lib/littlefs), and
+ * the same geometry as runtime/fs/littlefs.c: 4 KiB blocks, 512-byte reads and writes. The
+ * app's data/ folder seeds it, walked in sorted order so the same folder gives the same bytes. */
+#define _GNU_SOURCE
+#include "uk.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lfs2.h"
+
+#define LFS_BLOCK 4096
+#define LFS_IO	  512
+
+static int img_read(const struct lfs2_config *c, lfs2_block_t b, lfs2_off_t off, void *buf,
+		    lfs2_size_t n)
+{
+	int fd = *(int *)c->context;
+	return pread(fd, buf, n, (off_t)b * LFS_BLOCK + off) == (ssize_t)n ? 0 : LFS2_ERR_IO;
+}
+
+static int img_prog(const struct lfs2_config *c, lfs2_block_t b, lfs2_off_t off, const void *buf,
+		    lfs2_size_t n)
+{
+	int fd = *(int *)c->context;
+	return pwrite(fd, buf, n, (off_t)b * LFS_BLOCK + off) == (ssize_t)n ? 0 : LFS2_ERR_IO;
+}
+
+static int img_erase(const struct lfs2_config *c, lfs2_block_t b)
+{
+	(void)c, (void)b;
+	return 0;
+}
+
+static int img_sync(const struct lfs2_config *c)
+{
+	(void)c;
+	return 0;
+}
+
+static void geometry(struct lfs2_config *cfg, int *fd, uint64_t size)
+{
+	*cfg = (struct lfs2_config){.context = fd,
+				    .read = img_read,
+				    .prog = img_prog,
+				    .erase = img_erase,
+				    .sync = img_sync,
+				    .read_size = LFS_IO,
+				    .prog_size = LFS_IO,
+				    .block_size = LFS_BLOCK,
+				    .block_count = (lfs2_size_t)(size / LFS_BLOCK),
+				    .block_cycles = 500,
+				    .cache_size = LFS_IO,
+				    .lookahead_size = 64};
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* Copies the host folder dir into the littlefs directory at (ends with '/' unless ""). */
+static int seed(lfs2_t *lfs, const char *dir, const char *at)
+{
+	struct dirent **ents;
+	int n = scandir(dir, &ents, NULL, by_name), rc = 0;
+	if (n < 0) {
+		error("cannot read %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		const char *name = ents[i]->d_name;
+		if (rc || !strcmp(name, ".") || !strcmp(name, ".."))
+			continue;
+		char *host = path_join(dir, name), *in = xasprintf("%s/%s", at, name);
+		struct stat st;
+		if (lstat(host, &st) < 0 || (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))) {
+			error("%s: only files and folders go into /data", host);
+			rc = -1;
+		} else if (S_ISDIR(st.st_mode)) {
+			rc = lfs2_mkdir(lfs, in) ? -1 : seed(lfs, host, in);
+		} else {
+			char *data = NULL;
+			size_t len = 0;
+			lfs2_file_t f;
+			rc = read_file(host, &data, &len) < 0 ||
+				     lfs2_file_open(lfs, &f, in, LFS2_O_WRONLY | LFS2_O_CREAT) < 0
+				 ? -1
+				 : 0;
+			if (!rc) {
+				rc = lfs2_file_write(lfs, &f, data, (lfs2_size_t)len) !=
+					     (lfs2_ssize_t)len
+					 ? -1
+					 : 0;
+				if (lfs2_file_close(lfs, &f) < 0)
+					rc = -1;
+			}
+			if (rc)
+				error(
+				    "cannot put %s into /data (is the data partition big enough?)",
+				    host);
+			free(data);
+		}
+		free(host), free(in);
+	}
+	for (int i = 0; i < n; i++)
+		free(ents[i]);
+	free(ents);
+	return rc;
+}
+
+void dir_stamp(struct sha256 *h, const char *dir)
+{
+	struct dirent **ents;
+	int n = scandir(dir, &ents, NULL, by_name);
+	for (int i = 0; i < n; i++) {
+		const char *name = ents[i]->d_name;
+		char *p = path_join(dir, name);
+		struct stat st;
+		if (strcmp(name, ".") && strcmp(name, "..") && lstat(p, &st) == 0) {
+			char *l = xasprintf("%s %o %lld %lld.%09ld\n", p, (unsigned)st.st_mode,
+					    (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+					    st.st_mtim.tv_nsec);
+			sha256_update(h, l, strlen(l));
+			free(l);
+			if (S_ISDIR(st.st_mode))
+				dir_stamp(h, p);
+		}
+		free(p);
+	}
+	for (int i = 0; i < n; i++)
+		free(ents[i]);
+	if (n >= 0)
+		free(ents);
+}
+
+int data_image_write(const char *path, uint64_t size, const char *seed_dir)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || ftruncate(fd, (off_t)size) < 0) {
+		error("cannot create %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	struct lfs2_config cfg;
+	lfs2_t lfs;
+	geometry(&cfg, &fd, size);
+	int rc = lfs2_format(&lfs, &cfg) || lfs2_mount(&lfs, &cfg) ? -1 : 0;
+	if (rc) {
+		error("cannot make a littlefs of %llu bytes in %s", (unsigned long long)size, path);
+	} else {
+		if (seed_dir && is_dir(seed_dir))
+			rc = seed(&lfs, seed_dir, "");
+		if (lfs2_unmount(&lfs) < 0)
+			rc = -1;
+	}
+	if (close(fd) < 0)
+		rc = -1;
+	return rc;
+}
