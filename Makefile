@@ -1,6 +1,6 @@
 # uk: top-level build.
 #   make             build the runtime for every target, the uk tool and the examples
-#   make test        run every test; ends with "N passed, N failed"
+#   make test        run every test; ends with "N passed, N failed, N skipped"
 #   make bench       run the benchmarks (ratios measured in one run)
 #   make soak        the long runs: 100 power cuts of /data (make test runs 5)
 #   make fuzz        run every libFuzzer harness of tests/fuzz for FUZZ_RUNS inputs (default 10

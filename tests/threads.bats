@@ -21,17 +21,20 @@ threads_ok() {
 	# the timeout never ends early, and not absurdly late either
 	local us
 	us=$(number '^threads: sem timeout -ETIMEDOUT after \([0-9]*\) us$')
-	[ "$us" -ge 20000 ] && [ "$us" -lt 500000 ]
+	[ "$us" -ge 20000 ]
+	[ "$us" -lt 500000 ]
 	assert_line --regexp '^threads: usleep 50 ms in one thread \([0-9]+ us\) while main ran on$'
 	us=$(number '^threads: usleep 50 ms in one thread (\([0-9]*\) us).*')
-	[ "$us" -ge 50000 ] && [ "$us" -lt 1000000 ]
+	[ "$us" -ge 50000 ]
+	[ "$us" -lt 1000000 ]
 	assert_line "threads: errno per thread ok"
 	assert_line "threads: floating point across switches ok"
 	assert_line "threads: 50 threads created and joined, 3 rounds, heap reused"
 	assert_line "threads: 20 detached threads ran and ended"
 	assert_line --regexp '^threads: woken from a timer interrupt after [0-9]+ us$'
 	us=$(number '^threads: woken from a timer interrupt after \([0-9]*\) us$')
-	[ "$us" -ge 10000 ] && [ "$us" -lt 500000 ]
+	[ "$us" -ge 10000 ]
+	[ "$us" -lt 500000 ]
 	assert_line "threads: all passed"
 }
 

@@ -106,10 +106,12 @@ target: [virt, rpi3]
 sources: [main.c]'
 	run uk build app --out out
 	assert_success
-	[ -s out/virt/kernel8.img ] && [ -s out/rpi3/kernel8.img ]
+	[ -s out/virt/kernel8.img ]
+	[ -s out/rpi3/kernel8.img ]
 	run uk build app --target rpi3 --out single
 	assert_success
-	[ -s single/kernel8.img ] && [ -s single/boot/start.elf ]
+	[ -s single/kernel8.img ]
+	[ -s single/boot/start.elf ]
 }
 
 @test "a bad --target is a usage error" {
@@ -194,7 +196,8 @@ target: rpi3
 sources: [main.c]
 config_txt: [gpu_mem=16]'
 	uk build app >/dev/null
-	[ -s app/build/rpi3/boot/start_cd.elf ] && [ -s app/build/rpi3/boot/fixup_cd.dat ]
+	[ -s app/build/rpi3/boot/start_cd.elf ]
+	[ -s app/build/rpi3/boot/fixup_cd.dat ]
 	[ ! -e app/build/rpi3/boot/start.elf ]
 }
 

@@ -51,7 +51,8 @@ boot_file() {
 	assert_success
 	assert_output --partial "fleet: 3 device images in $T/$F"
 	for d in sensor-1 sensor-2 sensor-3; do
-		[ -s "$F/$d/sdcard.img" ] && [ -s "$F/$d/sdcard.img.bmap" ]
+		[ -s "$F/$d/sdcard.img" ]
+		[ -s "$F/$d/sdcard.img.bmap" ]
 		sum=$(jq -r --arg d "$d" '.devices[] | select(.name == $d) | .sha256' "$F/fleet.json")
 		assert_equal "$(sha256sum <"$F/$d/sdcard.img" | cut -d' ' -f1)" "$sum"
 		assert_equal "$(jq -r --arg d "$d" '.devices[] | select(.name == $d) | .path' "$F/fleet.json")" "$d/sdcard.img"

@@ -105,7 +105,8 @@ sources: ["*.c"]'
 	build_fails_clean b
 	assert_output --partial "matches --version.c, which starts with '-' or '@'"
 	assert_output --partial "matches @o.c, which starts with '-' or '@'"
-	[ ! -e pwned ] && [ ! -e b/pwned ]
+	[ ! -e pwned ]
+	[ ! -e b/pwned ]
 }
 
 @test "hostile YAML is refused quickly and at the right place: deep nesting, NUL bytes, bad UTF-8, a huge file" {
