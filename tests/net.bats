@@ -147,3 +147,22 @@ SOCKETS=$BUILD/tests/apps/sockets/virt/kernel8.img
 	assert_line "frames: 20000 malformed frames sent"
 	assert_line "frames: guest still echoes"
 }
+
+@test "TCP segments 2^31 from the receive window are dropped with an ACK, the connection and the guest go on (lwIP's \"insane offset!\" assertion)" {
+	# lwIP 2.1.3 asserts on a segment of one sequence number exactly 2^31 from rcv_nxt, and the
+	# runtime panicked on it (tests/fuzz/README.md); net/listen.c drops such segments first.
+	local q m
+	q=$(free_port udp)
+	m=$(free_port udp)
+	net_boot_netdev "socket,id=n0,udp=127.0.0.1:$m,localaddr=127.0.0.1:$q" virt "$ECHO" \
+		'serving udp' net.ip=10.0.0.2/24
+	run "$NETPROBE" tcp-far-seq "$q" "$m" 10.0.0.2
+	echo "$output"
+	if net_console | grep -q "panic"; then
+		fail "the guest panicked: $(net_console | grep -A1 panic)"
+	fi
+	assert_success
+	assert_line "tcp-far-seq: SYN_RCVD, ACK with a byte at rcv_nxt + 0x80000000: dropped, ACK of rcv_nxt"
+	assert_line "tcp-far-seq: a FIN at rcv_nxt + 0x80000000: dropped, ACK of rcv_nxt"
+	assert_line "tcp-far-seq: guest still echoes TCP on the connection, still echoes UDP"
+}

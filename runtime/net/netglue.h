@@ -14,6 +14,7 @@ int net_attach(struct netif *netif);	 /* probes the board's device; -ENODEV with
 void net_link_sync(struct netif *netif); /* link up or down as the device says */
 unsigned net_poll_input(struct netif *netif);
 const struct netdev_stats *net_device_stats(void);
-extern uint64_t uk_tcp_refused; /* connection requests refused with a reset (net/listen.c) */
+extern uint64_t uk_tcp_refused;	     /* connection requests refused with a reset (net/listen.c) */
+extern uint64_t uk_tcp_unacceptable; /* segments 2^31 from the window, dropped (net/listen.c) */
 
 #endif

@@ -225,6 +225,7 @@ void uk_net_get_stats(struct uk_net_stats *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->tcp_refused = uk_tcp_refused;
+	s->tcp_unacceptable = uk_tcp_unacceptable;
 	const struct netdev_stats *d = net_device_stats();
 	if (!d)
 		return;

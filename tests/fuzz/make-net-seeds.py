@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes the netrx_* seed corpora: frames a uk device receives (ARP, ICMP echo, a TCP
 handshake and data to the echo port, UDP echo, a DHCP offer and ack, a DNS answer, IPv6
-neighbour solicitation, router advertisement and echo, mDNS queries, IPv4 fragments), each
+neighbour solicitation, router advertisement and echo, mDNS queries, IPv4 fragments, TCP
+segments 2^31 from the receive window), each
 framed as the driver's device delivers it. Seeds are checked in; run this again after
 changing it: tests/fuzz/make-net-seeds.py"""
 import os
@@ -70,6 +71,31 @@ def tcp_session(port):
             eth(UK_MAC, 0x0800, ip4(6, tcp(40000, port, isn + 1, (0x12345678 ^ (port << 16 | 40000)) + 1, 0x18,
                                            b"GET / HTTP/1.0\r\n\r\n"))),
             eth(UK_MAC, 0x0800, ip4(6, tcp(40000, port, isn + 19, 0, 0x11)))]
+
+
+def tcp_far_seqno(port=7, sport=40001):
+    """Segments about 2^31 from uk's rcv_nxt, which lwIP 2.1.3 cannot take (tcp_receive's
+    "insane offset!" at exactly 2^31 for one sequence number of length: a byte, or a FIN) and
+    net/listen.c drops: in SYN_RCVD the handshake's ACK with a byte, then on the established
+    connection a byte, a FIN, the band's two ends and a RST; then the echo still works."""
+    isn = 2000
+    nxt = isn + 1
+    ack = (0x12345678 ^ (port << 16 | sport)) + 1  # uk's ISN + 1 (netstack.c uk_tcp_isn)
+
+    def seg(off, flags, data=b""):
+        return eth(UK_MAC, 0x0800, ip4(6, tcp(sport, port, (nxt + off) & 0xFFFFFFFF, ack,
+                                              flags, data)))
+    half, band = 1 << 31, 1 << 16
+    return [eth(UK_MAC, 0x0800, ip4(6, tcp(sport, port, isn, 0, 0x02))),
+            seg(half, 0x18, b"x"),  # SYN_RCVD: would complete the handshake
+            seg(0, 0x10),
+            seg(half, 0x18, b"x"),
+            seg(half, 0x11),
+            seg(half - band, 0x18, b"x"),
+            seg(half + band, 0x18, b"x"),
+            seg(half, 0x04),
+            seg(0, 0x18, b"hello"),
+            seg(5, 0x11)]
 
 
 def udp_echo():
@@ -146,6 +172,7 @@ SEEDS = {
     "icmp": (0, [arp_request(), icmp_echo()]),
     "tcp-echo": (0, tcp_session(7)),
     "tcp-http": (0, tcp_session(80)),
+    "regress-tcp-far-seqno": (0, tcp_far_seqno()),
     "udp-echo": (0, [udp_echo()]),
     "dhcp": (1, [dhcp(2), dhcp(5)]),
     "dns": (2, [dns_answer()]),

@@ -30,6 +30,15 @@
  *                                                guest's counters (UDP port 9), which must
  *                                                account for every frame; then a UDP echo and
  *                                                a TCP connection echoing on port 7
+ *   netprobe tcp-far-seq QEMU_PORT MY_PORT GUEST_IP
+ *                                                the same segment, against a TCP echo on port
+ *                                                7: segments whose sequence number is 2^31
+ *                                                from the guest's rcv_nxt (a byte with the
+ *                                                ACK completing the handshake, then a byte, a
+ *                                                FIN, a RST, and the ends of the band
+ *                                                net/listen.c drops), each to be answered by
+ *                                                an ACK of rcv_nxt and nothing else; then the
+ *                                                connection and UDP echo still work
  * HOST is an IPv4 or IPv6 address (fe80::...%IFACE for a link-local one).
  * Exits 0 when every answer was right, 1 otherwise, 2 on usage errors.
  */
@@ -793,11 +802,14 @@ struct fc {
 	long violations; /* answers to malformed frames */
 	struct fc_stats st;
 	int got_stats;
-	unsigned qseq;		   /* the tag of the latest request for counters */
-	long q_to_guest;	   /* to_guest when it was sent (the request included) */
-	long st_to_guest;	   /* the same for the request st answers */
-	uint32_t tcp_seq, tcp_ack; /* the guest's SYN-ACK, for the TCP check */
-	int tcp_state;		   /* 1 SYN-ACK seen, 2 our data echoed */
+	unsigned qseq;		    /* the tag of the latest request for counters */
+	long q_to_guest;	    /* to_guest when it was sent (the request included) */
+	long st_to_guest;	    /* the same for the request st answers */
+	uint32_t tcp_seq, tcp_ack;  /* the guest's SYN-ACK, for the TCP check */
+	int tcp_state;		    /* 1 SYN-ACK seen, 2 our data echoed */
+	long tcp_acks, acks_wanted; /* bare ACKs from port 7 seen, and awaited (fc_have_ack) */
+	uint32_t tcp_acked;	    /* the acknowledgment number of the latest */
+	long tcp_other;		    /* anything else from port 7 after the SYN-ACK: data, RST */
 	uint8_t tcp_data[16];
 	int udp_echoed;
 	uint8_t udp_data[32];
@@ -887,6 +899,12 @@ static void fc_pump(struct fc *c, int ms, int (*done)(struct fc *))
 			} else if (hl <= l4len && l4len - hl == sizeof(c->tcp_data) &&
 				   !memcmp(l4 + hl, c->tcp_data, sizeof(c->tcp_data))) {
 				c->tcp_state = 2;
+			} else if (flags == 0x10 && hl == l4len) {
+				c->tcp_acks++;
+				c->tcp_acked = (uint32_t)l4[8] << 24 | (uint32_t)l4[9] << 16 |
+					       (uint32_t)l4[10] << 8 | l4[11];
+			} else {
+				c->tcp_other++;
 			}
 		}
 	}
@@ -907,6 +925,11 @@ static int fc_have_synack(struct fc *c)
 static int fc_have_tcp(struct fc *c)
 {
 	return c->tcp_state == 2;
+}
+
+static int fc_have_ack(struct fc *c)
+{
+	return c->tcp_acks >= c->acks_wanted;
 }
 
 /* The guest's MAC once its ARP request told it, broadcast before. */
@@ -1116,6 +1139,88 @@ static int frames_count(const char *qemu_port, const char *my_port, const char *
 	return ok && layers && !c.violations && c.udp_echoed && c.tcp_state == 2 ? 0 : 1;
 }
 
+/* ---- tcp-far-seq: segments 2^31 from the guest's receive window ----
+ * lwIP 2.1.3 fails an assertion ("insane offset!", tcp_in.c) on a segment of one sequence
+ * number exactly 2^31 from rcv_nxt, and the runtime panics on it; net/listen.c drops every
+ * segment from 2^31 - 64 KiB to 2^31 + 64 KiB past rcv_nxt and answers it with an ACK (none for
+ * a RST), as RFC 9293 says of a segment that is not acceptable. */
+static int far_seq_send(struct fc *c, const char *what, uint16_t port, uint32_t seq, uint8_t flags,
+			const char *data, uint32_t rcv_nxt)
+{
+	static uint8_t f[128];
+	size_t len = data ? strlen(data) : 0;
+	long other = c->tcp_other;
+	c->acks_wanted = c->tcp_acks + 1;
+	fc_send(c, f,
+		tcp_frame(f, guest_mac, c->guest_ip, port, 7, seq, c->tcp_seq, flags, data, len));
+	fc_pump(c, flags & 0x04 ? 500 : 3000, flags & 0x04 ? NULL : fc_have_ack);
+	int ok =
+	    flags & 0x04 ? c->tcp_acks < c->acks_wanted : fc_have_ack(c) && c->tcp_acked == rcv_nxt;
+	ok = ok && c->tcp_other == other;
+	printf("tcp-far-seq: %s at rcv_nxt + %#x: %s\n", what, seq - rcv_nxt,
+	       !ok	      ? "WRONG (no answer, or not just an ACK of rcv_nxt)"
+	       : flags & 0x04 ? "dropped, no answer"
+			      : "dropped, ACK of rcv_nxt");
+	return ok;
+}
+
+static int tcp_far_seq(const char *qemu_port, const char *my_port, const char *guest)
+{
+	struct fc c = {.s = socket(AF_INET, SOCK_DGRAM, 0)};
+	struct sockaddr_in me = addr_of("127.0.0.1", my_port), q = addr_of("127.0.0.1", qemu_port);
+	if (bind(c.s, (struct sockaddr *)&me, sizeof(me)) != 0 ||
+	    connect(c.s, (struct sockaddr *)&q, sizeof(q)) != 0)
+		return perror("tcp-far-seq: socket"), 1;
+	struct in_addr gi;
+	inet_pton(AF_INET, guest, &gi);
+	c.guest_ip = ntohl(gi.s_addr);
+	static uint8_t f[128];
+	/* A UDP echo first: the guest is up, and its ARP request tells its MAC. */
+	for (size_t j = 0; j < sizeof(c.udp_data); j++)
+		c.udp_data[j] = (uint8_t)(j * 3 + 2);
+	for (int t = 0; t < 20 && !c.udp_echoed; t++) {
+		fc_send(&c, f, udp_frame(f, fc_dst(), c.guest_ip, c.udp_data, sizeof(c.udp_data)));
+		fc_pump(&c, 500, fc_have_udp);
+	}
+	if (!c.udp_echoed)
+		return printf("tcp-far-seq: the guest never echoed UDP\n"), 1;
+	uint16_t port = (uint16_t)(40000 + getpid() % 20000);
+	uint32_t iss = 0x5000, nxt = iss + 1, half = 0x80000000u, band = 0x10000u;
+	for (int t = 0; t < 10 && c.tcp_state < 1; t++) {
+		fc_send(&c, f, tcp_frame(f, guest_mac, c.guest_ip, port, 7, iss, 0, 0x02, NULL, 0));
+		fc_pump(&c, 1000, fc_have_synack);
+	}
+	if (c.tcp_state < 1)
+		return printf("tcp-far-seq: no SYN-ACK\n"), 1;
+	c.tcp_other = 0;
+	int ok = far_seq_send(&c, "SYN_RCVD, ACK with a byte", port, nxt + half, 0x18, "x", nxt);
+	/* the handshake's ACK, which nothing answers */
+	fc_send(&c, f, tcp_frame(f, guest_mac, c.guest_ip, port, 7, nxt, c.tcp_seq, 0x10, NULL, 0));
+	fc_pump(&c, 200, NULL);
+	ok &= far_seq_send(&c, "a byte", port, nxt + half, 0x18, "x", nxt);
+	ok &= far_seq_send(&c, "a FIN", port, nxt + half, 0x11, NULL, nxt);
+	ok &= far_seq_send(&c, "a RST", port, nxt + half, 0x14, NULL, nxt);
+	ok &= far_seq_send(&c, "a byte", port, nxt + half - band, 0x18, "x", nxt);
+	ok &= far_seq_send(&c, "a byte", port, nxt + half + band, 0x18, "x", nxt);
+	memcpy(c.tcp_data, "echo me over tcp", sizeof(c.tcp_data));
+	for (int t = 0; t < 10 && c.tcp_state == 1; t++) {
+		fc_send(&c, f,
+			tcp_frame(f, guest_mac, c.guest_ip, port, 7, nxt, c.tcp_seq, 0x18,
+				  c.tcp_data, sizeof(c.tcp_data)));
+		fc_pump(&c, 1000, fc_have_tcp);
+	}
+	fc_send(&c, f, tcp_frame(f, guest_mac, c.guest_ip, port, 7, nxt + 16, 0, 0x04, NULL, 0));
+	c.udp_echoed = 0;
+	for (int t = 0; t < 20 && !c.udp_echoed; t++) {
+		fc_send(&c, f, udp_frame(f, guest_mac, c.guest_ip, c.udp_data, sizeof(c.udp_data)));
+		fc_pump(&c, 500, fc_have_udp);
+	}
+	printf("tcp-far-seq: guest %s TCP on the connection, %s UDP\n",
+	       c.tcp_state == 2 ? "still echoes" : "no longer echoes",
+	       c.udp_echoed ? "still echoes" : "no longer echoes");
+	return ok && c.tcp_state == 2 && c.udp_echoed ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 6 && !strcmp(argv[1], "frames"))
@@ -1123,6 +1228,8 @@ int main(int argc, char **argv)
 	if (argc == 8 && !strcmp(argv[1], "frames-count"))
 		return frames_count(argv[2], argv[3], argv[4], atol(argv[5]), atol(argv[6]),
 				    atol(argv[7]));
+	if (argc == 5 && !strcmp(argv[1], "tcp-far-seq"))
+		return tcp_far_seq(argv[2], argv[3], argv[4]);
 	if (argc == 6 && !strcmp(argv[1], "udp-flood"))
 		return udp_flood(argv[2], argv[3], atol(argv[4]), atol(argv[5]));
 	if (argc >= 5 && !strcmp(argv[1], "udp-echo"))
@@ -1136,6 +1243,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "usage: netprobe udp-echo|wait-udp|udp-flood|tcp-echo HOST PORT ... | "
 			"mdns NAME A|AAAA IFADDR|IFNAME | "
 			"frames QPORT MYPORT GUEST COUNT | "
-			"frames-count QPORT MYPORT GUEST BURST COUNT BATCH\n");
+			"frames-count QPORT MYPORT GUEST BURST COUNT BATCH | "
+			"tcp-far-seq QPORT MYPORT GUEST\n");
 	return 2;
 }
