@@ -220,6 +220,14 @@ int link_app(struct ctx *c, int compiled, int *relinked)
 		}
 	}
 	sl_append(&a, &c->libs);
+	/* argv[0]: the app's name (letters, digits, '_', '-', '.'), compiled on the link line from
+	 * a one-line file, the name itself a -D so that the link signature carries it */
+	char *namef = path_join(c->tmp, "obj/app_name.c");
+	static const char name_src[] = "const char uk_app_name[] = UK_APP_NAME;\n";
+	write_file(namef, name_src, strlen(name_src));
+	free(namef);
+	sl_pushf(&a, "-DUK_APP_NAME=\"%s\"", m->name);
+	sl_push(&a, "obj/app_name.c");
 	sl_push(&a, "-o");
 	sl_push(&a, "app.elf");
 	char *sig = join_words(&a);

@@ -18,6 +18,8 @@
 #include "sysreg.h"
 
 extern int main(int argc, char **argv);
+/* The app's name, argv[0]: uk build links it in (a one-line C file); "app" without it. */
+extern const char uk_app_name[] __attribute__((weak));
 extern void _init_tls(void *tls);
 extern void _set_tls(void *tls);
 extern char __tls_main[], __image_end[];
@@ -31,6 +33,7 @@ struct heap uk_heap;
 bool uk_under_qemu;
 const void *uk_fdt;
 static struct uk_system sys;
+static int call_main(void);
 
 #define FDT_MAGIC_BE 0xedfe0dd0u /* 0xd00dfeed as read little-endian */
 #define FDT_MAX_SIZE (2u << 20)
@@ -177,8 +180,29 @@ __attribute__((noreturn)) void uk_boot(uintptr_t fdt_phys, uint64_t entry_ticks)
 		uk_random_init();
 	if (uk_net_autostart)
 		uk_net_autostart();
-	static char *argv[] = {"app", NULL};
-	exit(main(1, argv));
+	exit(call_main());
+}
+
+/* main(argc, argv): argv[0] is the app's name, the rest the boot argument app.args split as a
+ * shell would (app.args="-d 'a file'"). An app with main(void) ignores them. */
+static int call_main(void)
+{
+	static char words[BOOTARG_VALUE_MAX + 1];
+	static char *argv[BOOTARG_VALUE_MAX / 2 + 3];
+	argv[0] = (char *)(uk_app_name ? uk_app_name : "app");
+	int argc = 1;
+	const char *args = uk_config_get("app.args");
+	if (args) {
+		int n = bootargs_split(args, words, sizeof words, argv + 1,
+				       (int)(sizeof argv / sizeof *argv) - 2);
+		if (n < 0)
+			console_puts("uk: app.args: unterminated quote or too long; main gets no "
+				     "arguments\n");
+		else
+			argc += n;
+	}
+	argv[argc] = NULL;
+	return main(argc, argv);
 }
 
 const struct uk_system *uk_system(void)

@@ -130,3 +130,41 @@ const char *bootargs_get(const struct bootargs *ba, const char *key)
 			return ba->value[i];
 	return NULL;
 }
+
+int bootargs_split(const char *s, char *buf, size_t size, char **argv, int max)
+{
+	int argc = 0;
+	size_t n = 0;
+	for (;;) {
+		while (blank(*s))
+			s++;
+		if (!*s)
+			return argc;
+		if (argc == max)
+			return -1;
+		argv[argc++] = buf + n;
+		char quote = 0; /* ' or ", while inside one */
+		for (; *s && (quote || !blank(*s)); s++) {
+			char c = *s;
+			if (c == quote) {
+				quote = 0;
+				continue;
+			}
+			if (!quote && (c == '\'' || c == '"')) {
+				quote = c;
+				continue;
+			}
+			if (c == '\\' && quote != '\'' && s[1]) {
+				c = *++s; /* escapes the next character (outside single quotes) */
+			}
+			if (n + 1 >= size)
+				return -1;
+			buf[n++] = c;
+		}
+		if (quote)
+			return -1;
+		if (n >= size)
+			return -1;
+		buf[n++] = '\0';
+	}
+}

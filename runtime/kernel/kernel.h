@@ -77,6 +77,10 @@ struct bootargs {
 typedef void (*bootargs_warn_fn)(const char *arg, size_t len, const char *why);
 void bootargs_parse(struct bootargs *ba, const char *cmdline, bootargs_warn_fn warn);
 const char *bootargs_get(const struct bootargs *ba, const char *key);
+/* Splits s into words as a shell would (blanks separate; '...' and "..." quote; a backslash
+ * escapes the next character, except inside '...'), into buf[size], pointers in argv[max]:
+ * the number of words, or -1 for an unterminated quote or too many words or characters. */
+int bootargs_split(const char *s, char *buf, size_t size, char **argv, int max);
 
 /* ---- device tree (kernel/devicetree.c over libfdt): pure, host-testable ---- */
 struct dt_info {

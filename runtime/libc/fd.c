@@ -2,7 +2,8 @@
  * File descriptors: 0-2 are the console, 3 to 3 + MEMP_NUM_NETCONN lwIP sockets, FILE_FD_FIRST
  * and up files (libc/file.c). The socket and file calls are weak references, so an app that
  * never opens a socket or a file does not link the network stack or the file systems just
- * because it calls write(1, ...).
+ * because it calls write(1, ...). Descriptors are not duplicated: dup() and dup2() to another
+ * number fail with ENOSYS (a console, socket or file has one number for its life).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -116,5 +117,30 @@ int fcntl(int fd, int cmd, ...)
 	if (fd >= SOCKET_OFFSET)
 		return lwip_fcntl ? lwip_fcntl(fd, cmd, arg) : bad_fd();
 	errno = fd >= 0 && fd <= 2 ? EINVAL : EBADF;
+	return -1;
+}
+
+static bool valid_fd(int fd)
+{
+	struct stat st;
+	return (fd >= 0 && fd <= 2) || (fd >= SOCKET_OFFSET && fd < FILE_FD_FIRST && lwip_read) ||
+	       (is_file(fd) && uk_file_fstat(fd, &st) == 0);
+}
+
+int dup(int fd)
+{
+	if (!valid_fd(fd))
+		return bad_fd();
+	errno = ENOSYS;
+	return -1;
+}
+
+int dup2(int fd, int to)
+{
+	if (!valid_fd(fd))
+		return bad_fd();
+	if (fd == to)
+		return to; /* POSIX: nothing to do */
+	errno = ENOSYS;
 	return -1;
 }

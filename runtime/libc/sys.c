@@ -3,6 +3,7 @@
  * and exit. An app that uses printf, malloc, clock_gettime and nanosleep needs no uk header.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/time.h>
 #include <time.h>
@@ -89,9 +90,9 @@ void _exit(int status)
 	uk_halt(status);
 }
 
-/* One program and no processes: picolibc's raise() (abort(), and arc4random() when
- * getentropy() fails) signals "itself" through these. A signal without a handler ends the
- * program with 128 + its number, as a shell would report it. */
+/* One program and no processes: the program is pid 1, and kill() of itself is raise()
+ * (libc/signal.c: its handler, or the default action, which ends the program with 128 + the
+ * signal's number, as a shell would report it). */
 pid_t getpid(void)
 {
 	return 1;
@@ -99,12 +100,11 @@ pid_t getpid(void)
 
 int kill(pid_t pid, int sig)
 {
-	if (pid != 1) {
+	if (pid != 1 && pid != 0 && pid != -1) {
 		errno = ESRCH;
 		return -1;
 	}
 	if (sig == 0)
 		return 0;
-	kprintf("uk: exiting on signal %d\n", sig);
-	_exit(128 + sig);
+	return raise(sig);
 }

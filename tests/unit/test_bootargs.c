@@ -90,5 +90,26 @@ int main(void)
 	CHECK(ba.count == 0, "no command line");
 	parse("   ");
 	CHECK(ba.count == 0 && warnings == 0, "blank command line");
+	/* app.args: main's argv, split as a shell would */
+	char words[64], *av[8];
+	int n = bootargs_split("  -d  -k file.bz2 ", words, sizeof words, av, 8);
+	CHECK(n == 3 && eq(av[0], "-d") && eq(av[1], "-k") && eq(av[2], "file.bz2"),
+	      "app.args: blanks separate words");
+	n = bootargs_split("-c 'a b' x\\ y \\'q\\' '' \"d q\"", words, sizeof words, av, 8);
+	CHECK(n == 6 && eq(av[1], "a b") && eq(av[2], "x y") && eq(av[3], "'q'") && eq(av[4], "") &&
+		  eq(av[5], "d q"),
+	      "app.args: quotes, backslashes and empty words");
+	CHECK(bootargs_split("'a\\b'", words, sizeof words, av, 8) == 1 && eq(av[0], "a\\b"),
+	      "app.args: a backslash is literal inside single quotes");
+	CHECK(bootargs_split("", words, sizeof words, av, 8) == 0,
+	      "app.args: empty gives no words");
+	CHECK(bootargs_split("a 'b", words, sizeof words, av, 8) == -1,
+	      "app.args: an unterminated quote is refused");
+	CHECK(bootargs_split("a b c", words, sizeof words, av, 2) == -1,
+	      "app.args: more words than argv holds are refused");
+	CHECK(bootargs_split("abcdef", words, 6, av, 8) == -1 &&
+		  bootargs_split("abcde", words, 6, av, 8) == 1,
+	      "app.args: the buffer bound holds, its terminator included");
+
 	return TAP_DONE();
 }
