@@ -132,6 +132,11 @@ fetch_source mbedtls 2.28
 # File systems: FatFs (lib/oofatfs) for /boot and littlefs (lib/littlefs) for /data, from
 # Debian's micropython source (trixie; only those two folders are built).
 fetch_source micropython 1.25
+# Unmodified programs for tests/programs.bats (bookworm's): zlib's minigzip, bzip2, Lua's
+# interpreter; built from these sources by uk build and by the host's compiler, compared.
+fetch_source zlib 1.2.13
+fetch_source bzip2 1.0.8-5
+fetch_source lua5.4 5.4.4
 # bookworm's dtc 1.6.1 tarball is not served by every mirror; libfdt's API is
 # stable, so take trixie's 1.7.2 source.
 fetch_source device-tree-compiler 1.7
