@@ -224,6 +224,7 @@ int link_app(struct ctx *c, int compiled, int *relinked)
 	 * a one-line file, the name itself a -D so that the link signature carries it */
 	char *namef = path_join(c->tmp, "obj/app_name.c");
 	static const char name_src[] = "const char uk_app_name[] = UK_APP_NAME;\n";
+	unlink(namef); /* a hard link to the previous output's: never write through it */
 	write_file(namef, name_src, strlen(name_src));
 	free(namef);
 	sl_pushf(&a, "-DUK_APP_NAME=\"%s\"", m->name);
