@@ -279,7 +279,7 @@ static struct littlefs *config(struct mount *m)
 	    .block_size = LFS_BLOCK,
 	    .block_count = (lfs2_size_t)(m->vol.blocks / LFS_SECTORS),
 	    .block_cycles = 500,
-	    .cache_size = BLOCK_SIZE,
+	    .cache_size = LFS_BLOCK, /* whole blocks per request: 8 sectors, not 1 */
 	    .lookahead_size = 64,
 	};
 	m->fs = l;
