@@ -52,7 +52,7 @@ static int all_zero(const unsigned char *b, size_t n)
 /* Copies the data extents of the (sparse) image file in (size bytes) to out at offset,
  * skipping zero blocks: -1 after an I/O error (errno set). The buffer is static: one caller at
  * a time (the fleet stamper holds a lock). */
-static int copy_extents(int in, off_t size, int out, uint64_t offset)
+int copy_extents(int in, off_t size, int out, uint64_t offset)
 {
 	static unsigned char buf[1 << 16];
 	off_t pos = 0;

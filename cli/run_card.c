@@ -19,7 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* A sparse copy: only the image's data extents are read and written. */
+/* A sparse copy, made beside and renamed into place: only the image's data extents are
+ * read and written (mbr.c's copier, which reads everything where SEEK_DATA is missing). */
 static int copy_sparse(const char *from, const char *to)
 {
 	int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, rc = -1;
@@ -30,23 +31,8 @@ static int copy_sparse(const char *from, const char *to)
 	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (out < 0 || ftruncate(out, st.st_size) < 0)
 		goto done;
-	static char buf[1 << 16];
-	off_t pos = 0;
-	while (pos < st.st_size) {
-		off_t data = lseek(in, pos, SEEK_DATA);
-		if (data < 0)
-			break; /* the rest is a hole */
-		off_t hole = lseek(in, data, SEEK_HOLE);
-		for (off_t o = data; o < hole;) {
-			size_t n =
-			    (size_t)(hole - o) < sizeof buf ? (size_t)(hole - o) : sizeof buf;
-			ssize_t r = pread(in, buf, n, o);
-			if (r <= 0 || pwrite(out, buf, (size_t)r, o) != r)
-				goto done;
-			o += r;
-		}
-		pos = hole;
-	}
+	if (copy_extents(in, st.st_size, out, 0) < 0)
+		goto done;
 	if (fsync(out) == 0 && rename(tmp, to) == 0)
 		rc = 0;
 done:

@@ -237,6 +237,10 @@ struct mbr_part {
 	uint32_t lba, sectors;
 };
 void mbr_encode(unsigned char out[512], uint32_t disk_sig, const struct mbr_part *p, int n);
+/* Copies the data extents of the (sparse) file in (size bytes) to out at offset, skipping
+ * zero blocks (they stay holes in a freshly truncated out): 0, or -1 with errno set. One caller
+ * at a time (a static buffer). */
+int copy_extents(int in, off_t size, int out, uint64_t offset);
 /* Writes an image of total bytes: the MBR, then the boot partition image at offset (to
  * data_offset, or the end without a data image). Zero blocks stay holes (fast, small). */
 /* data_image (NULL: none) becomes partition 2, type 0xda, from data_offset to the end. */
