@@ -47,6 +47,11 @@ boot_card() {
 	assert_line "datalog: /data/hello.txt: seeded by uk build"
 	boot_card -- data.cat=notes/a.txt
 	assert_line "datalog: /data/notes/a.txt: in a folder"
+	# a format never pulls /data from under an open directory or file
+	boot_card -- data.busy=1
+	assert_line "datalog: format with a directory open: Device or resource busy, with a file open: Device or resource busy"
+	boot_card -- data.cat=hello.txt
+	assert_line "datalog: /data/hello.txt: seeded by uk build"
 	run jq -r '.image | "\(.size) \(.data_offset) \(.data_size)"' "$T/app/build/virt/build.json"
 	assert_output "$((72 << 20)) $((64 << 20)) $((8 << 20))"
 	run sfdisk -d "$T/card.img"

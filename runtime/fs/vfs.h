@@ -52,6 +52,7 @@ struct mount {
 	void *fs;		  /* the file system's state */
 	struct volume vol;
 	struct uk_sem *lock;
+	unsigned open_dirs; /* opendir streams on it (a format must wait for them too) */
 };
 
 /* Mounts what the card holds, once (the first file call does it): 0 or -ENODEV (no card). */

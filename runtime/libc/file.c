@@ -121,6 +121,8 @@ int uk_fs_format(const char *mount_point)
 	for (size_t i = 0; i < FILE_MAX; i++)
 		if (files[i].m == m)
 			return -EBUSY;
+	if (m->open_dirs)
+		return -EBUSY;
 	vfs_lock(m);
 	r = littlefs_format(m);
 	vfs_unlock(m);
@@ -477,6 +479,7 @@ DIR *opendir(const char *path)
 		d->inside = strdup(in);
 		vfs_lock(m);
 		r = d->inside ? m->ops->opendir(m, in, &d->handle) : -ENOMEM;
+		m->open_dirs += r == 0;
 		vfs_unlock(m);
 	}
 	if (r) {
@@ -522,9 +525,11 @@ int closedir(DIR *d)
 	if (!d)
 		return (int)result(-EBADF);
 	int r = 0;
-	if (d->m && d->handle) {
+	if (d->m) {
 		vfs_lock(d->m);
-		r = d->m->ops->closedir(d->m, d->handle);
+		if (d->handle)
+			r = d->m->ops->closedir(d->m, d->handle);
+		d->m->open_dirs--;
 		vfs_unlock(d->m);
 	}
 	free(d->inside);

@@ -9,8 +9,10 @@
  *                 still takes a delete
  *   data.cat=P    prints the file /data/P (a file the build seeded from the app's data/)
  *   data.format   makes a new, empty /data when it cannot be mounted (uk_fs_format)
+ *   data.busy     asks uk_fs_format to format /data while a directory, then a file, is open
  * Without data.format, a /data that cannot be mounted is reported and the app goes on.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -116,7 +118,8 @@ static int fill(void)
 	       w < 0 ? strerror(e) : "no error", synced == 0 ? "ok" : strerror(errno));
 	close(fd);
 	int r = verify();
-	printf("datalog: delete when full: %s\n", unlink("/data/fill") == 0 ? "ok" : strerror(errno));
+	printf("datalog: delete when full: %s\n",
+	       unlink("/data/fill") == 0 ? "ok" : strerror(errno));
 	return r;
 }
 
@@ -131,6 +134,17 @@ int main(void)
 		printf("datalog: uk_fs_format: %s\n", r ? strerror(-r) : "ok");
 		if (r)
 			return 1;
+	}
+	if (uk_config_get("data.busy")) {
+		DIR *d = opendir("/data");
+		int with_dir = uk_fs_format("/data");
+		closedir(d);
+		int fd = open("/data/hello.txt", O_RDONLY);
+		int with_file = uk_fs_format("/data");
+		close(fd);
+		printf("datalog: format with a directory open: %s, with a file open: %s\n",
+		       strerror(-with_dir), strerror(-with_file));
+		return 0;
 	}
 	const char *cat = uk_config_get("data.cat");
 	if (cat) {
