@@ -1,6 +1,6 @@
 /* data_image.c: the data partition (/data on the device) as a littlefs image, made on the host
  * with the same littlefs the runtime mounts (Debian's micropython source, lib/littlefs), and
- * the same geometry as runtime/fs/littlefs.c: 4 KiB blocks, 512-byte reads and writes. The
+ * the same geometry as the runtime (runtime/fs/littlefs_geometry.h). The
  * app's data/ folder seeds it, walked in sorted order so the same folder gives the same bytes. */
 #define _GNU_SOURCE
 #include "uk.h"
@@ -13,10 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../runtime/fs/littlefs_geometry.h"
 #include "lfs2.h"
 
-#define LFS_BLOCK 4096
-#define LFS_IO	  512
+#define LFS_BLOCK UK_LFS_BLOCK_SIZE
 
 static int img_read(const struct lfs2_config *c, lfs2_block_t b, lfs2_off_t off, void *buf,
 		    lfs2_size_t n)
@@ -51,13 +51,13 @@ static void geometry(struct lfs2_config *cfg, int *fd, uint64_t size)
 				    .prog = img_prog,
 				    .erase = img_erase,
 				    .sync = img_sync,
-				    .read_size = LFS_IO,
-				    .prog_size = LFS_IO,
+				    .read_size = UK_LFS_IO_SIZE,
+				    .prog_size = UK_LFS_IO_SIZE,
 				    .block_size = LFS_BLOCK,
 				    .block_count = (lfs2_size_t)(size / LFS_BLOCK),
-				    .block_cycles = 500,
-				    .cache_size = LFS_IO,
-				    .lookahead_size = 64};
+				    .block_cycles = UK_LFS_BLOCK_CYCLES,
+				    .cache_size = UK_LFS_IO_SIZE,
+				    .lookahead_size = UK_LFS_LOOKAHEAD(size / LFS_BLOCK)};
 }
 
 static int by_name(const struct dirent **a, const struct dirent **b)

@@ -35,7 +35,7 @@ DRESULT disk_ioctl(void *drv, BYTE cmd, void *buff)
 	struct volume *v = drv;
 	switch (cmd) {
 	case CTRL_SYNC:
-		return v->bd->flush() ? RES_ERROR : RES_OK;
+		return volume_sync(v) ? RES_ERROR : RES_OK;
 	case GET_SECTOR_COUNT:
 		*(DWORD *)buff = (DWORD)v->blocks;
 		return RES_OK;

@@ -4,9 +4,9 @@
  * commit, so after a cut the last committed state is found whole; what fsync() (lfs2_file_sync)
  * returned from is committed, and the device's write cache is flushed before it returns.
  *
- * Geometry on the card: 4 KiB blocks (8 sectors), reads and writes of 512-byte sectors. SD cards
- * erase internally, so littlefs's erase is a no-op. block_cycles bounds how often one metadata
- * block is rewritten before littlefs moves it (wear levelling on cards without their own).
+ * Geometry on the card: fs/littlefs_geometry.h (shared with the host tool that makes the
+ * partition). SD cards erase internally, so littlefs's erase is a no-op. Requests go through the
+ * card's block cache (fs/block_cache.c), which littlefs's sync writes back.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,10 +15,8 @@
 #include <unistd.h>
 
 #include "lfs2.h"
+#include "littlefs_geometry.h"
 #include "vfs.h"
-
-#define LFS_BLOCK   4096
-#define LFS_SECTORS (LFS_BLOCK / BLOCK_SIZE)
 
 struct littlefs {
 	lfs2_t lfs;
@@ -29,7 +27,7 @@ static int lfs_read(const struct lfs2_config *c, lfs2_block_t block, lfs2_off_t 
 		    lfs2_size_t size)
 {
 	const struct volume *v = c->context;
-	uint64_t lba = (uint64_t)block * LFS_SECTORS + off / BLOCK_SIZE;
+	uint64_t lba = ((uint64_t)block * c->block_size + off) / BLOCK_SIZE;
 	return volume_read(v, lba, size / BLOCK_SIZE, buf) ? LFS2_ERR_IO : 0;
 }
 
@@ -37,7 +35,7 @@ static int lfs_prog(const struct lfs2_config *c, lfs2_block_t block, lfs2_off_t 
 		    const void *buf, lfs2_size_t size)
 {
 	const struct volume *v = c->context;
-	uint64_t lba = (uint64_t)block * LFS_SECTORS + off / BLOCK_SIZE;
+	uint64_t lba = ((uint64_t)block * c->block_size + off) / BLOCK_SIZE;
 	return volume_write(v, lba, size / BLOCK_SIZE, buf) ? LFS2_ERR_IO : 0;
 }
 
@@ -49,8 +47,7 @@ static int lfs_erase(const struct lfs2_config *c, lfs2_block_t block)
 
 static int lfs_sync(const struct lfs2_config *c)
 {
-	const struct volume *v = c->context;
-	return v->bd->flush() ? LFS2_ERR_IO : 0;
+	return volume_sync(c->context) ? LFS2_ERR_IO : 0;
 }
 
 /* littlefs's errors are Linux's numbers; picolibc's differ for some. */
@@ -144,13 +141,13 @@ static int l_ftruncate(struct mount *m, void *file, off_t length)
 	return to_errno(lfs2_file_truncate(lfs_of(m), file, (lfs2_off_t)length));
 }
 
-static void fill_stat(struct stat *st, bool dir, lfs2_size_t size)
+static void fill_stat(struct mount *m, struct stat *st, bool dir, lfs2_size_t size)
 {
 	memset(st, 0, sizeof *st);
 	st->st_mode = dir ? S_IFDIR | 0755 : S_IFREG | 0644;
 	st->st_size = dir ? 0 : (off_t)size;
 	st->st_nlink = 1;
-	st->st_blksize = LFS_BLOCK;
+	st->st_blksize = (blksize_t)((struct littlefs *)m->fs)->cfg.block_size;
 	st->st_blocks = (blkcnt_t)((st->st_size + BLOCK_SIZE - 1) / BLOCK_SIZE);
 }
 
@@ -159,7 +156,7 @@ static int l_fstat(struct mount *m, void *file, struct stat *st)
 	lfs2_soff_t size = lfs2_file_size(lfs_of(m), file);
 	if (size < 0)
 		return to_errno((int)size);
-	fill_stat(st, false, (lfs2_size_t)size);
+	fill_stat(m, st, false, (lfs2_size_t)size);
 	return 0;
 }
 
@@ -175,7 +172,7 @@ static int l_stat(struct mount *m, const char *path, struct stat *st)
 	struct lfs2_info info;
 	int r = lfs2_stat(lfs_of(m), path, &info);
 	if (r == 0)
-		fill_stat(st, info.type == LFS2_TYPE_DIR, info.size);
+		fill_stat(m, st, info.type == LFS2_TYPE_DIR, info.size);
 	return to_errno(r);
 }
 
@@ -263,24 +260,25 @@ static const struct fs_ops littlefs_ops = {
     .closedir = l_closedir,
 };
 
-static struct littlefs *config(struct mount *m)
+static struct littlefs *config(struct mount *m, lfs2_size_t block_size)
 {
 	struct littlefs *l = m->fs ? m->fs : calloc(1, sizeof *l);
 	if (!l)
 		return NULL;
+	lfs2_size_t blocks = (lfs2_size_t)(m->vol.blocks / (block_size / BLOCK_SIZE));
 	l->cfg = (struct lfs2_config){
 	    .context = &m->vol,
 	    .read = lfs_read,
 	    .prog = lfs_prog,
 	    .erase = lfs_erase,
 	    .sync = lfs_sync,
-	    .read_size = BLOCK_SIZE,
-	    .prog_size = BLOCK_SIZE,
-	    .block_size = LFS_BLOCK,
-	    .block_count = (lfs2_size_t)(m->vol.blocks / LFS_SECTORS),
-	    .block_cycles = 500,
-	    .cache_size = LFS_BLOCK, /* whole blocks per request: 8 sectors, not 1 */
-	    .lookahead_size = 64,
+	    .read_size = UK_LFS_IO_SIZE,
+	    .prog_size = UK_LFS_IO_SIZE,
+	    .block_size = block_size,
+	    .block_count = blocks,
+	    .block_cycles = UK_LFS_BLOCK_CYCLES,
+	    .cache_size = block_size, /* a block per request, not a sector */
+	    .lookahead_size = UK_LFS_LOOKAHEAD(blocks),
 	};
 	m->fs = l;
 	return l;
@@ -288,26 +286,33 @@ static struct littlefs *config(struct mount *m)
 
 int littlefs_mount(struct mount *m)
 {
-	struct littlefs *l = config(m);
-	if (!l)
-		return -ENOMEM;
-	int r = lfs2_mount(&l->lfs, &l->cfg);
-	if (r) {
-		m->ops = NULL; /* the mount stays, unusable, until uk_fs_format */
-		return to_errno(r);
+	static const lfs2_size_t geometries[] = {UK_LFS_BLOCK_SIZE, UK_LFS_OLD_BLOCK_SIZE};
+	int first_error = 0;
+	for (size_t i = 0; i < sizeof geometries / sizeof geometries[0]; i++) {
+		struct littlefs *l = config(m, geometries[i]);
+		if (!l)
+			return -ENOMEM;
+		/* a block size other than the superblock's fails: the next one is tried */
+		int r = lfs2_mount(&l->lfs, &l->cfg);
+		if (r == 0) {
+			m->ops = &littlefs_ops;
+			return 0;
+		}
+		if (!first_error)
+			first_error = r;
 	}
-	m->ops = &littlefs_ops;
-	return 0;
+	m->ops = NULL; /* the mount stays, unusable, until uk_fs_format */
+	return to_errno(first_error);
 }
 
 int littlefs_format(struct mount *m)
 {
-	struct littlefs *l = config(m);
+	if (m->ops)
+		lfs2_unmount(lfs_of(m));
+	m->ops = NULL;
+	struct littlefs *l = config(m, UK_LFS_BLOCK_SIZE);
 	if (!l)
 		return -ENOMEM;
-	if (m->ops)
-		lfs2_unmount(&l->lfs);
-	m->ops = NULL;
 	int r = lfs2_format(&l->lfs, &l->cfg);
 	return r ? to_errno(r) : littlefs_mount(m);
 }

@@ -21,6 +21,8 @@ int volume_read(const struct volume *v, uint64_t lba, uint32_t count, void *buf)
 {
 	if (lba > v->blocks || count > v->blocks - lba)
 		return -EIO;
+	if (v->cached)
+		return block_cache_read(v->bd, v->first + lba, count, buf);
 	return v->bd->read(v->first + lba, count, buf);
 }
 
@@ -28,7 +30,14 @@ int volume_write(const struct volume *v, uint64_t lba, uint32_t count, const voi
 {
 	if (lba > v->blocks || count > v->blocks - lba)
 		return -EIO;
+	if (v->cached)
+		return block_cache_write(v->bd, v->first + lba, count, buf);
 	return v->bd->write(v->first + lba, count, buf);
+}
+
+int volume_sync(const struct volume *v)
+{
+	return v->cached ? block_cache_sync(v->bd) : v->bd->flush();
 }
 
 static uint32_t le32(const uint8_t *p)
@@ -44,7 +53,7 @@ static uint8_t partition(const uint8_t *mbr, unsigned n, struct blockdev *bd, st
 	uint64_t first = le32(e + 8), count = le32(e + 12);
 	if (!type || !count || first >= bd->blocks || count > bd->blocks - first)
 		return 0;
-	*v = (struct volume){.bd = bd, .first = first, .blocks = count};
+	*v = (struct volume){.bd = bd, .first = first, .blocks = count, .cached = true};
 	return type;
 }
 

@@ -22,9 +22,18 @@
 struct volume {
 	struct blockdev *bd;
 	uint64_t first, blocks; /* in BLOCK_SIZE units */
+	bool cached;		/* through fs/block_cache.c (the card; not a RAM disk) */
 };
 int volume_read(const struct volume *v, uint64_t lba, uint32_t count, void *buf);
 int volume_write(const struct volume *v, uint64_t lba, uint32_t count, const void *buf);
+/* Everything written is on the medium: the cache written back, the device's cache flushed. */
+int volume_sync(const struct volume *v);
+
+/* fs/block_cache.c: the card's cache (read-ahead, write-back until sync); the contract of
+ * struct blockdev's read, write and flush */
+int block_cache_read(struct blockdev *bd, uint64_t lba, uint32_t count, void *buf);
+int block_cache_write(struct blockdev *bd, uint64_t lba, uint32_t count, const void *buf);
+int block_cache_sync(struct blockdev *bd);
 
 struct mount;
 struct fs_ops {
