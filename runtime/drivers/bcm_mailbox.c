@@ -116,3 +116,31 @@ int bcm_mailbox_set_power(uint32_t device, uint32_t request, uint32_t *state)
 		return -1;
 	return 0;
 }
+
+/* The board's serial number (tag 0x00010004, "Get board serial": two words, low first). */
+int bcm_mailbox_board_serial(uint64_t *serial)
+{
+	uint32_t lo, hi;
+	if (mbox_tag(0x00010004, 0, 0, &lo, &hi) != 0)
+		return -1;
+	*serial = (uint64_t)hi << 32 | lo;
+	return 0;
+}
+
+/* The board revision code (tag 0x00010002, "Get board revision"), decoded as in Raspberry Pi's
+ * "Raspberry Pi revision codes" (type, memory size, maker in its bit fields). */
+int bcm_mailbox_board_revision(uint32_t *revision)
+{
+	return mbox_tag(0x00010002, 0, 0, revision, NULL) != 0 ? -1 : 0;
+}
+
+/* The SoC's temperature in thousandths of a degree Celsius (tag 0x00030006, "Get temperature",
+ * id 0: the only sensor); the answer repeats the id, then the value. */
+int bcm_mailbox_temperature(int32_t *millicelsius)
+{
+	uint32_t id, value;
+	if (mbox_tag(0x00030006, 0, 0, &id, &value) != 0 || id != 0)
+		return -1;
+	*millicelsius = (int32_t)value;
+	return 0;
+}

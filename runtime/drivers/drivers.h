@@ -15,6 +15,9 @@ uint64_t bcm_mailbox_arm_memory(void);
 uint32_t bcm_mailbox_clock_rate(uint32_t clock_id);
 int bcm_mailbox_board_mac(uint8_t mac[6]);
 int bcm_mailbox_set_power(uint32_t device, uint32_t request, uint32_t *state);
+int bcm_mailbox_board_serial(uint64_t *serial);
+int bcm_mailbox_board_revision(uint32_t *revision);
+int bcm_mailbox_temperature(int32_t *millicelsius);
 #define BCM_POWER_USB_HCD   3	      /* device id: the USB host controller (DWC2) */
 #define BCM_POWER_ON	    (1u << 0) /* request: switch on; answer: is on */
 #define BCM_POWER_WAIT	    (1u << 1) /* request: answer once the power is stable */
@@ -32,6 +35,14 @@ int bcm_mailbox_set_power(uint32_t device, uint32_t request, uint32_t *state);
 void bcm_gpio_set_function(uintptr_t gpio_base, unsigned pin, unsigned function);
 
 void psci_system_off(bool hvc);
+void psci_system_reset(bool hvc);
+/* bcm2835_pm.c: the Pi's reset controller and watchdog */
+void bcm2835_pm_init(uintptr_t base);
+int bcm2835_pm_watchdog_start(uint32_t timeout_ms);
+int bcm2835_pm_watchdog_feed(void);
+void bcm2835_pm_watchdog_stop(void);
+uint32_t bcm2835_pm_watchdog_max_ms(void);
+void bcm2835_pm_reset(bool halt);
 
 struct netdev *virtio_net_probe(void);
 

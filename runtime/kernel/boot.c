@@ -176,6 +176,7 @@ __attribute__((noreturn)) void uk_boot(uintptr_t fdt_phys, uint64_t entry_ticks)
 		boot_trace(entry_ticks);
 	sys.main_ns = uk_now_ns();
 
+	board_boot();
 	if (uk_random_init)
 		uk_random_init();
 	if (uk_net_autostart)

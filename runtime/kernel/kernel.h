@@ -22,8 +22,23 @@ struct platform {
 	void (*console_init)(const char *choice); /* choice: uk.console= value or NULL */
 	uint64_t (*ram_size_fallback)(void); /* when the device tree gives none (Pi: mailbox) */
 	void (*halt)(int status);	     /* hardware stop (no semihosting) */
+	const struct board_ops *board;	     /* reset, watchdog, identity (kernel/board.c) */
 };
 extern const struct platform platform;
+
+/* What kernel/board.c (uk/board.h) asks of a board. A NULL member: the board has none. */
+struct board_ops {
+	void (*reset)(void);	 /* starts the board again; returns only if it could not */
+	void (*power_off)(void); /* stops it for good; returns only if it could not */
+	int (*watchdog_start)(uint32_t timeout_ms);
+	int (*watchdog_feed)(void);
+	void (*watchdog_stop)(void);
+	uint32_t (*watchdog_max_ms)(void);
+	int (*serial)(uint64_t *serial); /* 0 or -1 */
+	int (*revision)(uint32_t *revision);
+	int (*temperature)(int32_t *millicelsius);
+};
+void board_boot(void); /* reads and resets the reset record: before main */
 
 /* ---- interrupt controller (drivers/gic*.c, drivers/bcm2836_intc.c) ---- */
 struct irq_chip {

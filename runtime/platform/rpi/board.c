@@ -41,3 +41,52 @@ void rpi_halt(int status)
 	kprintf("uk: halted (exit status %d)\n", status);
 	console_flush();
 }
+
+/* The Pi's board services (uk/board.h): the PM block's reset and watchdog, the firmware's
+ * identity through the mailbox. */
+void rpi_board_attach(const struct rpi_board *b)
+{
+	bcm_mailbox_init(RPI_MAILBOX(b));
+	bcm2835_pm_init(RPI_PM(b));
+}
+
+static void rpi_reset(void)
+{
+	bcm2835_pm_reset(false);
+	for (;;) /* the reset comes within microseconds */
+		;
+}
+
+static void rpi_power_off(void)
+{
+	bcm2835_pm_reset(true); /* the firmware sees "halt" and stays off */
+	for (;;)
+		;
+}
+
+static int rpi_serial(uint64_t *serial)
+{
+	return bcm_mailbox_board_serial(serial);
+}
+
+static int rpi_revision(uint32_t *revision)
+{
+	return bcm_mailbox_board_revision(revision);
+}
+
+static int rpi_temperature(int32_t *millicelsius)
+{
+	return bcm_mailbox_temperature(millicelsius);
+}
+
+const struct board_ops rpi_board_ops = {
+    .reset = rpi_reset,
+    .power_off = rpi_power_off,
+    .watchdog_start = bcm2835_pm_watchdog_start,
+    .watchdog_feed = bcm2835_pm_watchdog_feed,
+    .watchdog_stop = bcm2835_pm_watchdog_stop,
+    .watchdog_max_ms = bcm2835_pm_watchdog_max_ms,
+    .serial = rpi_serial,
+    .revision = rpi_revision,
+    .temperature = rpi_temperature,
+};

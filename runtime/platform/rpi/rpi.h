@@ -16,6 +16,7 @@ struct rpi_board {
 #define RPI_PL011(b)   ((b)->periph + 0x201000)
 #define RPI_AUX(b)     ((b)->periph + 0x215000)
 #define RPI_MAILBOX(b) ((b)->periph + 0x00b880)
+#define RPI_PM(b)      ((b)->periph + 0x100000) /* power management: reset and watchdog */
 #define RPI_USB(b)     ((b)->periph + 0x980000)
 /* The VideoCore bus address of physical 0 (its uncached alias): what DMA masters are given. */
 #define RPI_BUS_OFFSET 0xc0000000u
@@ -25,5 +26,7 @@ void rpi_halt(int status);
 uint64_t rpi_ram_size(const struct rpi_board *b);	  /* from the mailbox */
 struct netdev *rpi_usb_netdev(const struct rpi_board *b); /* any USB NIC on the DWC2 */
 int rpi_usb_power_on(void);				  /* usb_power.c */
+void rpi_board_attach(const struct rpi_board *b);	  /* board services: mailbox, PM block */
+extern const struct board_ops rpi_board_ops;
 
 #endif

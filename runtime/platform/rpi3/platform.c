@@ -37,6 +37,7 @@ static const struct rpi_board rpi3 = {
 static void rpi3_irq_init(void)
 {
 	bcm2836_intc_init(LOCAL_INTC, PERIPH + 0xb200);
+	rpi_board_attach(&rpi3); /* early: the mailbox and PM block need no interrupts */
 }
 
 static void rpi3_console_init(const char *choice)
@@ -102,4 +103,5 @@ const struct platform platform = {
     .console_init = rpi3_console_init,
     .ram_size_fallback = rpi3_ram_size,
     .halt = rpi_halt,
+    .board = &rpi_board_ops,
 };

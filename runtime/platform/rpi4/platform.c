@@ -42,6 +42,7 @@ static const struct rpi_board rpi4 = {
 static void rpi4_irq_init(void)
 {
 	gicv2_init(GICD_BASE, GICC_BASE);
+	rpi_board_attach(&rpi4); /* early: the mailbox and PM block need no interrupts */
 }
 
 static void rpi4_console_init(const char *choice)
@@ -114,4 +115,5 @@ const struct platform platform = {
     .console_init = rpi4_console_init,
     .ram_size_fallback = rpi4_ram_size,
     .halt = rpi_halt,
+    .board = &rpi_board_ops,
 };

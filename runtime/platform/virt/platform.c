@@ -40,6 +40,21 @@ static void virt_halt(int status)
 		psci_system_off(method == 1);
 }
 
+/* PSCI SYSTEM_RESET and SYSTEM_OFF; virt has no watchdog of its own and no firmware to ask. */
+static void virt_reset(void)
+{
+	int method = dt_psci_method(uk_fdt);
+	if (method >= 0)
+		psci_system_reset(method == 1);
+}
+
+static void virt_power_off(void)
+{
+	virt_halt(0);
+}
+
+static const struct board_ops virt_board = {.reset = virt_reset, .power_off = virt_power_off};
+
 struct netdev *netdev_probe(void)
 {
 	return virtio_net_probe();
@@ -68,4 +83,5 @@ const struct platform platform = {
     .console_init = virt_console_init,
     .ram_size_fallback = NULL,
     .halt = virt_halt,
+    .board = &virt_board,
 };
