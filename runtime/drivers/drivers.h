@@ -36,6 +36,10 @@ void bcm_gpio_set_function(uintptr_t gpio_base, unsigned pin, unsigned function)
 
 void psci_system_off(bool hvc);
 void psci_system_reset(bool hvc);
+/* bcm2835_i2c.c: one BSC controller at base */
+int bcm2835_i2c_set_speed(uintptr_t base, uint32_t core_hz, uint32_t hz);
+int bcm2835_i2c_transfer(uintptr_t base, uint8_t addr, const uint8_t *out, size_t out_len,
+			 uint8_t *in, size_t in_len, uint64_t timeout_ns);
 /* bcm2835_pm.c: the Pi's reset controller and watchdog */
 void bcm2835_pm_init(uintptr_t base);
 int bcm2835_pm_watchdog_start(uint32_t timeout_ms);

@@ -152,6 +152,19 @@ struct blockdev {
 };
 struct blockdev *block_probe(void); /* platform: the card or disk, set up once; or NULL */
 
+/* ---- I2C masters (kernel/i2c.c; the API is include/uk/i2c.h) ---- */
+struct i2c_bus_ops {
+	unsigned buses; /* bus numbers 0 .. buses - 1 */
+	/* Routes the bus's pins and reads its clock, once: 0, or -ENODEV (no such bus). */
+	int (*setup)(unsigned bus);
+	int (*set_speed)(unsigned bus, uint32_t hz); /* 0 or -EINVAL */
+	/* out_len bytes written then in_len read (repeated start); both 0: an address probe.
+	 * 0, -ENXIO (no acknowledge), -ETIMEDOUT. Thread context. */
+	int (*transfer)(unsigned bus, uint8_t addr, const uint8_t *out, size_t out_len, uint8_t *in,
+			size_t in_len, uint64_t timeout_ns);
+};
+const struct i2c_bus_ops *i2c_probe(void); /* platform: NULL when the board has no I2C */
+
 /* ---- threads (kernel/thread.c; the API is include/uk/thread.h) ---- */
 bool thread_stack_contains(uintptr_t addr); /* on the running thread's heap stack? any context */
 

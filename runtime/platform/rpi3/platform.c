@@ -93,6 +93,12 @@ struct blockdev *block_probe(void)
 	return sdhci_probe(&emmc);
 }
 
+/* I2C buses 0 and 1 on the BSC controllers (platform/rpi/i2c.c). */
+const struct i2c_bus_ops *i2c_probe(void)
+{
+	return rpi_i2c(&rpi3);
+}
+
 const struct platform platform = {
     .target = "rpi3",
     .map = rpi3_map,

@@ -105,6 +105,12 @@ struct blockdev *block_probe(void)
 	return bd;
 }
 
+/* I2C buses 0 and 1 on the BSC controllers (platform/rpi/i2c.c). */
+const struct i2c_bus_ops *i2c_probe(void)
+{
+	return rpi_i2c(&rpi4);
+}
+
 const struct platform platform = {
     .target = "rpi4",
     .map = rpi4_map,

@@ -73,6 +73,12 @@ struct blockdev *block_probe(void)
 	return virtio_blk_probe();
 }
 
+/* QEMU's virt machine has no I2C controller. */
+const struct i2c_bus_ops *i2c_probe(void)
+{
+	return NULL;
+}
+
 const struct platform platform = {
     .target = "virt",
     .map = virt_map,
