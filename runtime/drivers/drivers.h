@@ -40,6 +40,10 @@ void psci_system_reset(bool hvc);
 int bcm2835_i2c_set_speed(uintptr_t base, uint32_t core_hz, uint32_t hz);
 int bcm2835_i2c_transfer(uintptr_t base, uint8_t addr, const uint8_t *out, size_t out_len,
 			 uint8_t *in, size_t in_len, uint64_t timeout_ns);
+/* bcm2835_spi.c: SPI0 at base */
+uint32_t bcm2835_spi_divider(uint32_t core_hz, uint32_t hz);
+int bcm2835_spi_transfer(uintptr_t base, unsigned mode, unsigned cs, uint32_t divider,
+			 const uint8_t *tx, uint8_t *rx, size_t len, uint64_t timeout_ns);
 /* bcm2835_pm.c: the Pi's reset controller and watchdog */
 void bcm2835_pm_init(uintptr_t base);
 int bcm2835_pm_watchdog_start(uint32_t timeout_ms);

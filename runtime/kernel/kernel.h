@@ -165,6 +165,17 @@ struct i2c_bus_ops {
 };
 const struct i2c_bus_ops *i2c_probe(void); /* platform: NULL when the board has no I2C */
 
+/* ---- SPI masters (kernel/spi.c; the API is include/uk/spi.h) ---- */
+struct spi_bus_ops {
+	unsigned buses;
+	int (*setup)(unsigned bus); /* pins and clock, once: 0 or -ENODEV */
+	/* len bytes out of tx (NULL: zeros) and into rx (NULL: dropped) at no more than hz:
+	 * 0, -EINVAL (hz out of the controller's range), -ETIMEDOUT. Thread context. */
+	int (*transfer)(unsigned bus, unsigned mode, unsigned chip_select, uint32_t hz,
+			const uint8_t *tx, uint8_t *rx, size_t len, uint64_t timeout_ns);
+};
+const struct spi_bus_ops *spi_probe(void); /* platform: NULL when the board has no SPI */
+
 /* ---- threads (kernel/thread.c; the API is include/uk/thread.h) ---- */
 bool thread_stack_contains(uintptr_t addr); /* on the running thread's heap stack? any context */
 

@@ -29,5 +29,6 @@ int rpi_usb_power_on(void);				  /* usb_power.c */
 void rpi_board_attach(const struct rpi_board *b);	  /* board services: mailbox, PM block */
 extern const struct board_ops rpi_board_ops;
 const struct i2c_bus_ops *rpi_i2c(const struct rpi_board *b); /* i2c.c: BSC0 and BSC1 */
+const struct spi_bus_ops *rpi_spi(const struct rpi_board *b); /* spi.c: SPI0 */
 
 #endif

@@ -99,6 +99,12 @@ const struct i2c_bus_ops *i2c_probe(void)
 	return rpi_i2c(&rpi3);
 }
 
+/* SPI bus 0 on SPI0 (platform/rpi/spi.c). */
+const struct spi_bus_ops *spi_probe(void)
+{
+	return rpi_spi(&rpi3);
+}
+
 const struct platform platform = {
     .target = "rpi3",
     .map = rpi3_map,

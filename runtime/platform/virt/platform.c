@@ -79,6 +79,12 @@ const struct i2c_bus_ops *i2c_probe(void)
 	return NULL;
 }
 
+/* ...nor an SPI controller. */
+const struct spi_bus_ops *spi_probe(void)
+{
+	return NULL;
+}
+
 const struct platform platform = {
     .target = "virt",
     .map = virt_map,
