@@ -33,6 +33,12 @@ int bcm_mailbox_temperature(int32_t *millicelsius);
 #define GPIO_ALT3  7
 #define GPIO_ALT5  2
 void bcm_gpio_set_function(uintptr_t gpio_base, unsigned pin, unsigned function);
+/* The GPIO block as uk/gpio.h's chip: 54 pins, bank n's event interrupt irq_bank[n]; bcm2711:
+ * the Pi 4's pull registers instead of the BCM2835's GPPUD sequence. Detection off at probe. */
+const struct gpio_chip *bcm_gpio_probe(uintptr_t gpio_base, bool bcm2711, unsigned irq_bank0,
+				       unsigned irq_bank1);
+/* QEMU virt's PL061 (8 lines, one interrupt). */
+const struct gpio_chip *pl061_probe(uintptr_t base, unsigned irq);
 
 void psci_system_off(bool hvc);
 void psci_system_reset(bool hvc);

@@ -137,6 +137,27 @@ struct rng_dev {
 };
 const struct rng_dev *rng_probe(void); /* platform: the board's RNG, set up once; or NULL */
 
+/* ---- GPIO (drivers/bcm_gpio.c, drivers/pl061.c) behind kernel/gpio.c (the API is
+ * include/uk/gpio.h) ---- */
+#define GPIO_BANK_PINS 32 /* pins per interrupt bank and per status register */
+#define GPIO_MAX_BANKS 2
+#define GPIO_IRQ_OFF   (-1) /* irq_mode: no detection */
+struct gpio_chip {
+	const char *name;
+	unsigned pins;			/* 0 .. pins - 1 */
+	unsigned banks;			/* bank n: pins 32n .. 32n + 31 */
+	unsigned irq[GPIO_MAX_BANKS];	/* each bank's uk interrupt number; 0: none */
+	/* kernel/gpio.c checks pin and values first; a driver refuses only what its chip lacks. */
+	int (*set_function)(unsigned pin, unsigned function); /* enum uk_gpio_function; -EINVAL */
+	void (*write)(unsigned pin, bool high);
+	bool (*read)(unsigned pin);
+	int (*set_pull)(unsigned pin, unsigned pull); /* enum uk_gpio_pull; NULL: no pulls */
+	void (*irq_mode)(unsigned pin, int mode);     /* enum uk_gpio_irq_mode or GPIO_IRQ_OFF */
+	uint32_t (*irq_pending)(unsigned bank);	      /* pins with an event latched */
+	void (*irq_clear)(unsigned bank, uint32_t pins);
+};
+const struct gpio_chip *gpio_probe(void); /* platform: the board's GPIO, set up once; or NULL */
+
 /* ---- block devices (drivers/virtio_blk.c, later the SD host) behind fs/ ---- */
 #define BLOCK_SIZE 512
 struct blockdev {

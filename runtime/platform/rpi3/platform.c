@@ -99,6 +99,14 @@ const struct i2c_bus_ops *i2c_probe(void)
 	return rpi_i2c(&rpi3);
 }
 
+/* The GPIO block raises VideoCore IRQ 49 for bank 0 (pins 0-31) and 50 for bank 1 (BCM2835
+ * ARM Peripherals 7.5: gpio_int[0], [1]; bcm2837-rpi-3-b.dtb's gpio@7e200000 says
+ * interrupts = <2 17>, <2 18>: bank 2's bits 17 and 18), which are uk's IRQs 49 and 50. */
+const struct gpio_chip *gpio_probe(void)
+{
+	return bcm_gpio_probe(RPI_GPIO(&rpi3), false, 49, 50);
+}
+
 /* SPI bus 0 on SPI0 (platform/rpi/spi.c). */
 const struct spi_bus_ops *spi_probe(void)
 {

@@ -111,6 +111,14 @@ const struct i2c_bus_ops *i2c_probe(void)
 	return rpi_i2c(&rpi4);
 }
 
+/* The GPIO block raises VideoCore IRQ 49 for bank 0 (pins 0-31) and 50 for bank 1, INTIDs 145
+ * and 146 (bcm2711-rpi-4-b.dtb's gpio@7e200000: interrupts = <0 113 4>, <0 114 4>: SPI 113,
+ * 114). The BCM2711's pulls are GPIO_PUP_PDN_CNTRL_REGn, not GPPUD. */
+const struct gpio_chip *gpio_probe(void)
+{
+	return bcm_gpio_probe(RPI_GPIO(&rpi4), true, 96 + 49, 96 + 50);
+}
+
 /* SPI bus 0 on SPI0 (platform/rpi/spi.c). */
 const struct spi_bus_ops *spi_probe(void)
 {

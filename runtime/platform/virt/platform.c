@@ -73,6 +73,15 @@ struct blockdev *block_probe(void)
 	return virtio_blk_probe();
 }
 
+/* The PL061 at 0x09030000, SPI 7 = INTID 39 (hw/arm/virt.c's VIRT_GPIO; its device tree says
+ * pl061@9030000 interrupts = <0 7 4>). Line 3 is the power button (gpio-keys). */
+#define GPIO_BASE 0x09030000
+#define GPIO_IRQ  (32 + 7)
+const struct gpio_chip *gpio_probe(void)
+{
+	return pl061_probe(GPIO_BASE, GPIO_IRQ);
+}
+
 /* QEMU's virt machine has no I2C controller. */
 const struct i2c_bus_ops *i2c_probe(void)
 {
