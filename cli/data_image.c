@@ -1,7 +1,8 @@
 /* data_image.c: the data partition (/data on the device) as a littlefs image, made on the host
  * with the same littlefs the runtime mounts (Debian's micropython source, lib/littlefs), and
  * the same geometry as the runtime (runtime/fs/littlefs_geometry.h). The
- * app's data/ folder seeds it, walked in sorted order so the same folder gives the same bytes. */
+ * app's data/ folder seeds it, walked in sorted order so the same folder gives the same bytes.
+ * uk data (cmd_data.c) mounts a card's partition through the same geometry and I/O. */
 #define _GNU_SOURCE
 #include "uk.h"
 
@@ -16,20 +17,33 @@
 #include "../runtime/fs/littlefs_geometry.h"
 #include "lfs2.h"
 
-#define LFS_BLOCK UK_LFS_BLOCK_SIZE
+/* Where byte off of littlefs block b is in the file: past the partition's offset. */
+static off_t at(const struct lfs2_config *c, lfs2_block_t b, lfs2_off_t off)
+{
+	const struct data_dev *dev = c->context;
+	return (off_t)(dev->offset + (uint64_t)b * c->block_size + off);
+}
 
 static int img_read(const struct lfs2_config *c, lfs2_block_t b, lfs2_off_t off, void *buf,
 		    lfs2_size_t n)
 {
-	int fd = *(int *)c->context;
-	return pread(fd, buf, n, (off_t)b * LFS_BLOCK + off) == (ssize_t)n ? 0 : LFS2_ERR_IO;
+	struct data_dev *dev = c->context;
+	ssize_t r = pread(dev->fd, buf, n, at(c, b, off));
+	if (r == (ssize_t)n)
+		return 0;
+	dev->error = r < 0 ? errno : EIO; /* short: the image ends inside the partition */
+	return LFS2_ERR_IO;
 }
 
 static int img_prog(const struct lfs2_config *c, lfs2_block_t b, lfs2_off_t off, const void *buf,
 		    lfs2_size_t n)
 {
-	int fd = *(int *)c->context;
-	return pwrite(fd, buf, n, (off_t)b * LFS_BLOCK + off) == (ssize_t)n ? 0 : LFS2_ERR_IO;
+	struct data_dev *dev = c->context;
+	ssize_t r = pwrite(dev->fd, buf, n, at(c, b, off));
+	if (r == (ssize_t)n)
+		return 0;
+	dev->error = r < 0 ? errno : ENOSPC; /* short: the host's disk is full */
+	return LFS2_ERR_IO;
 }
 
 static int img_erase(const struct lfs2_config *c, lfs2_block_t b)
@@ -38,26 +52,50 @@ static int img_erase(const struct lfs2_config *c, lfs2_block_t b)
 	return 0;
 }
 
+/* littlefs syncs after each commit: what it wrote before must be down before what follows */
 static int img_sync(const struct lfs2_config *c)
 {
-	(void)c;
+	struct data_dev *dev = c->context;
+	if (dev->durable && fdatasync(dev->fd) < 0) {
+		dev->error = errno;
+		return LFS2_ERR_IO;
+	}
 	return 0;
 }
 
-static void geometry(struct lfs2_config *cfg, int *fd, uint64_t size)
+void data_lfs_config(struct lfs2_config *cfg, struct data_dev *dev, uint32_t block_size,
+		     uint64_t size)
 {
-	*cfg = (struct lfs2_config){.context = fd,
+	lfs2_size_t blocks = (lfs2_size_t)(size / block_size);
+	*cfg = (struct lfs2_config){.context = dev,
 				    .read = img_read,
 				    .prog = img_prog,
 				    .erase = img_erase,
 				    .sync = img_sync,
 				    .read_size = UK_LFS_IO_SIZE,
 				    .prog_size = UK_LFS_IO_SIZE,
-				    .block_size = LFS_BLOCK,
-				    .block_count = (lfs2_size_t)(size / LFS_BLOCK),
+				    .block_size = block_size,
+				    .block_count = blocks,
 				    .block_cycles = UK_LFS_BLOCK_CYCLES,
 				    .cache_size = UK_LFS_IO_SIZE,
-				    .lookahead_size = UK_LFS_LOOKAHEAD(size / LFS_BLOCK)};
+				    .lookahead_size = UK_LFS_LOOKAHEAD(blocks)};
+}
+
+int data_lfs_mount(lfs2_t *lfs, struct lfs2_config *cfg, struct data_dev *dev, uint64_t size)
+{
+	/* as the runtime's littlefs_mount: a block size other than the superblock's fails, and
+	 * the next one is tried */
+	static const uint32_t geometries[] = {UK_LFS_BLOCK_SIZE, UK_LFS_OLD_BLOCK_SIZE};
+	int first_error = 0;
+	for (size_t i = 0; i < sizeof geometries / sizeof geometries[0]; i++) {
+		data_lfs_config(cfg, dev, geometries[i], size);
+		int r = lfs2_mount(lfs, cfg);
+		if (r == 0)
+			return 0;
+		if (!first_error)
+			first_error = r;
+	}
+	return first_error;
 }
 
 static int by_name(const struct dirent **a, const struct dirent **b)
@@ -151,7 +189,8 @@ int data_image_write(const char *path, uint64_t size, const char *seed_dir)
 	}
 	struct lfs2_config cfg;
 	lfs2_t lfs;
-	geometry(&cfg, &fd, size);
+	struct data_dev dev = {.fd = fd};
+	data_lfs_config(&cfg, &dev, UK_LFS_BLOCK_SIZE, size);
 	int rc = lfs2_format(&lfs, &cfg) || lfs2_mount(&lfs, &cfg) ? -1 : 0;
 	if (rc) {
 		error("cannot make a littlefs of %llu bytes in %s", (unsigned long long)size, path);

@@ -17,6 +17,7 @@ static const char usage_main[] =
     "  run       build when stale, then boot the image in QEMU (--qemu)\n"
     "  flash     write an SD card image to a card, safely, and verify it\n"
     "  devices   list the cards uk flash would write, and why others are hidden\n"
+    "  data      list, get and put the files of a card image's /data partition\n"
     "  doctor    check the host for compiler, QEMU, firmware, FAT tools\n"
     "  version   print uk's version and the runtime it finds\n"
     "  help      show the help of a command: uk help build\n"
@@ -31,6 +32,7 @@ const struct command commands[] = {
     {"run", cmd_run, usage_run, "boot an app in QEMU"},
     {"flash", cmd_flash, usage_flash, "write a card"},
     {"devices", cmd_devices, usage_devices, "list cards"},
+    {"data", cmd_data, usage_data, "files on a card's /data"},
     {"doctor", cmd_doctor, usage_doctor, "check the host"},
     {"version", cmd_version, usage_version, "print the version"},
     {"help", cmd_help, usage_help, "show help"},
@@ -100,8 +102,8 @@ int main(int argc, char **argv)
 	const struct command *c = find_command(argv[i]);
 	if (!c) {
 		error("'%s' is not a uk command", argv[i]);
-		hint("the commands are: new, build, run, flash, devices, doctor, version, help "
-		     "('uk --help')");
+		hint("the commands are: new, build, run, flash, devices, data, doctor, version, "
+		     "help ('uk --help')");
 		return EXIT_USAGE;
 	}
 	return c->fn(argc - i, argv + i);

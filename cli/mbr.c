@@ -7,6 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
+static uint32_t get32(const unsigned char *p)
+{
+	return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
 static void put32(unsigned char *p, uint32_t v)
 {
 	p[0] = (unsigned char)v, p[1] = (unsigned char)(v >> 8);
@@ -39,6 +44,22 @@ void mbr_encode(unsigned char out[512], uint32_t disk_sig, const struct mbr_part
 	}
 	out[510] = 0x55;
 	out[511] = 0xaa;
+}
+
+int mbr_decode(const unsigned char in[512], uint32_t *disk_sig, struct mbr_part p[4])
+{
+	if (in[510] != 0x55 || in[511] != 0xaa)
+		return -1;
+	if (disk_sig)
+		*disk_sig = get32(in + 440);
+	for (int i = 0; i < 4; i++) {
+		const unsigned char *e = in + 446 + 16 * i;
+		p[i] = (struct mbr_part){.boot = e[0] == 0x80,
+					 .type = e[4],
+					 .lba = get32(e + 8),
+					 .sectors = get32(e + 12)};
+	}
+	return 0;
 }
 
 static int all_zero(const unsigned char *b, size_t n)

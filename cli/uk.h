@@ -237,6 +237,9 @@ struct mbr_part {
 	uint32_t lba, sectors;
 };
 void mbr_encode(unsigned char out[512], uint32_t disk_sig, const struct mbr_part *p, int n);
+/* The four primary entries of the MBR in sector (an unused one has type 0): 0, or -1 when the
+ * sector has no MBR signature (0x55 0xaa). */
+int mbr_decode(const unsigned char sector[512], uint32_t *disk_sig, struct mbr_part p[4]);
 /* Copies the data extents of the (sparse) file in (size bytes) to out at offset, skipping
  * zero blocks (they stay holes in a freshly truncated out): 0, or -1 with errno set. One caller
  * at a time (a static buffer). */
@@ -277,6 +280,21 @@ char *default_out(const struct manifest *m, const char *target, const char *out_
 
 /* ---- data_image.c: the /data partition, a littlefs image seeded from a folder ---- */
 int data_image_write(const char *path, uint64_t size, const char *seed_dir);
+/* A littlefs on a file: the partition starts offset bytes into fd. */
+struct data_dev {
+	int fd;
+	uint64_t offset;
+	int durable; /* fdatasync at each littlefs sync (uk data put; not while making an image) */
+	int error;   /* errno of the last failed read, write or sync */
+};
+struct lfs2;
+struct lfs2_config;
+/* cfg for the size-byte partition on dev in block_size blocks, with the runtime's geometry. */
+void data_lfs_config(struct lfs2_config *cfg, struct data_dev *dev, uint32_t block_size,
+		     uint64_t size);
+/* Mounts it as the runtime does: UK_LFS_BLOCK_SIZE, then UK_LFS_OLD_BLOCK_SIZE; 0, or the
+ * first littlefs error. */
+int data_lfs_mount(struct lfs2 *lfs, struct lfs2_config *cfg, struct data_dev *dev, uint64_t size);
 /* A digest line per file and folder under dir (names, sizes, times), for up-to-date checks. */
 void dir_stamp(struct sha256 *h, const char *dir);
 
@@ -290,8 +308,9 @@ int cmd_new(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_data(int argc, char **argv);
 extern const char usage_build[], usage_run[], usage_new[], usage_doctor[], usage_version[],
-    usage_help[];
+    usage_help[], usage_data[];
 
 struct command {
 	const char *name;
