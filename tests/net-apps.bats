@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
-# The network examples on QEMU virt: tcp-echo, http-server, iperf (lwiperf), mqtt (lwIP's MQTT
-# client), and a guest on a tap device in a network namespace served by dnsmasq. Traffic stays on
-# this machine: QEMU user networking with host ports forwarded on 127.0.0.1, a mosquitto broker
-# on 127.0.0.1, and a namespace of the test's own.
+# The network examples: tcp-echo, http-server, iperf (lwiperf), mqtt (lwIP's MQTT client) on
+# QEMU virt, sensor on raspi3b (QEMU's TMP105 on I2C, published over MQTT), and a guest on a tap
+# device in a network namespace served by dnsmasq. Traffic stays on this machine: QEMU user
+# networking with host ports forwarded on 127.0.0.1, a mosquitto broker on 127.0.0.1, and a
+# namespace of the test's own.
 load 'lib/net'
 
 EX=$BUILD/examples
@@ -209,6 +210,33 @@ stop_broker() {
 	boot virt "$EX/mqtt/virt/kernel8.img"
 	assert_equal "$status" 1
 	assert_line "mqtt: no broker: boot with mqtt.broker=ADDRESS [mqtt.port=1883] [mqtt.topic=TOPIC]"
+}
+
+# ---- sensor: a TMP105 on I2C to MQTT, on raspi3b (usb-net) ----
+
+@test "sensor: TMP105 readings reach mosquitto tagged with the serial; a temperature set through QMP is in the next ones" {
+	start_broker
+	NET_QEMU_ARGS="-device tmp105,id=temp,bus=i2c-bus.1,address=0x48 -qmp unix:$T/qmp,server,nowait" \
+		net_start usb-net,netdev=n0 user,id=n0 rpi3 "$EX/sensor/rpi3/kernel8.img" \
+		'sensor: first reading sent' sensor.broker=10.0.2.2 "sensor.port=$BROKER_PORT"
+	run timeout 30 mosquitto_sub -h 127.0.0.1 -p "$BROKER_PORT" -t 'uk/+/temperature' -v -C 2 -W 25
+	assert_success
+	[[ ${lines[0]} =~ ^uk/([0-9a-f]{16})/temperature\ \{\"serial\":\ \"([0-9a-f]{16})\",\ \"seq\":\ [0-9]+,\ \"millicelsius\":\ 0\}$ ]] ||
+		fail "unexpected message: ${lines[0]}"
+	[ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ] || fail "the topic and the payload name different serials"
+	"$UK_TOP/tests/tools/qmp.py" "$T/qmp" qom-set \
+		'{"path": "/machine/peripheral/temp", "property": "temperature", "value": 31500}' ||
+		fail "qom-set failed"
+	# the next reading or the one after (one may have been read before the change)
+	run timeout 30 mosquitto_sub -h 127.0.0.1 -p "$BROKER_PORT" -t 'uk/+/temperature' -C 2 -W 25
+	assert_success
+	assert_line --partial '"millicelsius": 31500}'
+}
+
+@test "sensor: on a board without I2C it says so" {
+	boot virt "$EX/sensor/virt/kernel8.img" sensor.broker=10.0.2.2
+	assert_equal "$status" 1
+	assert_line "sensor: this board has no I2C bus 1"
 }
 
 # ---- a tap device in a network namespace, dnsmasq as the DHCP server ----
