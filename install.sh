@@ -135,6 +135,9 @@ packages=(
 	bats bats-assert bats-support inotify-tools iproute2 curl
 	gdb-multiarch
 	iperf mosquitto mosquitto-clients dnsmasq-base iputils-ping jq
+	# the libraries of chronyd, the NTP server of tests/time.bats (taken from chrony's .deb,
+	# not installed: the package would replace the host's own time service)
+	libcap2 libedit2 libgnutls30 libnettle8 libseccomp2
 	# ab: the HTTP load test (tests/net-apps.bats) and its bench row (bench/net.sh)
 	apache2-utils
 	# tests/fuzz: clang with ASan/UBSan; libFuzzer's runtime is in libclang-rt-14-dev, which
@@ -367,6 +370,9 @@ kpkg=$(apt-cache "${apt_local[@]}" depends linux-image-arm64:arm64 2>/dev/null |
 # The Linux guests of bench/ run Debian's own arm64 iperf 2 server: the program and the
 # shared libraries it loads (bench/linux-guest/build.sh copies them into the initramfs).
 fetch_debs raspi-firmware "$kpkg:arm64" iperf:arm64 libc6:arm64 libgcc-s1:arm64 libstdc++6:arm64
+# tests/time.bats serves NTP with Debian's chronyd, unpacked from this host's chrony .deb into
+# the test's own directory: installing the package would replace the host's time service.
+fetch_debs chrony
 # A kernel update (a new ABI) is a new package name: the old kernel's .deb goes.
 find "$UK_CACHE/debs" -maxdepth 1 -name 'linux-image-*_arm64.deb' ! -name "${kpkg}_*" -delete
 # The board device trees uk puts on the boot partition (one per board: images/*/layout.conf

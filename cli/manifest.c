@@ -24,7 +24,7 @@ static const char *const top_keys[] = {"name",	  "target",  "sources", "include"
 				       "defines", "libs",    "memory",	"bootargs", "config_txt",
 				       "image",	  "network", "devices", NULL};
 static const char *const image_keys[] = {"size", "data", NULL};
-static const char *const net_keys[] = {"ip", "gateway", "dns", "hostname", "hostfwd", NULL};
+static const char *const net_keys[] = {"ip", "gateway", "dns", "ntp", "hostname", "hostfwd", NULL};
 
 static void perr(struct ctx *c, yaml_mark_t mk, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -270,6 +270,7 @@ static void load_network(struct ctx *c, yaml_node_t *n)
 	net_value(c, n, "ip", "net.ip");
 	net_value(c, n, "gateway", "net.gateway");
 	net_value(c, n, "dns", "net.dns");
+	net_value(c, n, "ntp", "net.ntp");
 	net_value(c, n, "hostname", "net.hostname");
 	if ((v = get(c, n, "hostfwd"))) {
 		struct strlist specs = {0};

@@ -42,6 +42,12 @@ static int cidr_ok(const char *s)
 	return ipv4_ok(buf);
 }
 
+static int ip_ok(const char *s)
+{
+	struct in6_addr a6;
+	return ipv4_ok(s) || inet_pton(AF_INET6, s, &a6) == 1;
+}
+
 /* One DNS label (RFC 1123): 1-63 letters, digits and '-', not starting or ending with '-'. */
 static int label_ok(const char *s)
 {
@@ -50,6 +56,37 @@ static int label_ok(const char *s)
 		return 0;
 	for (; *s; s++)
 		if (!isalnum((unsigned char)*s) && *s != '-')
+			return 0;
+	return 1;
+}
+
+/* A host name: dot-separated labels. */
+static int hostname_ok(const char *s)
+{
+	char buf[64];
+	size_t n = strlen(s);
+	if (n == 0 || n >= sizeof buf)
+		return 0;
+	memcpy(buf, s, n + 1);
+	for (char *label = strtok(buf, "."); label; label = strtok(NULL, "."))
+		if (!label_ok(label))
+			return 0;
+	return s[0] != '.' && s[n - 1] != '.' && !strstr(s, "..");
+}
+
+/* net.ntp: "off", or one or two servers (the runtime's SNTP_MAX_SERVERS), comma-separated. */
+static int ntp_ok(const char *v)
+{
+	if (!strcmp(v, "off"))
+		return 1;
+	char buf[160];
+	size_t n = strlen(v);
+	if (n == 0 || n >= sizeof buf || v[0] == ',' || v[n - 1] == ',' || strstr(v, ",,"))
+		return 0;
+	memcpy(buf, v, n + 1);
+	int count = 0;
+	for (char *save, *s = strtok_r(buf, ",", &save); s; s = strtok_r(NULL, ",", &save))
+		if (++count > 2 || !(ip_ok(s) || hostname_ok(s)))
 			return 0;
 	return 1;
 }
@@ -63,12 +100,13 @@ const char *net_arg_problem(const char *key, const char *v)
 			     "192.168.1.20/24";
 	if (!strcmp(key, "net.gateway"))
 		return ipv4_ok(v) ? NULL : "not an IPv4 address such as 192.168.1.1";
-	if (!strcmp(key, "net.dns")) {
-		struct in6_addr a6;
-		return ipv4_ok(v) || inet_pton(AF_INET6, v, &a6) == 1
-			   ? NULL
-			   : "not an IP address such as 192.168.1.1 or 2001:db8::1";
-	}
+	if (!strcmp(key, "net.dns"))
+		return ip_ok(v) ? NULL : "not an IP address such as 192.168.1.1 or 2001:db8::1";
+	if (!strcmp(key, "net.ntp"))
+		return ntp_ok(v) ? NULL
+				 : "write 'off', or one or two NTP servers separated by a comma, each "
+				   "an IP address or a host name of at most 63 characters (e.g. "
+				   "pool.ntp.org,192.168.1.1)";
 	if (!strcmp(key, "net.hostname"))
 		return label_ok(v) ? NULL
 				   : "not a DNS label: 1 to 63 letters, digits and '-', not "

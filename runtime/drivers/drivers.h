@@ -50,6 +50,9 @@ int bcm2835_i2c_transfer(uintptr_t base, uint8_t addr, const uint8_t *out, size_
 uint32_t bcm2835_spi_divider(uint32_t core_hz, uint32_t hz);
 int bcm2835_spi_transfer(uintptr_t base, unsigned mode, unsigned cs, uint32_t divider,
 			 const uint8_t *tx, uint8_t *rx, size_t len, uint64_t timeout_ns);
+/* pl031.c (virt) and ds1338.c (an I2C RTC on the Pi): real-time clocks */
+const struct rtc_ops *pl031_probe(uintptr_t base);
+const struct rtc_ops *ds1338_probe(unsigned bus, uint8_t address);
 /* bcm2835_pm.c: the Pi's reset controller and watchdog */
 void bcm2835_pm_init(uintptr_t base);
 int bcm2835_pm_watchdog_start(uint32_t timeout_ms);

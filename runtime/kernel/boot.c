@@ -177,6 +177,7 @@ __attribute__((noreturn)) void uk_boot(uintptr_t fdt_phys, uint64_t entry_ticks)
 	sys.main_ns = uk_now_ns();
 
 	board_boot();
+	walltime_boot();
 	if (uk_random_init)
 		uk_random_init();
 	if (uk_net_autostart)

@@ -197,6 +197,19 @@ struct spi_bus_ops {
 };
 const struct spi_bus_ops *spi_probe(void); /* platform: NULL when the board has no SPI */
 
+/* ---- wall-clock time (kernel/walltime.c; the API is in include/uk/time.h) ---- */
+/* A real-time clock that keeps time while the board is off; seconds since 1970 (UTC). */
+struct rtc_ops {
+	const char *name;
+	int (*read)(uint64_t *unix_s);	/* 0 or a negative errno */
+	int (*write)(uint64_t unix_s); /* NULL: read-only */
+};
+const struct rtc_ops *rtc_probe(void); /* platform: the board's RTC, or NULL */
+enum uk_walltime_source;
+void walltime_boot(void); /* reads the RTC, before main */
+void walltime_set(uint64_t unix_ns, enum uk_walltime_source from);
+uint64_t walltime_now_ns(void);
+
 /* ---- threads (kernel/thread.c; the API is include/uk/thread.h) ---- */
 bool thread_stack_contains(uintptr_t addr); /* on the running thread's heap stack? any context */
 

@@ -37,25 +37,49 @@ void *sbrk(ptrdiff_t incr)
 	return heap_grow(&uk_heap, incr);
 }
 
-/* Wall-clock time is not known (no RTC, no network time yet): the epoch is boot. */
+/* CLOCK_REALTIME is kernel/walltime.c's clock: from the RTC, SNTP or the app once one set it
+ * (uk_walltime_known()), from 1970-01-01 at reset before. */
 int clock_gettime(clockid_t clk, struct timespec *ts)
 {
 	if (clk != CLOCK_MONOTONIC && clk != CLOCK_REALTIME) {
 		errno = EINVAL;
 		return -1;
 	}
-	uint64_t ns = uk_now_ns();
+	uint64_t ns = clk == CLOCK_REALTIME ? walltime_now_ns() : uk_now_ns();
 	ts->tv_sec = (time_t)(ns / 1000000000u);
 	ts->tv_nsec = (long)(ns % 1000000000u);
+	return 0;
+}
+
+int clock_settime(clockid_t clk, const struct timespec *ts)
+{
+	if (clk != CLOCK_REALTIME || ts->tv_sec < 0 || ts->tv_nsec < 0 ||
+	    ts->tv_nsec >= 1000000000L) {
+		errno = EINVAL;
+		return -1;
+	}
+	walltime_set((uint64_t)ts->tv_sec * 1000000000u + (uint64_t)ts->tv_nsec, UK_WALLTIME_APP);
 	return 0;
 }
 
 int gettimeofday(struct timeval *restrict tv, void *restrict tz)
 {
 	(void)tz;
-	uint64_t ns = uk_now_ns();
+	uint64_t ns = walltime_now_ns();
 	tv->tv_sec = (time_t)(ns / 1000000000u);
 	tv->tv_usec = (suseconds_t)((ns % 1000000000u) / 1000u);
+	return 0;
+}
+
+int settimeofday(const struct timeval *tv, const struct timezone *tz)
+{
+	(void)tz;
+	if (!tv || tv->tv_sec < 0 || tv->tv_usec < 0 || tv->tv_usec >= 1000000) {
+		errno = EINVAL;
+		return -1;
+	}
+	walltime_set((uint64_t)tv->tv_sec * 1000000000u + (uint64_t)tv->tv_usec * 1000u,
+		     UK_WALLTIME_APP);
 	return 0;
 }
 

@@ -89,6 +89,8 @@
 #define LWIP_ND6_NUM_DESTINATIONS     16
 #define IPV6_FRAG_COPYHEADER	      1 /* 64-bit pointers do not fit in the fragment header */
 #define DNS_MAX_SERVERS		      2
+#define LWIP_DHCP_GET_NTP_SRV	      1 /* DHCP option 42 feeds SNTP (net/sntp.c) */
+#define LWIP_DHCP_MAX_NTP_SERVERS     2
 #define LWIP_DHCP_DOES_ACD_CHECK      0
 #define DHCP_DOES_ARP_CHECK	      0
 #define ETHARP_SUPPORT_STATIC_ENTRIES 1
@@ -131,5 +133,20 @@
 uint16_t uk_inet_chksum(const void *data, int len);
 #define LWIP_STATS_DISPLAY 0
 #define LWIP_DEBUG	   0
+
+/* SNTP (net/sntp.c): sets the wall clock; names resolved by DNS; a request every hour once
+ * answered, retried after 3 s (doubling to 30 s) while unanswered; an answer must echo our
+ * timestamp and is corrected for the round trip. */
+void uk_sntp_set_time(unsigned int sec, unsigned int us);
+void uk_sntp_get_time(unsigned int *sec, unsigned int *us);
+#define SNTP_SET_SYSTEM_TIME_US(sec, us) uk_sntp_set_time((sec), (us))
+#define SNTP_GET_SYSTEM_TIME(sec, us)	 uk_sntp_get_time(&(sec), &(us))
+#define SNTP_SERVER_DNS			 1
+#define SNTP_MAX_SERVERS		 2
+#define SNTP_CHECK_RESPONSE		 2
+#define SNTP_COMP_ROUNDTRIP		 1
+#define SNTP_STARTUP_DELAY		 0
+#define SNTP_RECV_TIMEOUT		 3000
+#define SNTP_UPDATE_DELAY		 3600000
 
 #endif

@@ -16,5 +16,7 @@ unsigned net_poll_input(struct netif *netif);
 const struct netdev_stats *net_device_stats(void);
 extern uint64_t uk_tcp_refused;	     /* connection requests refused with a reset (net/listen.c) */
 extern uint64_t uk_tcp_unacceptable; /* segments 2^31 from the window, dropped (net/listen.c) */
+void net_sntp_configure(bool dhcp); /* net/sntp.c: before DHCP starts */
+void net_sntp_start(void);	    /* net/sntp.c: once the interface has an IPv4 address */
 
 #endif

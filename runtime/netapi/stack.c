@@ -79,8 +79,10 @@ static void status_changed(struct netif *n)
 {
 	report_ipv4(n);
 	report_ipv6(n);
-	if (!ip4_addr_isany_val(*netif_ip4_addr(n)))
+	if (!ip4_addr_isany_val(*netif_ip4_addr(n))) {
+		net_sntp_start();
 		uk_sem_post(&address_sem);
+	}
 }
 
 static void tcpip_ready(void *arg)
@@ -152,6 +154,7 @@ static int configure(void)
 	uk_netif.ip6_autoconfig_enabled = 1;
 	netif_set_up(&uk_netif);
 	net_link_sync(&uk_netif);
+	net_sntp_configure(use_dhcp);
 	if (use_dhcp)
 		dhcp_start(&uk_netif);
 	mdns_resp_init();

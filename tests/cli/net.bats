@@ -188,11 +188,12 @@ network:
   ip: 192.168.1.20/24
   gateway: 192.168.1.1
   dns: 192.168.1.1
+  ntp: pool.ntp.org,192.168.1.1
   hostname: sensor-7
   hostfwd: [8080:80]'
 	run uk build app
 	assert_success
-	want='port=7000 net.wait=3 net.ip=192.168.1.20/24 net.gateway=192.168.1.1 net.dns=192.168.1.1 net.hostname=sensor-7'
+	want='port=7000 net.wait=3 net.ip=192.168.1.20/24 net.gateway=192.168.1.1 net.dns=192.168.1.1 net.ntp=pool.ntp.org,192.168.1.1 net.hostname=sensor-7'
 	for t in virt rpi3; do
 		assert_equal "$(cat app/build/$t/boot/cmdline.txt)" "$want"
 		assert_equal "$(mtype -i app/build/$t/boot.vfat ::cmdline.txt)" "$want"
@@ -265,6 +266,27 @@ sources: [main.c]
 network: {hostname: $(printf 'a%.0s' $(seq 63)), dns: '2001:db8::1', ip: 0.0.0.0/0}"
 	run uk build c
 	assert_success
+}
+
+@test "network.ntp: off, or one or two addresses or host names; anything else is refused" {
+	local v
+	for v in off 192.168.1.1 pool.ntp.org,2001:db8::1 a-b.example; do
+		make_app ok "name: ok
+sources: [main.c]
+network: {ntp: '$v'}"
+		run uk build ok
+		assert_success
+		assert_equal "$(cat ok/build/virt/boot/cmdline.txt)" "net.ip=dhcp net.ntp=$v"
+	done
+	for v in 'a,b,c' ',x' 'x,' 'bad_name' '-x.org' 'a..b' ''; do
+		make_app bad "name: bad
+sources: [main.c]
+network: {ntp: '$v'}"
+		run uk build bad
+		assert_failure 2
+		assert_output --partial "network.ntp '$v': write 'off', or one or two NTP servers"
+		[ ! -e bad/build ]
+	done
 }
 
 @test "--net tap:NAME: the guest on a tap device in a network namespace answers UDP and ping" {

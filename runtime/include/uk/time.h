@@ -22,7 +22,21 @@
  *     }
  *
  * Timer callbacks run in interrupt context: keep them short, do not sleep or block in them.
- * clock_gettime(CLOCK_MONOTONIC), nanosleep() and time() work as well, on the same clock.
+ * clock_gettime(CLOCK_MONOTONIC) and nanosleep() work as well, on the same clock.
+ *
+ * Wall-clock time (clock_gettime(CLOCK_REALTIME), time(), gettimeofday()) is known once a
+ * source set it: the RTC at boot (QEMU virt's PL031; on a Pi a DS1338/DS1307 on I2C declared
+ * with uk.rtc=ds1338 [uk.rtc.bus=1 uk.rtc.address=0x68]), SNTP (servers from uk.yaml's
+ * network: ntp, the boot argument net.ntp=SERVER[,SERVER] or DHCP), or the app (clock_settime,
+ * settimeofday). Before that it counts from 1970-01-01 at reset:
+ *
+ *     if (uk_walltime_wait(10000000000ull) != 0)    // 10 s
+ *             printf("no time yet: readings carry uptime only
+");
+ *     else
+ *             printf("now %lld (from %s)
+", (long long)time(NULL),
+ *                    uk_walltime_source_name(uk_walltime_source()));
  */
 #ifndef UK_TIME_H
 #define UK_TIME_H
@@ -50,5 +64,12 @@ void uk_timer_stop(struct uk_timer *t);
 void uk_wait(void);
 /* Sleeps (WFI) until deadline_ns. Not from a timer callback. */
 void uk_sleep_until(uint64_t deadline_ns);
+
+enum uk_walltime_source { UK_WALLTIME_NONE, UK_WALLTIME_RTC, UK_WALLTIME_SNTP, UK_WALLTIME_APP };
+bool uk_walltime_known(void);
+enum uk_walltime_source uk_walltime_source(void);
+const char *uk_walltime_source_name(enum uk_walltime_source source); /* "none", "rtc", ... */
+/* Blocks this thread until wall time is known: 0, or -ETIMEDOUT. */
+int uk_walltime_wait(uint64_t timeout_ns);
 
 #endif

@@ -30,5 +30,6 @@ void rpi_board_attach(const struct rpi_board *b);	  /* board services: mailbox, 
 extern const struct board_ops rpi_board_ops;
 const struct i2c_bus_ops *rpi_i2c(const struct rpi_board *b); /* i2c.c: BSC0 and BSC1 */
 const struct spi_bus_ops *rpi_spi(const struct rpi_board *b); /* spi.c: SPI0 */
+const struct rtc_ops *rpi_rtc(void); /* rtc.c: an I2C RTC when uk.rtc declares one */
 
 #endif

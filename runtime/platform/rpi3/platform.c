@@ -113,6 +113,12 @@ const struct spi_bus_ops *spi_probe(void)
 	return rpi_spi(&rpi3);
 }
 
+/* An I2C RTC when the boot arguments declare one (platform/rpi/rtc.c). */
+const struct rtc_ops *rtc_probe(void)
+{
+	return rpi_rtc();
+}
+
 const struct platform platform = {
     .target = "rpi3",
     .map = rpi3_map,
