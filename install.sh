@@ -138,6 +138,9 @@ packages=(
 	# the libraries of chronyd, the NTP server of tests/time.bats (taken from chrony's .deb,
 	# not installed: the package would replace the host's own time service)
 	libcap2 libedit2 libgnutls30 libnettle8 libseccomp2
+	# tests/tls.bats: openssl makes its certificates and serves TLS; python3 speaks QMP and
+	# checks downloads (tests/tools/qmp.py)
+	openssl python3
 	# ab: the HTTP load test (tests/net-apps.bats) and its bench row (bench/net.sh)
 	apache2-utils
 	# tests/fuzz: clang with ASan/UBSan; libFuzzer's runtime is in libclang-rt-14-dev, which
