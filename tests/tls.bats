@@ -166,3 +166,50 @@ print("%016x" % h)' "$1"
 	assert_line --regexp "^tls: client 2 refused: TLS handshake: .*No client certification received"
 	assert_line --regexp "^tls: client 3 refused: the client's certificate is not accepted: .*not correctly signed by the trusted CA"
 }
+
+@test "examples/https-server: curl gets its page and a 1 MB file byte-exact; the image is under 512 KiB" {
+	mkdir -p "$T/hs/data/www"
+	cp "$UK_TOP/examples/https-server/main.c" "$UK_TOP/examples/https-server/uk.yaml" "$T/hs/"
+	cp "$P/ca-server.pem" "$T/hs/data/server.pem"
+	cp "$P/ca-server.key" "$T/hs/data/server.key"
+	head -c 1048576 /dev/urandom >"$T/hs/data/www/one.bin"
+	run "$BUILD/bin/uk" build "$T/hs"
+	assert_success
+	local size
+	size=$(stat -c %s "$T/hs/build/virt/kernel8.img")
+	[ "$size" -lt $((512 << 10)) ] || fail "kernel8.img is $size bytes"
+	cp "$T/hs/build/virt/sdcard.img" "$T/hs.img"
+	GUEST_IP=10.0.2.15 NET_QEMU_ARGS="-drive if=none,id=card,format=raw,file=$T/hs.img -device virtio-blk-device,drive=card" \
+		net_boot virt "$T/hs/build/virt/kernel8.img" 'https-server: serving on port 80' https.port=80
+	run curl -sS --max-time 30 --cacert "$P/ca.pem" --resolve "uk.test:$HTTP_PORT:127.0.0.1" "https://uk.test:$HTTP_PORT/"
+	assert_success
+	assert_output --partial "<h1>Hello over HTTPS from uk</h1>"
+	curl -sS --max-time 60 --cacert "$P/ca.pem" --resolve "uk.test:$HTTP_PORT:127.0.0.1" \
+		-o "$T/got.bin" "https://uk.test:$HTTP_PORT/files/one.bin"
+	cmp "$T/got.bin" "$T/hs/data/www/one.bin"
+	run curl -s -o /dev/null -w '%{http_code}' --max-time 30 --cacert "$P/ca.pem" \
+		--resolve "uk.test:$HTTP_PORT:127.0.0.1" "https://uk.test:$HTTP_PORT/files/..%2fserver.key"
+	refute_output 200
+}
+
+@test "examples/https-get: downloads a file from openssl s_server into /data; uk data get returns it" {
+	head -c 300000 /dev/urandom >"$P/get.bin"
+	s_server ca-server.pem ca-server.key
+	mkdir -p "$T/hg/data"
+	cp "$UK_TOP/examples/https-get/main.c" "$UK_TOP/examples/https-get/uk.yaml" "$T/hg/"
+	cp "$P/ca.pem" "$T/hg/data/ca.pem"
+	run "$BUILD/bin/uk" build "$T/hg"
+	assert_success
+	cp "$T/hg/build/virt/sdcard.img" "$T/hg.img"
+	# shellcheck disable=SC2046
+	run timeout -k 5 120 $(qemu_cmd virt "$T/hg/build/virt/kernel8.img") \
+		-drive "if=none,id=card,format=raw,file=$T/hg.img" -device virtio-blk-device,drive=card \
+		-netdev user,id=n0 -device virtio-net-device,netdev=n0 \
+		-append "uk.qemu=1 net.ip=dhcp https.url=https://10.0.2.2:$PORT/get.bin https.name=host.test" </dev/null
+	strip_cr
+	assert_success
+	assert_line "https-get: https://10.0.2.2:$PORT/get.bin: 300000 bytes to /data/get.bin"
+	run "$BUILD/bin/uk" data get "$T/hg.img" get.bin "$T/back.bin"
+	assert_success
+	cmp "$T/back.bin" "$P/get.bin"
+}
