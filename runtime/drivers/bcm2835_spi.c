@@ -27,6 +27,9 @@
 #define CS_DONE	    (1u << 16)
 #define CS_RXD	    (1u << 17) /* the RX FIFO holds a byte */
 #define CS_TXD	    (1u << 18) /* the TX FIFO has room */
+#define CS_RXR	    (1u << 19) /* the RX FIFO is 3/4 full: 48 bytes can be read at once */
+#define FIFO	    64u
+#define RXR_BYTES   48u
 
 /* The even divider for at most hz (10.5: CDIV; 0 would mean 65536), or 0 when out of range. */
 uint32_t bcm2835_spi_divider(uint32_t core_hz, uint32_t hz)
@@ -49,13 +52,21 @@ int bcm2835_spi_transfer(uintptr_t base, unsigned mode, unsigned cs, uint32_t di
 	size_t sent = 0, received = 0;
 	int r = 0;
 	while (received < len) {
-		uint32_t status = mmio_read32(base + SPI_CS);
 		bool moved = false;
-		/* never more than 64 bytes ahead: the RX FIFO holds 64 and must not overflow */
-		while (sent < len && sent - received < 64 && (status & CS_TXD)) {
+		/* Never more than 64 bytes ahead of what was read back: every byte sent comes back
+		 * into the 64-byte RX FIFO, which must not overflow; and then the TX FIFO has room
+		 * for all of them, so they go without a status read each (as Linux's
+		 * bcm2835_wr_fifo_blind does). */
+		for (; sent < len && sent - received < FIFO; sent++, moved = true)
 			mmio_write32(base + SPI_FIFO, tx ? tx[sent] : 0);
-			sent++, moved = true;
-			status = mmio_read32(base + SPI_CS);
+		uint32_t status = mmio_read32(base + SPI_CS);
+		if ((status & CS_RXR) && sent - received >= RXR_BYTES) {
+			for (unsigned i = 0; i < RXR_BYTES; i++, received++) { /* 48 are there */
+				uint8_t b = (uint8_t)mmio_read32(base + SPI_FIFO);
+				if (rx)
+					rx[received] = b;
+			}
+			continue; /* refill the TX FIFO first: about 2 accesses a byte */
 		}
 		while (received < sent && (status & CS_RXD)) {
 			uint8_t b = (uint8_t)mmio_read32(base + SPI_FIFO);

@@ -31,7 +31,7 @@ void uk_thread_yield(void)
 static struct {
 	uint32_t cs, clk;
 	uint8_t tx[64], rx[64];
-	unsigned n_tx, n_rx, overflows, transfers;
+	unsigned n_tx, n_rx, overflows, tx_overflows, transfers;
 	bool stalled;
 	/* the flash */
 	uint8_t mem[1024], cmd;
@@ -93,6 +93,8 @@ uint32_t shim_mmio_read32(uintptr_t addr)
 			s |= 1u << 17; /* RXD */
 		if (m.n_tx < 64)
 			s |= 1u << 18; /* TXD */
+		if (m.n_rx >= 48)
+			s |= 1u << 19; /* RXR: 3/4 full */
 		return s;
 	}
 	if (addr == BASE + 4 && m.n_rx) {
@@ -118,8 +120,11 @@ void shim_mmio_write32(uintptr_t addr, uint32_t v)
 				m.wel = false;
 			m.transfers++;
 		}
-	} else if (addr == BASE + 4 && (m.cs & (1u << 7)) && m.n_tx < 64) {
-		m.tx[m.n_tx++] = (uint8_t)v;
+	} else if (addr == BASE + 4 && (m.cs & (1u << 7))) {
+		if (m.n_tx == 64)
+			m.tx_overflows++; /* written with the TX FIFO full: the byte is lost */
+		else
+			m.tx[m.n_tx++] = (uint8_t)v;
 	} else if (addr == BASE + 8) {
 		m.clk = v;
 	}
@@ -169,7 +174,8 @@ int main(void)
 	for (unsigned i = 0; i < 256; i++)
 		same = same && rx[4 + i] == (uint8_t)(i * 7 + 1);
 	CHECK(same, "reading it back in one 260-byte transfer gives the same bytes");
-	CHECK(m.overflows == 0, "the RX FIFO never overflowed (%u)", m.overflows);
+	CHECK(m.overflows == 0 && m.tx_overflows == 0,
+	      "neither FIFO ever overflowed (RX %u, TX %u)", m.overflows, m.tx_overflows);
 
 	memset(rx, 0xaa, 8);
 	r = bcm2835_spi_transfer(BASE, 0, 1, 26, NULL, rx, 8, 1000000000);
