@@ -3,6 +3,12 @@
  *                         is the host); required
  *   mqtt.port=PORT        default 1883
  *   mqtt.topic=TOPIC      default uk/HOSTNAME/reading (HOSTNAME from net.hostname, default uk)
+ *   mqtt.tls=1            TLS (port 8883 unless mqtt.port): the broker's certificate checked
+ *                         against mqtt.ca (default /boot/ca.pem) and mqtt.name (default the
+ *                         broker); mutual TLS with mqtt.cert and mqtt.key (default
+ *                         /boot/device.crt and /boot/device.key when they exist: what
+ *                         `uk build --fleet` stamps per device, docs/fleet.md). Waits for the
+ *                         time of day first (certificate dates need it).
  * The reading is JSON: {"seq": N, "uptime_s": S.mmm}, QoS 1. When the broker cannot be reached
  * or goes away, the app says so and tries again every 2 seconds; readings taken meanwhile are
  * not queued (the next one after reconnecting carries the current sequence number).
@@ -14,6 +20,7 @@
 #include <time.h>
 
 #include <lwip/apps/mqtt.h>
+#include <lwip/apps/mqtt_priv.h> /* client->conn, to name the TLS server */
 #include <lwip/ip_addr.h>
 #include <lwip/netdb.h>
 
@@ -21,6 +28,8 @@
 #include <uk/net.h>
 #include <uk/thread.h>
 #include <uk/time.h>
+#include <uk/tls.h>
+#include <unistd.h>
 
 #define RETRY_NS 2000000000ull
 
@@ -29,6 +38,7 @@ enum state { IDLE, CONNECTING, CONNECTED };
 /* Shared between main and lwIP's callbacks, always under the stack's lock. */
 static enum state state = IDLE;
 static unsigned long acked, failed;
+static bool tls;
 
 static const char *why(mqtt_connection_status_t s)
 {
@@ -63,8 +73,9 @@ static void on_connection(mqtt_client_t *client, void *arg, mqtt_connection_stat
 		printf("mqtt: connected to %s\n", broker);
 	} else {
 		state = IDLE;
-		printf("mqtt: %s: %s; retrying every %llu s\n", broker, why(status),
-		       RETRY_NS / 1000000000ull);
+		const char *tls_why = tls ? uk_tls_altcp_failure() : "";
+		printf("mqtt: %s: %s%s%s; retrying every %llu s\n", broker, why(status),
+		       *tls_why ? ": " : "", *tls_why ? tls_why : "", RETRY_NS / 1000000000ull);
 	}
 }
 
@@ -100,7 +111,8 @@ int main(void)
 		       "[mqtt.topic=TOPIC]\n");
 		return 1;
 	}
-	long port = uk_config_int("mqtt.port", 1883);
+	tls = uk_config_bool("mqtt.tls", false);
+	long port = uk_config_int("mqtt.port", tls ? 8883 : 1883);
 	if (port <= 0 || port > 65535) {
 		printf("mqtt: bad mqtt.port\n");
 		return 1;
@@ -126,7 +138,33 @@ int main(void)
 	snprintf(client_id, sizeof(client_id), "uk-%s-%.2s%.2s%.2s", info.hostname, info.mac + 9,
 		 info.mac + 12, info.mac + 15);
 	snprintf(where, sizeof(where), "%s:%ld", broker, port);
-	const struct mqtt_connect_client_info_t ci = {.client_id = client_id, .keep_alive = 10};
+	struct mqtt_connect_client_info_t ci = {.client_id = client_id, .keep_alive = 10};
+	const char *tls_name = uk_config_get("mqtt.name") ? uk_config_get("mqtt.name") : broker;
+	if (tls) {
+		const char *cert = uk_config_get("mqtt.cert"), *key = uk_config_get("mqtt.key");
+		if (!cert && access("/boot/device.crt", R_OK) == 0)
+			cert = "/boot/device.crt", key = key ? key : "/boot/device.key";
+		char why_tls[200];
+		struct altcp_tls_config *cfg = uk_tls_altcp_config(
+		    UK_TLS_CLIENT,
+		    &(struct uk_tls_options){.ca_file = uk_config_get("mqtt.ca")
+							    ? uk_config_get("mqtt.ca")
+							    : "/boot/ca.pem",
+					     .cert_file = cert,
+					     .key_file = key,
+					     .server_name = tls_name},
+		    why_tls, sizeof why_tls);
+		if (!cfg) {
+			printf("mqtt: TLS: %s\n", why_tls);
+			return 1;
+		}
+		ci.tls_config = cfg;
+		printf("mqtt: TLS to %s%s%s\n", tls_name, cert ? ", our certificate " : "",
+		       cert ? cert : "");
+		if (uk_walltime_wait(30000000000ull) != 0)
+			printf("mqtt: the time of day is still unknown: TLS will refuse until it "
+			       "is\n");
+	}
 
 	uk_net_lock();
 	mqtt_client_t *client = mqtt_client_new();
@@ -156,6 +194,8 @@ int main(void)
 			uk_net_lock();
 			err_t e = mqtt_client_connect(client, &addr, (u16_t)port, on_connection,
 						      where, &ci);
+			if (e == ERR_OK && tls)
+				uk_tls_altcp_check_name(client->conn, tls_name);
 			if (e == ERR_OK)
 				state = CONNECTING;
 			uk_net_unlock();

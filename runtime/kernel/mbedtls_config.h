@@ -17,6 +17,8 @@
 #define MBEDTLS_HAVE_TIME      /* time(): kernel/walltime.c */
 #define MBEDTLS_HAVE_TIME_DATE /* certificate validity against gmtime_r(time()) */
 #define MBEDTLS_NO_PLATFORM_ENTROPY
+#define MBEDTLS_ENTROPY_C	     /* lwIP's altcp TLS seeds its own CTR_DRBG from here... */
+#define MBEDTLS_ENTROPY_HARDWARE_ALT /* ...which is the board's RNG (kernel/random.c) */
 #define MBEDTLS_PLATFORM_C
 #define MBEDTLS_ERROR_C /* mbedtls_strerror: what failed, in words */
 #define MBEDTLS_FS_IO   /* certificates and keys read from files (/boot, /data) */

@@ -149,4 +149,10 @@ void uk_sntp_get_time(unsigned int *sec, unsigned int *us);
 #define SNTP_RECV_TIMEOUT		 3000
 #define SNTP_UPDATE_DELAY		 3600000
 
+/* altcp: lwIP's TCP apps (MQTT) over TLS with mbed TLS (apps/altcp_tls), for the event API;
+ * netapi/tls_altcp.c makes its configurations and insists on verification. */
+#define LWIP_ALTCP		1
+#define LWIP_ALTCP_TLS		1
+#define LWIP_ALTCP_TLS_MBEDTLS	1
+
 #endif

@@ -71,4 +71,19 @@ void uk_tls_close(struct uk_tls *tls);
 /* The negotiated cipher suite, e.g. "TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256". */
 const char *uk_tls_cipher(const struct uk_tls *tls);
 
+/*
+ * The event API: lwIP's altcp apps (its MQTT client) over TLS with the same rules. Make the
+ * configuration once (a client: ca and server_name required, cert and key for mutual TLS) and
+ * give it to the app (mqtt_connect_client_info_t.tls_config); right after the connection is
+ * made (mqtt_client_connect, under uk_net_lock()), name the server it must be with
+ * uk_tls_altcp_check_name(client->conn, name) (lwip/apps/mqtt_priv.h has the struct). When a
+ * handshake fails on a certificate, uk_tls_altcp_failure() says why ("" otherwise).
+ */
+struct altcp_tls_config;
+struct altcp_pcb;
+struct altcp_tls_config *uk_tls_altcp_config(enum uk_tls_role role, const struct uk_tls_options *o,
+					     char *why, size_t why_len);
+int uk_tls_altcp_check_name(struct altcp_pcb *conn, const char *server_name);
+const char *uk_tls_altcp_failure(void);
+
 #endif
