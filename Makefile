@@ -36,8 +36,10 @@ soak: all
 	$(MAKE) -C tests
 	UK_POWER_CUTS=100 tests/run tests/data.bats
 
-fuzz:
+fuzz: all
 	$(MAKE) -C tests/fuzz run
+	$(MAKE) -C tests
+	UK_TLS_GARBAGE=1000 tests/run tests/tls.bats
 
 install: all
 	$(MAKE) -C runtime install

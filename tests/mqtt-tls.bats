@@ -51,7 +51,11 @@ setup() {
 	BROKER_PORT=$(free_port tcp)
 	printf 'user root\nlistener %s 127.0.0.1\ncafile %s\ncertfile %s\nkeyfile %s\nrequire_certificate true\nallow_anonymous true\npersistence false\n' \
 		"$BROKER_PORT" "$P/ca.pem" "$P/broker.pem" "$P/broker.key" >"$T/mosquitto.conf"
-	mosquitto -c "$T/mosquitto.conf" >"$T/mosquitto.log" 2>&1 &
+	start_broker
+}
+
+start_broker() {
+	mosquitto -c "$T/mosquitto.conf" >>"$T/mosquitto.log" 2>&1 &
 	BROKER_PID=$!
 	wait_tcp_port "$BROKER_PORT" 20 || fail "mosquitto did not start: $(cat "$T/mosquitto.log")"
 }
@@ -98,4 +102,18 @@ device() {
 	run net_console
 	assert_line --regexp "^mqtt: 10\\.0\\.2\\.2:$BROKER_PORT: .*: the peer's certificate( chain)? is not accepted: .*not correctly signed by the trusted CA; retrying every 2 s$"
 	refute_line --partial "mqtt: connected to"
+}
+
+@test "mqtt over mutual TLS: the broker restarting mid-session: the device reconnects cleanly and publishes again" {
+	device good 'mqtt: connected to'
+	kill "$BROKER_PID" && wait "$BROKER_PID" 2>/dev/null || true
+	net_wait "mqtt: 10\\.0\\.2\\.2:$BROKER_PORT: (disconnected|timed out)" 40
+	start_broker
+	run timeout 40 mosquitto_sub -h 127.0.0.1 -p "$BROKER_PORT" --cafile "$P/ca.pem" \
+		--cert "$P/good.pem" --key "$P/good.key" --insecure -t 'uk/+/reading' -C 2 -W 35
+	assert_success
+	assert_equal "${#lines[@]}" 2
+	run net_console
+	assert_equal "$(grep -c "^mqtt: connected to 10.0.2.2:$BROKER_PORT$" <<<"$output")" 2
+	refute_output --partial panic
 }

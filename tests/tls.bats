@@ -213,3 +213,19 @@ print("%016x" % h)' "$1"
 	assert_success
 	cmp "$T/back.bin" "$P/get.bin"
 }
+
+@test "server: ${UK_TLS_GARBAGE:-100} malformed TLS openings (random bytes, bad records, cut or flipped ClientHellos) and it still serves" {
+	NET_QEMU_ARGS="-drive if=none,id=card,format=raw,file=$T/card.img -device virtio-blk-device,drive=card" \
+		net_boot virt "$APP/build/virt/kernel8.img" 'tls: serving HTTPS' tls.serve=80 \
+		"tls.count=$((${UK_TLS_GARBAGE:-100} + 1))"
+	run timeout 600 "$UK_TOP/tests/tools/tls_garbage.py" 127.0.0.1 "$HTTP_PORT" "${UK_TLS_GARBAGE:-100}"
+	assert_success
+	assert_output "${UK_TLS_GARBAGE:-100} connections"
+	run curl -sS --max-time 30 --cacert "$P/ca.pem" --resolve "uk.test:$HTTP_PORT:127.0.0.1" "https://uk.test:$HTTP_PORT/"
+	assert_success
+	assert_output "hello over TLS"
+	net_wait "tls: client $((${UK_TLS_GARBAGE:-100} + 1)) served" 30
+	run net_console
+	refute_output --partial panic
+	assert_equal "$(grep -c '^tls: client [0-9]* refused' <<<"$output")" "${UK_TLS_GARBAGE:-100}"
+}
