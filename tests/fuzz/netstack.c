@@ -177,6 +177,16 @@ sys_thread_t sys_thread_new(const char *name, lwip_thread_fn fn, void *arg, int 
 	abort(); /* only tcpip_init starts threads, and it is not called */
 }
 
+/* DHCP hands the NTP servers of a lease (option 42) to SNTP (runtime/net/sntp.c, lwIP's
+ * apps/sntp, not built here): the servers are checked for what SNTP would take them as. */
+void dhcp_set_ntp_servers(u8_t num, const ip4_addr_t *servers)
+{
+	volatile u32_t sink = 0;
+	for (u8_t i = 0; i < num; i++)
+		sink ^= ip4_addr_get_u32(&servers[i]); /* reads each one: ASan checks the bounds */
+	(void)sink;
+}
+
 /* The tcpip thread's two services the core asks for: input on the loop interface (with core
  * locking, tcpip_input hands the packet on at once) and callbacks, run after the frame. */
 err_t tcpip_input(struct pbuf *p, struct netif *inp)
