@@ -130,7 +130,7 @@ packages=(
 	debian-archive-keyring patch
 	libc6-dev-arm64-cross cpio iproute2
 	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu picolibc-aarch64-linux-gnu
-	libyaml-dev libarchive-dev libjansson-dev libcsv-dev
+	libyaml-dev libarchive-dev libjansson-dev libcsv-dev libssl-dev
 	mtools dosfstools fdisk
 	bats bats-assert bats-support inotify-tools iproute2 curl
 	gdb-multiarch

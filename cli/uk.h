@@ -61,12 +61,9 @@ int link_or_copy(const char *from, const char *to);
 int64_t mtime_ns(const char *path); /* -1 if missing */
 int dir_writable(const char *path);
 
-/* ---- sha256.c ---- */
+/* ---- sha256.c: libcrypto's SHA-256 (every init is matched by a final, which frees it) ---- */
 struct sha256 {
-	uint32_t h[8];
-	uint64_t len;
-	unsigned char buf[64];
-	size_t nbuf;
+	struct evp_md_ctx_st *ctx; /* OpenSSL's EVP_MD_CTX */
 };
 void sha256_init(struct sha256 *c);
 void sha256_update(struct sha256 *c, const void *data, size_t n);
