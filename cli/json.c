@@ -1,127 +1,135 @@
-/* json.c: a streaming JSON writer, so --json output is always well formed. */
+/* json.c: the --json output and build.json, written through jansson (Debian's libjansson, as
+ * the records are read): callers describe the document value by value, in order; jansson does
+ * the encoding (escapes, UTF-8, numbers), and the document goes out whole when its outermost
+ * object or array closes, so the output is always well formed. */
 #include "uk.h"
 
+#include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* Reals (seconds and the like) with up to 10 significant digits: 0.123 stays 0.123. */
+#define DUMP_FLAGS JSON_REAL_PRECISION(10)
 
 void json_begin(struct json *j, FILE *f, int pretty)
 {
 	memset(j, 0, sizeof *j);
 	j->f = f;
 	j->pretty = pretty;
-	j->first[0] = 1;
 }
 
-static void indent(struct json *j)
+static void emit(struct json *j, json_t *root)
 {
-	if (!j->pretty)
-		return;
+	json_dumpf(root, j->f, DUMP_FLAGS | (j->pretty ? JSON_INDENT(2) : JSON_COMPACT));
 	fputc('\n', j->f);
-	for (int i = 0; i < j->depth; i++)
-		fputs("  ", j->f);
+	json_decref(root);
 }
 
-/* Separator before a value: a comma unless first, nothing right after a key. */
-static void sep(struct json *j)
+/* Puts v where the document is: under the pending key, at the end of the array, or as a whole
+ * document of its own (a value outside any container). */
+static void add(struct json *j, json_t *v)
 {
-	if (j->after_key) {
-		j->after_key = 0;
-		return;
+	if (!v) {
+		fprintf(stderr, "uk: out of memory\n");
+		exit(EXIT_FAIL);
 	}
-	if (!j->first[j->depth])
-		fputc(',', j->f);
-	j->first[j->depth] = 0;
-	if (j->depth)
-		indent(j);
+	if (j->depth == 0) {
+		json_incref(v);
+		emit(j, v);
+	} else if (json_is_object(j->stack[j->depth - 1])) {
+		json_object_set(j->stack[j->depth - 1], j->key ? j->key : "", v);
+		free(j->key);
+		j->key = NULL;
+	} else {
+		json_array_append(j->stack[j->depth - 1], v);
+	}
 }
 
-static void open(struct json *j, char c)
+static void open_container(struct json *j, json_t *c)
 {
-	sep(j);
-	fputc(c, j->f);
-	j->depth++;
-	j->first[j->depth] = 1;
+	if (j->depth == (int)(sizeof j->stack / sizeof j->stack[0])) {
+		fprintf(stderr, "uk: JSON output nested too deep\n");
+		exit(EXIT_FAIL);
+	}
+	if (j->depth > 0)
+		add(j, c); /* the parent holds a reference; ours is on the stack */
+	j->stack[j->depth++] = c;
 }
 
-static void close_(struct json *j, char c)
+static void close_container(struct json *j)
 {
-	int empty = j->first[j->depth];
-	j->depth--;
-	if (!empty)
-		indent(j);
-	fputc(c, j->f);
+	json_t *c = j->stack[--j->depth];
 	if (j->depth == 0)
-		fputc('\n', j->f);
+		emit(j, c); /* the document is complete */
+	else
+		json_decref(c);
 }
 
 void json_obj(struct json *j)
 {
-	open(j, '{');
+	open_container(j, json_object());
 }
 void json_arr(struct json *j)
 {
-	open(j, '[');
+	open_container(j, json_array());
 }
 void json_end_obj(struct json *j)
 {
-	close_(j, '}');
+	close_container(j);
 }
 void json_end_arr(struct json *j)
 {
-	close_(j, ']');
-}
-
-static void quoted(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p == '\n')
-			fputs("\\n", f);
-		else if (*p == '\t')
-			fputs("\\t", f);
-		else if (*p < 0x20)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
+	close_container(j);
 }
 
 void json_key(struct json *j, const char *k)
 {
-	sep(j);
-	quoted(j->f, k);
-	fputs(j->pretty ? ": " : ":", j->f);
-	j->after_key = 1;
+	free(j->key);
+	j->key = xstrdup(k);
+}
+
+/* Text that is not UTF-8 (a file name can be anything) gets '?' for each bad byte. */
+static json_t *text(const char *s)
+{
+	json_t *v = json_string(s);
+	if (v)
+		return v;
+	char *copy = xstrdup(s);
+	for (unsigned char *p = (unsigned char *)copy; *p; p++)
+		if (*p >= 0x80)
+			*p = '?';
+	v = json_string(copy);
+	free(copy);
+	return v;
+}
+
+static void add_new(struct json *j, json_t *v)
+{
+	add(j, v);
+	json_decref(v);
 }
 
 void json_str(struct json *j, const char *s)
 {
-	sep(j);
-	if (s)
-		quoted(j->f, s);
-	else
-		fputs("null", j->f);
+	add_new(j, s ? text(s) : json_null());
 }
 
 void json_int(struct json *j, long long v)
 {
-	sep(j);
-	fprintf(j->f, "%lld", v);
+	add_new(j, json_integer(v));
 }
 
-/* A value that is already valid JSON (a number with a chosen format, an embedded document). */
-void json_raw(struct json *j, const char *text)
+/* A value that is already JSON (a number with a chosen format, an embedded document). */
+void json_raw(struct json *j, const char *raw)
 {
-	sep(j);
-	fputs(text, j->f);
+	json_error_t err;
+	json_t *v = json_loads(raw, JSON_DECODE_ANY, &err);
+	add_new(j, v ? v : json_null());
 }
 
 void json_bool(struct json *j, int v)
 {
-	sep(j);
-	fputs(v ? "true" : "false", j->f);
+	add_new(j, json_boolean(v));
 }
 
 void json_kstr(struct json *j, const char *k, const char *s)

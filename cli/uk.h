@@ -71,13 +71,13 @@ void sha256_final(struct sha256 *c, unsigned char out[32]);
 void sha256_hex(const unsigned char d[32], char out[65]);
 int sha256_file(const char *path, char hex[65], uint64_t *size);
 
-/* ---- json.c: a small streaming writer ---- */
+/* ---- json.c: --json output and build.json, value by value, encoded by jansson ---- */
 struct json {
 	FILE *f;
-	int depth;
-	int first[32];
-	int after_key;
 	int pretty;
+	int depth;
+	struct json_t *stack[32]; /* the open objects and arrays (jansson's) */
+	char *key;		  /* the key the next value goes under */
 };
 void json_begin(struct json *j, FILE *f, int pretty);
 void json_obj(struct json *j);
