@@ -58,6 +58,8 @@ hello() { echo "$BUILD/examples/hello/$1/kernel8.img"; }
 	assert_success
 	assert_line --regexp '^uk: boot phases \(us\): mmu [0-9]+ fdt-move [0-9]+ dt-read [0-9]+ mem\+args [0-9]+ irq [0-9]+ console [0-9]+ clock [0-9]+$'
 	boot virt "$(hello virt)"
+	assert_success
+	assert_line --partial "Hello from uk on virt"
 	refute_line --partial "boot phases"
 }
 
@@ -111,7 +113,7 @@ ticker_ok() {
 	ticker_ok
 }
 
-@test "nanosleep and clock_gettime agree (ticker with a 100 ms period)" {
+@test "the ticker's timer with a 100 ms period gives 10 ticks in a second" {
 	boot virt "$BUILD/examples/ticker/virt/kernel8.img" period_us=100000
 	assert_success
 	assert_line "ticker: 10 ticks of 100000 us"

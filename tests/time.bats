@@ -38,6 +38,22 @@ near_host() {
 	near_host 3
 }
 
+@test "nanosleep, usleep and sleep last as long as asked, by both clocks" {
+	boot virt "$(app virt)" time.sleep=1
+	assert_success
+	local what want ms
+	for what in "nanosleep(250 ms):250" "usleep(250 ms):250" "sleep(1):1000"; do
+		want=${what##*:}
+		what=${what%:*}
+		ms=$(sed -n "s/^time: ${what//[()]/.} slept \([0-9]*\) ms monotonic, \([0-9]*\) ms realtime$/\1 \2/p" <<<"$output")
+		[ -n "$ms" ] || fail "no line for $what"
+		set -- $ms
+		# never early; late by at most 100 ms (QEMU TCG on a busy 2-core host)
+		[ "$1" -ge "$want" ] && [ "$1" -le $((want + 100)) ] || fail "$what took $1 ms"
+		[ "$2" -ge $((want - 1)) ] && [ "$2" -le $((want + 101)) ] || fail "$what: realtime says $2 ms"
+	done
+}
+
 @test "virt: clock_settime makes the app the source; bad settings are refused" {
 	boot virt "$(app virt)" time.set=1800000000
 	assert_success

@@ -417,6 +417,7 @@ flash_swapping() {
 		--progress=jsonl >out 2>err &
 	pid=$!
 	for _ in $(seq 100); do grep -q '"done":[1-9]' out && break; sleep 0.1; done
+	grep -q '"done":[1-9]' out || fail "no progress in 10 s: the interrupt would not be mid-write"
 	kill -INT $pid
 	rc=0
 	wait $pid || rc=$?

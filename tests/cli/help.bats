@@ -80,6 +80,8 @@ teardown() { common_teardown; }
 @test "no colour codes when the output is not a terminal" {
 	unset NO_COLOR
 	run uk build --frob
+	assert_failure 2
+	assert_output --partial "uk: error: "
 	refute_output --partial $'\033['
 }
 

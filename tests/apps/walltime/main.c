@@ -3,6 +3,8 @@
  *   time.net=1     brings the network up first (SNTP starts with it)
  *   time.wait=S    waits up to S seconds for the time to be known (uk_walltime_wait)
  *   time.set=T     sets it to T seconds since 1970 with clock_settime, then reads it back
+ *   time.sleep=1   nanosleep(250 ms), usleep(250 ms) and sleep(1), each measured with
+ *                  clock_gettime(CLOCK_MONOTONIC) and CLOCK_REALTIME
  * and checks that clock_settime refuses bad arguments.
  */
 #include <errno.h>
@@ -10,6 +12,7 @@
 #include <stdlib.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <uk/config.h>
 #include <uk/net.h>
@@ -44,6 +47,30 @@ int main(void)
 		if (r)
 			printf("time: still unknown after %ld s\n", wait);
 		report("after waiting");
+	}
+	if (uk_config_get("time.sleep")) {
+		struct timespec a, b, ra, rb;
+		for (int k = 0; k < 3; k++) {
+			clock_gettime(CLOCK_MONOTONIC, &a);
+			clock_gettime(CLOCK_REALTIME, &ra);
+			if (k == 0)
+				nanosleep(&(struct timespec){0, 250000000}, NULL);
+			else if (k == 1)
+				usleep(250000);
+			else
+				sleep(1);
+			clock_gettime(CLOCK_MONOTONIC, &b);
+			clock_gettime(CLOCK_REALTIME, &rb);
+			long long mono =
+			    (b.tv_sec - a.tv_sec) * 1000LL + (b.tv_nsec - a.tv_nsec) / 1000000;
+			long long real =
+			    (rb.tv_sec - ra.tv_sec) * 1000LL + (rb.tv_nsec - ra.tv_nsec) / 1000000;
+			printf("time: %s slept %lld ms monotonic, %lld ms realtime\n",
+			       k == 0	? "nanosleep(250 ms)"
+			       : k == 1 ? "usleep(250 ms)"
+					: "sleep(1)",
+			       mono, real);
+		}
 	}
 	const char *set = uk_config_get("time.set");
 	if (set) {
