@@ -7,7 +7,8 @@
 #include <string.h>
 
 const char usage_build[] =
-    "usage: uk build [DIR] [--target T] [--out DIR] [-j N] [--fleet INVENTORY] [--json]\n"
+    "usage: uk build [DIR] [--target T] [--out DIR] [-j N] [--fleet INVENTORY] [--sign KEY]\n"
+    "                [--json]\n"
     "\n"
     "Build the app in DIR (default: the current directory) for each target of its\n"
     "uk.yaml, or only for --target T (virt, rpi3, rpi4). Only the app's own sources\n"
@@ -29,6 +30,9 @@ const char usage_build[] =
     "  -j, --jobs N     compile N sources at once (default: number of CPUs)\n"
     "      --fleet INV  then one sdcard.img per device of the inventory INV (YAML or\n"
     "                   CSV) in OUT/fleet/NAME/, and OUT/fleet/fleet.json (docs/fleet.md)\n"
+    "      --sign KEY   also write OUT/update.ukb: the boot partition's files as an update\n"
+    "                   bundle signed with the ECDSA P-256 private key KEY (PEM); needs\n"
+    "                   version: in uk.yaml (docs/update.md)\n"
     "      --json       print the results as JSON on stdout\n"
     "\n"
     "Exit codes: 0 built (or up to date), 1 compile/link/tool failure,\n"
@@ -67,13 +71,14 @@ static void print_result(struct json *j, const struct manifest *m, const char *t
 
 int cmd_build(int argc, char **argv)
 {
-	const char *target = NULL, *out = NULL, *fleet = NULL;
+	const char *target = NULL, *out = NULL, *fleet = NULL, *sign = NULL;
 	struct strlist rest = {0};
 	struct option opts[] = {
 	    {OPT_STRING, 't', "target", &target, "target"},
 	    {OPT_STRING, 'o', "out", &out, "output directory"},
 	    {OPT_INT, 'j', "jobs", &build_jobs, "parallel compiles"},
 	    {OPT_STRING, 0, "fleet", &fleet, "inventory"},
+	    {OPT_STRING, 0, "sign", &sign, "signing key"},
 	    {OPT_BOOL, 0, "json", &json_mode, "JSON output"},
 	    {OPT_END, 0, NULL, NULL, NULL},
 	};
@@ -90,6 +95,10 @@ int cmd_build(int argc, char **argv)
 	struct inventory *inv = NULL;
 	if (fleet && !(inv = fleet_inventory_load(fleet, &m)))
 		return EXIT_USAGE;
+	if (sign && !m.version) {
+		error("%s: --sign needs a version: add e.g. 'version: 1.0.0' to uk.yaml", m.path);
+		return EXIT_USAGE;
+	}
 	struct strlist targets = {0};
 	if (target)
 		sl_push(&targets, target);
@@ -112,6 +121,18 @@ int cmd_build(int argc, char **argv)
 		print_result(&j, &m, targets.v[i], &r);
 		if ((rc = build_after(&m, targets.v[i], r.out, inv)))
 			break;
+		if (sign) {
+			char *bundle = path_join(r.out, "update.ukb"),
+			     *boot = path_join(r.out, "boot");
+			rc = bundle_write(bundle, boot, &m, targets.v[i], sign);
+			if (rc == 0)
+				note("update bundle %s (version %s), signed with %s", bundle,
+				     m.version, sign);
+			free(bundle);
+			free(boot);
+			if (rc)
+				break;
+		}
 	}
 	if (json_mode) {
 		json_end_arr(&j);

@@ -20,9 +20,9 @@ struct ctx {
 	int errors;
 };
 
-static const char *const top_keys[] = {"name",	  "target",  "sources", "include",  "cflags",
-				       "defines", "libs",    "memory",	"bootargs", "config_txt",
-				       "image",	  "network", "devices", NULL};
+static const char *const top_keys[] = {"name",	     "version", "target",  "sources", "include",
+				       "cflags",     "defines", "libs",	   "memory",  "bootargs",
+				       "config_txt", "image",	"network", "devices", NULL};
 static const char *const image_keys[] = {"size", "data", NULL};
 static const char *const net_keys[] = {"ip", "gateway", "dns", "ntp", "hostname", "hostfwd", NULL};
 
@@ -389,6 +389,17 @@ static void load(struct ctx *c, yaml_node_t *root)
 			     "name '%s' may hold only letters, digits, '_', '-' and '.'", s);
 		else if (s)
 			m->name = xstrdup(s);
+	}
+
+	if ((n = get(c, root, "version"))) {
+		const char *s = scalar(c, n, "version");
+		if (s && (strlen(s) < 1 || strlen(s) > 31 || !ident_ok(s, "_-.+")))
+			perr(c, n->start_mark,
+			     "version '%s': 1 to 31 letters, digits, '.', '-', '_' or '+' (e.g. "
+			     "1.4.2)",
+			     s);
+		else if (s)
+			m->version = xstrdup(s);
 	}
 
 	if ((n = get(c, root, "target"))) {

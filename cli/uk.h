@@ -189,6 +189,7 @@ struct manifest {
 	char *path; /* as given, for messages */
 	char *dir;  /* absolute directory of the app */
 	char *name;
+	char *version; /* version:, or NULL; carried by signed update bundles */
 	struct strlist targets, sources, include, cflags, defines, libs, config_txt;
 	struct bootargs bootargs; /* bootargs: and network:'s net.*, checked */
 	char *memory;		  /* QEMU -m, e.g. 256M */
@@ -204,6 +205,12 @@ struct manifest {
  */
 int manifest_load(const char *dir, struct manifest *m);
 int parse_size(const char *s, uint64_t *out); /* 64M, 1G, 4096K, bytes */
+
+/* ---- bundle.c: signed update bundles (docs/update.md) ---- */
+/* BOOT_DIR's files behind a header signed with the EC P-256 key KEY_PATH, to OUT_PATH (written
+ * aside and renamed). 0, EXIT_USAGE (no version, a bad key) or EXIT_FAIL. */
+int bundle_write(const char *out_path, const char *boot_dir, const struct manifest *m,
+		 const char *target, const char *key_path);
 
 /* ---- firmware.c ---- */
 /* Extracts the named files from ./usr/lib/raspi-firmware/ of the raspi-firmware .deb. */
