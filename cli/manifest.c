@@ -20,7 +20,7 @@ struct ctx {
 	int errors;
 };
 
-static const char *const top_keys[] = {"name",	     "version", "target",  "sources", "include",
+static const char *const top_keys[] = {"name",	     "target",	"sources", "version", "include",
 				       "cflags",     "defines", "libs",	   "memory",  "bootargs",
 				       "config_txt", "image",	"network", "devices", NULL};
 static const char *const image_keys[] = {"size", "data", NULL};
