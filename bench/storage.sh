@@ -12,15 +12,35 @@
 # sequential read of it (Linux drops its page cache first), MiB/s; 64-byte appends each
 # fsync'ed (300 of them), appends/s; the image (uk kernel8.img; Linux vmlinuz + initramfs).
 # Targets: throughput >= 1.0x Linux's, appends >= 2x, the uk app under 512 KiB.
-# A missing piece prints "skipped: why" and exits 0, so make bench goes on.
-#   bench/storage.sh [N]     (default N=3)
+# Then the same rows on QEMU raspi3b (-m 1G) with the card in its SD slot (-drive if=sd; QEMU puts
+# the card on the Arasan SDHCI at 0x3f300000, and its SD card model takes only power-of-two sizes):
+#   uk      the same app built for rpi3 (uk build --target rpi3): /data, littlefs on the second
+#           partition of sdcard.img, grown to a power of two with truncate as uk run does
+#           (cli/run_card.c); runtime/drivers/sdhci.c; the board's bcm2837-rpi-3-b.dtb
+#   Linux   the same kernel; /init loads sdhci, sdhci-pltfm and sdhci-iproc (the driver of
+#           "brcm,bcm2835-sdhci"; each module's dependencies read from its .modinfo, as
+#           bench/devices.sh does; mmc_core and mmc_block are built in) and the ext4 modules, and
+#           mounts /dev/mmcblk0: a 64 MiB card that is one whole-card ext4 (mkfs.ext4 -F, no
+#           partition table). Its device tree is a copy of the board's, changed with fdtput:
+#           mmc@7e300000 (the Arasan) okay without its mmc-pwrseq and Wi-Fi child (the Pi 3's
+#           Wi-Fi chip, absent in QEMU), mmc@7e202000 (sdhost) disabled, as uk's runtime uses the
+#           Arasan. Linux's raspi3b guest cannot power QEMU off: the script stops QEMU once the
+#           result line is on the console.
+# Both drive QEMU's SDHCI by PIO (sdhci-iproc's bcm2835 capabilities have no DMA; uk's driver is
+# PIO only): every 32-bit word of data is one trapped access to the buffer data port.
+# A missing piece prints "skipped: why" and exits 0, so make bench goes on; a missing piece of
+# the raspi3b rows prints "skipped: why" for them only (the Linux side alone: the uk rows and
+# "Linux: skipped: why").
+#   bench/storage.sh [N]     (default N=3; make bench: BENCH_STORAGE_RUNS)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$top/build}
 UK_CACHE=${UK_CACHE:-/var/cache/uk}
 uk=$build/bin/uk
-n=${1:-3}
+n=${1:-${BENCH_STORAGE_RUNS:-3}}
 CC=${CROSS_CC:-aarch64-linux-gnu-gcc}
+dtb=$UK_CACHE/dtb/bcm2837-rpi-3-b.dtb
+rpi_s=300 # the longest a raspi3b guest may take to print its result line
 
 skip() {
 	echo "skipped: $*"
@@ -41,6 +61,7 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 # uk: the app with a 64 MiB /data
 mkdir "$work/app"
@@ -49,6 +70,93 @@ printf 'name: storage\nsources: [main.c]\nimage: {data: 64M}\n' >"$work/app/uk.y
 "$uk" build "$work/app" --target virt >"$work/build.log" 2>&1 ||
 	skip "uk build of bench/apps/storage failed: $(tail -n 1 "$work/build.log")"
 ukimg=$work/app/build/virt/kernel8.img ukcard=$work/app/build/virt/sdcard.img
+
+# raspi3b: uk's app for rpi3 and its card; Linux's initramfs (SD modules) and device tree.
+# Sets rpi_why (the whole raspi3b section cannot run) or rpi_linux_why (Linux's side cannot).
+rpi_why='' rpi_linux_why=''
+rpi_prepare() {
+	local t m
+	for t in aarch64-linux-gnu-objcopy fdtput timeout; do
+		command -v "$t" >/dev/null || { rpi_why="$t is missing (./install.sh installs it)"; return 1; }
+	done
+	[ -f "$dtb" ] || { rpi_why="$dtb is missing: run ./install.sh"; return 1; }
+	"$uk" build "$work/app" --target rpi3 >"$work/build-rpi3.log" 2>&1 || {
+		rpi_why="uk build --target rpi3 of bench/apps/storage failed: $(tail -n 1 "$work/build-rpi3.log")"
+		return 1
+	}
+	rpi_ukimg=$work/app/build/rpi3/kernel8.img rpi_ukcard=$work/rpi-uk-card.img
+	# uk run's card: sdcard.img grown (sparsely) to the next power of two
+	local size p2=1
+	size=$(stat -c %s "$work/app/build/rpi3/sdcard.img") || { rpi_why="no sdcard.img for rpi3"; return 1; }
+	while [ "$p2" -lt "$size" ]; do p2=$((p2 * 2)); done
+	if ! { cp --sparse=always "$work/app/build/rpi3/sdcard.img" "$rpi_ukcard.ref" &&
+		truncate -s "$p2" "$rpi_ukcard.ref"; }; then
+		rpi_why="the uk card could not be made"
+		return 1
+	fi
+	rpi_uksize=$p2
+
+	# Linux: the SD host driver after its dependencies (the .deb has no modules.dep: depmod makes
+	# it at install time; each module's .modinfo says what it depends on), then ext4's
+	mkdir -p "$work/rroot/modules" "$work/ko"
+	local -A queued=()
+	local i=1
+	ko() {
+		local f out=$work/ko/${1//-/_}.ko
+		if [ ! -f "$out" ]; then
+			f=$(find "$work/deb/lib/modules" -name '*.ko*' | awk -v m="${1//-/_}" '{
+				b = $0; sub(/.*\//, "", b); sub(/\.ko(\.xz|\.zst|\.gz)?$/, "", b)
+				gsub(/-/, "_", b); if (b == m) { print; exit } }')
+			[ -n "$f" ] || return 1
+			case $f in
+			*.xz) xz -dc "$f" >"$out" ;;
+			*.zst) zstd -qdc "$f" >"$out" ;;
+			*.gz) gzip -dc "$f" >"$out" ;;
+			*) cp "$f" "$out" ;;
+			esac
+		fi
+		echo "$out"
+	}
+	load() {
+		local m=${1//-/_} f d
+		[ -z "${queued[$m]:-}" ] || return 0
+		queued[$m]=1
+		f=$(ko "$m") || { rpi_linux_why="module $1 is not in $(basename "$deb")"; return 1; }
+		for d in $(aarch64-linux-gnu-objcopy -O binary --only-section=.modinfo "$f" /dev/stdout |
+			tr '\0' '\n' | sed -n 's/^depends=//p' | tr ',' ' '); do
+			load "$d" || return 1
+		done
+		cp "$f" "$work/rroot/modules/$(printf '%02d-%s.ko' "$i" "$m")"
+		i=$((i + 1))
+	}
+	for m in sdhci-iproc crc16 mbcache jbd2 crc32c_generic ext4; do load "$m" || return 1; done
+	rpi_modules=$(cd "$work/rroot/modules" && printf '%s\n' *.ko | sed 's/^[0-9]*-//; s/\.ko$//' |
+		paste -sd ' ')
+	# (called in an || list, where set -e is off: each step is checked)
+	if ! { "$CC" -static -O2 -Wall -Wextra -DLINUX_GUEST -DDATA_DEV='"/dev/mmcblk0"' \
+		"$top/bench/apps/storage/main.c" -o "$work/rroot/init" &&
+		aarch64-linux-gnu-strip "$work/rroot/init" &&
+		(cd "$work/rroot" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) |
+		gzip -9n >"$work/rpi-initramfs.cpio.gz"; }; then
+		rpi_linux_why="the Linux guest's initramfs could not be made"
+		return 1
+	fi
+	rm -rf "$work/ko"
+
+	# Linux's device tree: the card on the Arasan SDHCI, as QEMU wires it and uk uses it
+	rpi_ldtb=$work/rpi-linux.dtb
+	cp "$dtb" "$rpi_ldtb"
+	chmod u+w "$rpi_ldtb"
+	{
+		fdtput -t s "$rpi_ldtb" /soc/mmc@7e202000 status disabled
+		fdtput -t s "$rpi_ldtb" /soc/mmc@7e300000 status okay
+		fdtput -d "$rpi_ldtb" /soc/mmc@7e300000 mmc-pwrseq
+		fdtput -r "$rpi_ldtb" /soc/mmc@7e300000/wifi@1
+	} 2>"$work/fdtput.log" || {
+		rpi_linux_why="fdtput could not change $(basename "$dtb"): $(head -n 1 "$work/fdtput.log")"
+		return 1
+	}
+}
 
 # Linux: the kernel and the modules from the same .deb, the program as /init
 dpkg-deb -x "$deb" "$work/deb"
@@ -69,6 +177,7 @@ done
 aarch64-linux-gnu-strip "$work/root/init"
 (cd "$work/root" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) |
 	gzip -9n >"$work/initramfs.cpio.gz"
+rpi_prepare || true
 kernel=$(find "$work/deb/boot" -name 'vmlinuz-*' | head -n 1)
 [ -n "$kernel" ] || skip "no vmlinuz in $(basename "$deb")"
 vmlinuz=$work/$(basename "$kernel")
@@ -120,11 +229,12 @@ for ((k = 0; k < n; k++)); do
 done
 
 # row WHAT UK LINUX TARGET (values in thousandths): ratio uk/Linux, target met when >= TARGET
+# [DECIMALS] (default 1)
 row() {
-	awk -v w="$1" -v u="$2" -v l="$3" -v t="$4" 'BEGIN {
+	awk -v w="$1" -v u="$2" -v l="$3" -v t="$4" -v d="${5:-1}" 'BEGIN {
 		ratio = (l > 0 ? u / l : 0)
-		printf "%-46s %10.1f %10.1f %8.2f   >= %s: %s\n", w, u / 1000, l / 1000, ratio, t,
-			(ratio >= t ? "met" : "NOT met") }'
+		f = "%-46s %10." d "f %10." d "f %8.2f   >= %s: %s\n"
+		printf f, w, u / 1000, l / 1000, ratio, t, (ratio >= t ? "met" : "NOT met") }'
 }
 printf '%-46s %10s %10s %8s   %s\n' "virt, virtio-blk, -m 128M" uk Linux ratio target
 # shellcheck disable=SC2086
@@ -141,3 +251,87 @@ echo "(median of $n runs alternating uk and Linux, each on a fresh disk; uk: lit
 	"Linux: ext4 on /dev/vda, $(basename "$vmlinuz"); per-run values: uk write ${w[uk]}/ read" \
 	"${r[uk]}/ appends ${a[uk]}; Linux write ${w[linux]}/ read ${r[linux]}/ appends ${a[linux]}" \
 	"(thousandths))"
+
+# raspi3b: the same program with the card in the SD slot
+echo
+rpi_what="raspi3b, SD card (Arasan SDHCI, PIO), -m 1G"
+if [ -n "$rpi_why" ]; then
+	printf '%-46s skipped: %s\n' "$rpi_what" "$rpi_why"
+	exit 0
+fi
+# run_rpi GUEST: boots it on a fresh card; prints the program's first "storage:" line (the result
+# or the error) once it is on the console (at most rpi_s seconds), then stops QEMU if it is still
+# running (Linux halts but cannot power the board off)
+run_rpi() {
+	# shellcheck disable=SC2054 # the commas are QEMU's
+	local args=(-M raspi3b -nic none -m 1G -display none -monitor none -no-reboot)
+	if [ "$1" = uk ]; then
+		cp --sparse=always "$rpi_ukcard.ref" "$work/card.img"
+		# uk's console is the mini UART, QEMU's second serial port
+		# shellcheck disable=SC2054
+		args+=(-serial null -serial "file:$work/console" -semihosting-config enable=on,target=native
+			-dtb "$dtb" -kernel "$rpi_ukimg" -append uk.qemu=1)
+	else
+		rm -f "$work/card.img"
+		truncate -s 64M "$work/card.img"
+		mkfs.ext4 -q -F "$work/card.img"
+		args+=(-serial "file:$work/console" -dtb "$rpi_ldtb" -kernel "$vmlinuz"
+			-initrd "$work/rpi-initramfs.cpio.gz" -append "console=ttyAMA0 quiet panic=-1")
+	fi
+	args+=(-drive "if=sd,format=raw,file=$work/card.img")
+	: >"$work/console"
+	timeout -k 5 "$rpi_s" qemu-system-aarch64 "${args[@]}" </dev/null >"$work/qemu.log" 2>&1 &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null && ! grep -q '^storage: ' <(tr -d '\r' <"$work/console"); do
+		sleep 0.2
+	done
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	pid=
+	tr -d '\r' <"$work/console" | grep -m 1 '^storage: ' || true
+}
+
+declare -A rw rr ra
+for ((k = 0; k < n; k++)); do
+	for g in uk linux; do
+		[ "$g" = uk ] || [ -z "$rpi_linux_why" ] || continue
+		line=$(run_rpi $g)
+		if [ -z "$(field write_us "$line")" ]; then
+			why=${line#storage: }
+			why=${why:-no result within $rpi_s s}
+			echo "bench/storage.sh: the raspi3b $g guest gave no result; its console ends:" >&2
+			tr -d '\r' <"$work/console" | tail -n 5 >&2
+			if [ "$g" = uk ]; then
+				printf '%-46s skipped: the uk guest failed: %s\n' "$rpi_what" "$why"
+				exit 0
+			fi
+			rpi_linux_why="the Linux guest failed: $why"
+			continue
+		fi
+		bytes=$(field bytes "$line") appends=$(field appends "$line")
+		rw[$g]+="$((bytes * 1000000000 / 1048576 / $(field write_us "$line"))) "
+		rr[$g]+="$((bytes * 1000000000 / 1048576 / $(field read_us "$line"))) "
+		ra[$g]+="$((appends * 1000000 * 1000 / $(field append_us "$line"))) "
+	done
+done
+
+printf '%-46s %10s %10s %8s   %s\n' "$rpi_what" uk Linux ratio target
+# shellcheck disable=SC2086
+if [ -z "$rpi_linux_why" ]; then
+	row "sequential write 32 MiB + fsync (MiB/s)" "$(med ${rw[uk]})" "$(med ${rw[linux]})" 1.0 2
+	row "sequential read 32 MiB (MiB/s)" "$(med ${rr[uk]})" "$(med ${rr[linux]})" 1.0 2
+	row "fsync'ed 64-byte appends (per s)" "$(med ${ra[uk]})" "$(med ${ra[linux]})" 2 1
+else
+	for x in "sequential write 32 MiB + fsync (MiB/s)|$(med ${rw[uk]})|2" \
+		"sequential read 32 MiB (MiB/s)|$(med ${rr[uk]})|2" \
+		"fsync'ed 64-byte appends (per s)|$(med ${ra[uk]})|1"; do
+		IFS='|' read -r what v d <<<"$x"
+		awk -v w="$what" -v v="$v" -v d="$d" 'BEGIN { printf "%-46s %10." d "f\n", w, v / 1000 }'
+	done
+	echo "Linux: skipped: $rpi_linux_why"
+fi
+echo "(median of $n runs alternating uk and Linux, each on a fresh card; uk: littlefs on /data," \
+	"card $((rpi_uksize >> 20)) MiB (sdcard.img grown to a power of two); Linux: whole-card ext4" \
+	"on /dev/mmcblk0 (64 MiB), $(basename "$vmlinuz") with ${rpi_modules:-no modules};" \
+	"per-run values: uk write ${rw[uk]}/ read ${rr[uk]}/ appends ${ra[uk]}; Linux write" \
+	"${rw[linux]:-none }/ read ${rr[linux]:-none }/ appends ${ra[linux]:-none }(thousandths))"

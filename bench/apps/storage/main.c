@@ -11,7 +11,9 @@
  * On uk the file system is /data (littlefs on the card's second partition, uk.yaml
  * image: {data: 64M}). On Linux this program is /init of an initramfs: it mounts devtmpfs and
  * /proc, loads the block and ext4 modules (Debian builds them as modules) from /modules in name
- * order with finit_module, and mounts /dev/vda (an ext4 file system made on the host) at /data.
+ * order with finit_module, and mounts DATA_DEV (an ext4 file system made on the host) at /data:
+ * /dev/vda on virt, /dev/mmcblk0 (the whole SD card) on raspi3b, where bench/storage.sh builds
+ * it with -DDATA_DEV='"/dev/mmcblk0"'.
  * The Linux build defines LINUX_GUEST (uk's cross compiler defines __linux__ too).
  */
 #define _GNU_SOURCE
@@ -34,6 +36,10 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/syscall.h>
+
+#ifndef DATA_DEV
+#define DATA_DEV "/dev/vda"
+#endif
 
 static void end(int status)
 {
@@ -84,12 +90,13 @@ static void guest_setup(void)
 			fail(path);
 		close(m);
 	}
-	/* the disk appears once virtio_blk has probed it */
-	for (int i = 0; i < 2000 && access("/dev/vda", F_OK) != 0; i++)
+	/* the disk appears once its driver has probed it (virtio_blk at once; an SD card after
+	 * its identification, which may take a few seconds under TCG) */
+	for (int i = 0; i < 20000 && access(DATA_DEV, F_OK) != 0; i++)
 		usleep(1000);
 	mkdir("/data", 0755);
-	if (mount("/dev/vda", "/data", "ext4", 0, NULL) != 0)
-		fail("mount /dev/vda on /data");
+	if (mount(DATA_DEV, "/data", "ext4", 0, NULL) != 0)
+		fail("mount " DATA_DEV " on /data");
 }
 
 /* the file's pages out of the page cache, so that read measures the disk */
