@@ -141,6 +141,8 @@ packages=(
 	# tests/tls.bats: openssl makes its certificates and serves TLS; python3 speaks QMP and
 	# checks downloads (tests/tools/qmp.py)
 	openssl python3
+	# tests/cli/schema.bats: manifests/uk.schema.json against uk build's own checks
+	python3-jsonschema python3-yaml
 	# ab: the HTTP load test (tests/net-apps.bats) and its bench row (bench/net.sh)
 	apache2-utils
 	# tests/fuzz: clang with ASan/UBSan; libFuzzer's runtime is in libclang-rt-14-dev, which
