@@ -17,24 +17,7 @@
 #include "tap.h"
 #include "vfs.h"
 
-/* ---- what block_cache.c uses from the kernel: cooperative threads need no real lock ---- */
-void uk_sem_init(struct uk_sem *s, unsigned long count)
-{
-	memset(s, 0, sizeof *s);
-	s->count = count;
-}
-void uk_sem_post(struct uk_sem *s)
-{
-	s->count++;
-}
-int uk_sem_wait(struct uk_sem *s, uint64_t timeout_ns)
-{
-	(void)timeout_ns;
-	if (s->count == 0)
-		abort(); /* the cache re-entered its own lock */
-	s->count--;
-	return 0;
-}
+/* uk_sem_*: fake_lock.c (one thread: a wait that would block aborts) */
 
 #include "../../runtime/fs/block_cache.c"
 

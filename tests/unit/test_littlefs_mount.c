@@ -17,23 +17,7 @@
 #include "tap.h"
 #include "vfs.h"
 
-void uk_sem_init(struct uk_sem *s, unsigned long count)
-{
-	memset(s, 0, sizeof *s);
-	s->count = count;
-}
-void uk_sem_post(struct uk_sem *s)
-{
-	s->count++;
-}
-int uk_sem_wait(struct uk_sem *s, uint64_t timeout_ns)
-{
-	(void)timeout_ns;
-	if (s->count == 0)
-		abort();
-	s->count--;
-	return 0;
-}
+/* uk_sem_*: fake_lock.c (one thread: a wait that would block aborts) */
 
 /* vfs.c (for its volume_read, volume_write and volume_sync) names these; the cases never
  * call vfs_init, so none of them runs */
