@@ -14,7 +14,13 @@ complete_line() { # words...: prints the completions of the last word
 	run complete_line uk b
 	assert_output "build"
 	run complete_line uk help d
-	assert_output "doctor"
+	assert_output "devices data doctor"
+	run complete_line uk f
+	assert_output "flash"
+	run complete_line uk build --s
+	assert_output "--sign"
+	run complete_line uk flash --all
+	assert_output "--allow-loop --allow-fixed"
 }
 
 @test "completes a command's options and targets" {
