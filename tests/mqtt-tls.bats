@@ -36,6 +36,10 @@ setup_file() {
 		    files: {ca.pem: $P/ca.pem}
 		  - name: wrongca
 		    files: {ca.pem: $P/other.pem, device.crt: $P/good.pem, device.key: $P/good.key}
+		  - name: badcert
+		    files: {ca.pem: $P/ca.pem, device.crt: $P/good.key, device.key: $P/good.key}
+		  - name: otherkey
+		    files: {ca.pem: $P/ca.pem, device.crt: $P/good.pem, device.key: $P/stranger.key}
 	EOF
 	"$BUILD/bin/uk" build "$APP" --fleet "$APP/fleet.yaml" >"$BATS_FILE_TMPDIR/build.log" 2>&1
 }
@@ -116,4 +120,15 @@ device() {
 	run net_console
 	assert_equal "$(grep -c "^mqtt: connected to 10.0.2.2:$BROKER_PORT$" <<<"$output")" 2
 	refute_output --partial panic
+}
+
+@test "mqtt over TLS: a device file that is not a certificate, or a key that is not the certificate's: refused at start, saying so" {
+	device badcert 'mqtt: TLS: '
+	run net_console
+	assert_line "mqtt: TLS: the certificate does not parse (PEM or DER expected)"
+	refute_output --partial panic
+	net_stop
+	device otherkey 'mqtt: TLS: '
+	run net_console
+	assert_line "mqtt: TLS: the private key is not the certificate's"
 }

@@ -194,8 +194,9 @@ int main(void)
 			uk_net_lock();
 			err_t e = mqtt_client_connect(client, &addr, (u16_t)port, on_connection,
 						      where, &ci);
-			if (e == ERR_OK && tls)
-				uk_tls_altcp_check_name(client->conn, tls_name);
+			if (e == ERR_OK && tls && uk_tls_altcp_check_name(client->conn, tls_name))
+				printf("mqtt: cannot name the TLS server: the connection will be "
+				       "refused\n");
 			if (e == ERR_OK)
 				state = CONNECTING;
 			uk_net_unlock();

@@ -17,8 +17,10 @@
  * without its data. Writing lines in the order of their last change keeps that: littlefs syncs
  * after every commit, so within one write-back the commit's lines are written last.
  *
- * A write-back that fails drops its lines (what the device holds is unknown) and the next sync
- * reports -EIO once, so fsync() says what was lost; the data that failed is not retried forever.
+ * A write-back that fails stops there: its lines and every dirty line after them are dropped
+ * unwritten (a later line may be the commit that points at the failed data), and until the next
+ * sync reports the error (once, so fsync() says what was lost) writes are refused with it, so no
+ * commit made after the failure reaches the card either. Nothing that failed is retried forever.
  * One lock for all callers: /boot and /data share the card and are used from any thread.
  */
 #include <errno.h>
@@ -121,13 +123,15 @@ static void write_back(void)
 			src = bounce;
 		}
 		int r = l->bd->write(l->first, (uint32_t)(end - l->first), src);
-		for (unsigned m = i; m < k; m++) {
-			order[m]->dirty = 0;
-			if (r)
-				order[m]->bd = NULL;
+		if (r) { /* drop this request's lines and all later ones, unwritten */
+			for (unsigned m = i; m < n; m++)
+				order[m]->dirty = 0, order[m]->bd = NULL;
+			if (!sticky_error)
+				sticky_error = r;
+			return;
 		}
-		if (r && !sticky_error)
-			sticky_error = r;
+		for (unsigned m = i; m < k; m++)
+			order[m]->dirty = 0;
 		i = k;
 	}
 }
@@ -266,11 +270,15 @@ int block_cache_write(struct blockdev *bd, uint64_t lba, uint32_t count, const v
 		return -EIO;
 	if (cache_lock())
 		return bd->write(lba, count, buf);
-	int r = 0;
+	int r = sticky_error; /* a write-back failed: nothing more until a sync reported it */
 	const uint8_t *in = buf;
+	if (r) {
+		cache_unlock();
+		return r;
+	}
 	if (count >= LARGE) {
 		write_back(); /* what was written before reaches the device before this */
-		r = bd->write(lba, count, buf);
+		r = sticky_error ? sticky_error : bd->write(lba, count, buf);
 		for (unsigned i = 0; i < LINES; i++) {
 			uint64_t from, to;
 			if (lines[i].bd != bd || !overlap(&lines[i], lba, count, &from, &to))
@@ -293,6 +301,8 @@ int block_cache_write(struct blockdev *bd, uint64_t lba, uint32_t count, const v
 			l = claim(bd, first); /* all of it is overwritten: nothing to read */
 		else if (!l)
 			r = get(bd, first, &l);
+		if (r == 0 && sticky_error)
+			r = sticky_error; /* making room failed to write back: stop here too */
 		if (r == 0) {
 			uint64_t from, to;
 			overlap(l, s, (uint32_t)(lba + count - s), &from, &to);

@@ -78,7 +78,9 @@ static const unsigned char *material(const char *file, const char *pem, size_t *
 	return b;
 }
 
-static int verify(void *unused, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+/* The checks every certificate gets: the time of day must be known; the reason of the first
+ * refusal is kept for the app. */
+static int verify_checked(void *unused, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 {
 	(void)unused, (void)crt;
 	if (!uk_walltime_known()) {
@@ -98,6 +100,54 @@ static int verify(void *unused, mbedtls_x509_crt *crt, int depth, uint32_t *flag
 			 reasons);
 	}
 	return 0; /* the flags decide: any left set fails the handshake */
+}
+
+/* The configuration's callback, for a connection nobody named: mbed TLS 2.28 checks no name
+ * when none was set, so the certificate is refused (fail closed). uk_tls_altcp_check_name
+ * replaces it on the connection with verify_checked. */
+static int verify_unnamed(void *unused, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+	if (depth == 0) {
+		*flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+		snprintf(
+		    last_failure, sizeof last_failure,
+		    "the connection was not given the server's name (uk_tls_altcp_check_name)");
+	}
+	return verify_checked(unused, crt, depth, flags);
+}
+
+/* The certificate parses, the key parses and is the certificate's: checked here because lwIP's
+ * adapter, on a certificate that does not parse, frees memory it did not allocate. */
+static bool parses(const unsigned char *cert, size_t cert_len, const unsigned char *key,
+		   size_t key_len, char *why, size_t why_len)
+{
+	mbedtls_x509_crt crt;
+	mbedtls_pk_context pk;
+	mbedtls_x509_crt_init(&crt);
+	mbedtls_pk_init(&pk);
+	const char *bad = NULL;
+	if (mbedtls_x509_crt_parse(&crt, cert, cert_len) != 0)
+		bad = "the certificate does not parse (PEM or DER expected)";
+	else if (mbedtls_pk_parse_key(&pk, key, key_len, NULL, 0) != 0)
+		bad = "the private key does not parse (unencrypted PEM or DER expected)";
+	else if (mbedtls_pk_check_pair(&crt.pk, &pk) != 0)
+		bad = "the private key is not the certificate's";
+	mbedtls_x509_crt_free(&crt);
+	mbedtls_pk_free(&pk);
+	if (bad)
+		say(why, why_len, bad);
+	return !bad;
+}
+
+static bool ca_parses(const unsigned char *ca, size_t len, char *why, size_t why_len)
+{
+	mbedtls_x509_crt crt;
+	mbedtls_x509_crt_init(&crt);
+	bool ok = mbedtls_x509_crt_parse(&crt, ca, len) == 0;
+	mbedtls_x509_crt_free(&crt);
+	if (!ok)
+		say(why, why_len, "the CA certificates do not parse (PEM or DER expected)");
+	return ok;
 }
 
 struct altcp_tls_config *uk_tls_altcp_config(enum uk_tls_role role, const struct uk_tls_options *o,
@@ -132,7 +182,10 @@ struct altcp_tls_config *uk_tls_altcp_config(enum uk_tls_role role, const struct
 					: NULL;
 	struct altcp_tls_config *cfg = NULL;
 	bool mutual = o->cert_file || o->cert_pem;
-	if (ca && (!mutual || key)) {
+	/* lwIP 2.1.3 frees a pointer into its own block when these do not parse: check first */
+	bool usable = ca && ca_parses(ca, ca_len, why, why_len) &&
+		      (!mutual || (key && parses(cert, cert_len, key, key_len, why, why_len)));
+	if (usable) {
 		cfg = mutual ? altcp_tls_create_config_client_2wayauth(ca, ca_len, key, key_len,
 								       NULL, 0, cert, cert_len)
 			     : altcp_tls_create_config_client(ca, ca_len);
@@ -152,7 +205,7 @@ struct altcp_tls_config *uk_tls_altcp_config(enum uk_tls_role role, const struct
 	/* the adapter's configuration starts with its mbedtls_ssl_config */
 	mbedtls_ssl_config *conf = (mbedtls_ssl_config *)cfg;
 	mbedtls_ssl_conf_authmode(conf, MBEDTLS_SSL_VERIFY_REQUIRED);
-	mbedtls_ssl_conf_verify(conf, verify, NULL);
+	mbedtls_ssl_conf_verify(conf, verify_unnamed, NULL);
 	return cfg;
 }
 
@@ -162,7 +215,10 @@ int uk_tls_altcp_check_name(struct altcp_pcb *conn, const char *server_name)
 	if (!ssl || !server_name)
 		return -EINVAL;
 	last_failure[0] = 0;
-	return mbedtls_ssl_set_hostname(ssl, server_name) == 0 ? 0 : -ENOMEM;
+	if (mbedtls_ssl_set_hostname(ssl, server_name) != 0)
+		return -ENOMEM; /* the configuration's callback still refuses the connection */
+	mbedtls_ssl_set_verify(ssl, verify_checked, NULL);
+	return 0;
 }
 
 const char *uk_tls_altcp_failure(void)

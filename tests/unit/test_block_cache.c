@@ -234,6 +234,32 @@ int main(void)
 	      r2);
 	CHECK(sector_is(buf, 0), "...and a later read gets what the disk holds (sector 512: 0)");
 
+	/* a failed write-back stops there: what was written after the failed lines (a commit that
+	 * points at them) never reaches the disk, and writes are refused until a sync reports it */
+	reset();
+	memset(pattern, 0x44, 8 * BLOCK_SIZE);
+	block_cache_write(&bd, 1000, 8, pattern); /* data */
+	block_cache_write(&bd, 40, 8, pattern);	  /* the commit, written after it */
+	fail_write_at = 1003;
+	r1 = block_cache_sync(&bd);
+	fail_write_at = UINT64_MAX;
+	CHECK(r1 == -EIO && count_ops('w') == 1 && sector_is(disk + 40 * BLOCK_SIZE, 40),
+	      "the data's write-back failed: the commit after it was not written");
+	reset();
+	fail_write_at = 1003;
+	block_cache_write(&bd, 1000, 8, pattern);
+	for (unsigned l = 0; l < LINES - 1; l++) /* the cache full of dirty lines */
+		block_cache_write(&bd, 2400 + (uint64_t)l * 8, 8, pattern);
+	r1 = block_cache_write(&bd, 40, 8, pattern); /* making room: its write-back fails */
+	fail_write_at = UINT64_MAX;
+	r2 = block_cache_write(&bd, 48, 8, pattern);
+	int r3 = block_cache_sync(&bd);
+	int r4 = block_cache_write(&bd, 48, 8, pattern);
+	CHECK(r1 == -EIO && r2 == -EIO && r3 == -EIO && r4 == 0 &&
+		  sector_is(disk + 40 * BLOCK_SIZE, 40) && sector_is(disk + 48 * BLOCK_SIZE, 48),
+	      "a write-back failing while making room: that write and the next are refused, the "
+	      "sync says so, then writes go again");
+
 	/* a failed read caches nothing and is retried */
 	reset();
 	fail_read_at = 42;

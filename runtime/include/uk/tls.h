@@ -76,8 +76,9 @@ const char *uk_tls_cipher(const struct uk_tls *tls);
  * configuration once (a client: ca and server_name required, cert and key for mutual TLS) and
  * give it to the app (mqtt_connect_client_info_t.tls_config); right after the connection is
  * made (mqtt_client_connect, under uk_net_lock()), name the server it must be with
- * uk_tls_altcp_check_name(client->conn, name) (lwip/apps/mqtt_priv.h has the struct). When a
- * handshake fails on a certificate, uk_tls_altcp_failure() says why ("" otherwise).
+ * uk_tls_altcp_check_name(client->conn, name) (lwip/apps/mqtt_priv.h has the struct): a
+ * connection that was not named is refused (fail closed). When a handshake fails on a
+ * certificate, uk_tls_altcp_failure() says why ("" otherwise; it is the last connection's).
  */
 struct altcp_tls_config;
 struct altcp_pcb;
