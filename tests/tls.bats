@@ -93,6 +93,14 @@ print("%016x" % h)' "$1"
 	assert_line "tls: body 10485760 bytes, fnv1a $(fnv1a "$P/big.bin")"
 }
 
+@test "client: on a non-blocking socket the handshake and the reads still finish (1 MB byte-exact)" {
+	head -c 1048576 /dev/urandom >"$P/nb.bin"
+	s_server ca-server.pem ca-server.key
+	guest "tls.connect=10.0.2.2:$PORT" tls.name=host.test tls.get=/nb.bin tls.nonblock=1
+	assert_success
+	assert_line "tls: body 1048576 bytes, fnv1a $(fnv1a "$P/nb.bin")"
+}
+
 @test "client: another CA's server, a wrong name, an expired certificate: refused, saying why" {
 	echo hi >"$P/hi.txt"
 	s_server other-server.pem other-server.key

@@ -5,6 +5,8 @@
  * every failure is turned into one line of text for the app's console.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +59,19 @@ static int rng(void *unused, unsigned char *out, size_t n)
 {
 	(void)unused;
 	return uk_random(out, n) == 0 ? 0 : MBEDTLS_ERR_SSL_NO_RNG;
+}
+
+/* mbed TLS wants the socket readable (or writable) again. A non-blocking socket: wait for it
+ * here (this thread only; lwIP's poll). A blocking one returned EAGAIN because its
+ * SO_RCVTIMEO/SO_SNDTIMEO ran out: that is the caller's timeout, so give up (0: waited). */
+static int wait_socket(int fd, int want)
+{
+	int flags = fcntl(fd, F_GETFL, 0);
+	if (flags < 0 || !(flags & O_NONBLOCK))
+		return -1;
+	struct pollfd p = {.fd = fd,
+			   .events = want == MBEDTLS_ERR_SSL_WANT_READ ? POLLIN : POLLOUT};
+	return poll(&p, 1, -1) == 1 ? 0 : -1;
 }
 
 static int bio_send(void *ctx, const unsigned char *buf, size_t n)
@@ -152,7 +167,8 @@ struct uk_tls_config *uk_tls_config_new(enum uk_tls_role role, const struct uk_t
 		r = load_certs(&c->cert, o->cert_file, o->cert_pem, "certificate", why, why_len);
 	if (!r)
 		r = load_key(&c->key, o, why, why_len);
-	if (!r && o->server_name && !(c->server_name = strdup(o->server_name))) {
+	/* a client's only: on a server, mbed TLS would check client certificates against it */
+	if (!r && role == UK_TLS_CLIENT && !(c->server_name = strdup(o->server_name))) {
 		say(why, why_len, "out of memory");
 		r = -1;
 	}
@@ -218,8 +234,16 @@ static struct uk_tls *handshake(int fd, const struct uk_tls_config *c, char *why
 	}
 	mbedtls_ssl_set_bio(&t->ssl, &t->fd, bio_send, bio_recv, NULL);
 	while ((r = mbedtls_ssl_handshake(&t->ssl)) != 0) {
-		if (r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE)
+		if ((r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE) &&
+		    wait_socket(fd, r) == 0)
 			continue;
+		if (r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE) {
+			say(why, len,
+			    "TLS handshake: the peer went quiet (the socket's timeout ran out)");
+			mbedtls_ssl_free(&t->ssl);
+			free(t);
+			return NULL;
+		}
 		uint32_t flags = mbedtls_ssl_get_verify_result(&t->ssl);
 		const char *peer = c->role == UK_TLS_CLIENT ? "the server's" : "the client's";
 		if (r == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED && flags != 0 &&
@@ -267,10 +291,13 @@ ssize_t uk_tls_read(struct uk_tls *t, void *buf, size_t n)
 			return r;
 		if (r == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY)
 			return 0;
-		if (r != MBEDTLS_ERR_SSL_WANT_READ && r != MBEDTLS_ERR_SSL_WANT_WRITE) {
-			errno = EIO;
-			return -1;
-		}
+		if ((r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE) &&
+		    wait_socket(t->fd, r) == 0)
+			continue;
+		/* a timeout of the socket's own: EAGAIN, as read() says it */
+		errno = r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE ? EAGAIN
+											  : EIO;
+		return -1;
 	}
 }
 
@@ -279,12 +306,16 @@ ssize_t uk_tls_write(struct uk_tls *t, const void *buf, size_t n)
 	size_t done = 0;
 	while (done < n) {
 		int r = mbedtls_ssl_write(&t->ssl, (const unsigned char *)buf + done, n - done);
-		if (r > 0)
+		if (r > 0) {
 			done += (size_t)r;
-		else if (r != MBEDTLS_ERR_SSL_WANT_READ && r != MBEDTLS_ERR_SSL_WANT_WRITE) {
-			errno = EIO;
-			return done ? (ssize_t)done : -1;
+			continue;
 		}
+		if ((r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE) &&
+		    wait_socket(t->fd, r) == 0)
+			continue;
+		errno = r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE ? EAGAIN
+											  : EIO;
+		return done ? (ssize_t)done : -1;
 	}
 	return (ssize_t)done;
 }

@@ -63,7 +63,9 @@ void uk_tls_config_free(struct uk_tls_config *cfg);
 struct uk_tls *uk_tls_connect(int fd, const struct uk_tls_config *cfg, char *why, size_t why_len);
 struct uk_tls *uk_tls_accept(int fd, const struct uk_tls_config *cfg, char *why, size_t why_len);
 
-/* Like read() and write(): bytes moved, 0 when the peer closed, -1 with errno EIO. */
+/* Like read() and write(): bytes moved, 0 when the peer closed, -1 with errno EIO (or EAGAIN
+ * when the socket's own SO_RCVTIMEO/SO_SNDTIMEO ran out). A non-blocking socket is waited on
+ * (this thread only), so these calls and the handshake always finish what they start. */
 ssize_t uk_tls_read(struct uk_tls *tls, void *buf, size_t n);
 ssize_t uk_tls_write(struct uk_tls *tls, const void *buf, size_t n);
 /* Sends close_notify and frees the session; the socket stays open for the caller to close. */

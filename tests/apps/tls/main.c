@@ -1,7 +1,8 @@
 /*
  * tls: uk/tls.h in QEMU over the network (net.ip from the boot arguments).
  *   client: tls.connect=A.B.C.D:PORT tls.name=NAME tls.get=/PATH [tls.cert= tls.key=]
- *           GETs PATH over HTTPS (HTTP/1.0) and prints the body's length and FNV-1a hash
+ *           GETs PATH over HTTPS (HTTP/1.0) and prints the body's length and FNV-1a hash;
+ *           tls.nonblock=1 makes the socket non-blocking first (TLS must still finish)
  *   server: tls.serve=PORT [tls.count=N] [tls.mutual=1]
  *           answers N HTTPS requests with "hello over TLS", printing each client's outcome
  * Certificates are read from /data (ca.pem, server.pem, server.key, client.pem, client.key),
@@ -9,6 +10,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +53,8 @@ static int client(const char *where)
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
 		return printf("tls: connect %s: %s\n", where, strerror(errno)), 1;
+	if (uk_config_get("tls.nonblock"))
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL, 0) | O_NONBLOCK);
 	struct uk_tls *t = uk_tls_connect(fd, cfg, why, sizeof why);
 	if (!t) {
 		printf("tls: handshake failed: %s\n", why);
