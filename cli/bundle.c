@@ -33,6 +33,14 @@ static void put64(unsigned char *p, uint64_t v)
 		p[i] = (unsigned char)(v >> (8 * i));
 }
 
+static uint64_t get64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
 static int by_name(const struct dirent **a, const struct dirent **b)
 {
 	return strcmp((*a)->d_name, (*b)->d_name);
@@ -74,6 +82,11 @@ int bundle_write(const char *out_path, const char *boot_dir, const struct manife
 	if (!m->version) {
 		error("%s: --sign needs a version: add e.g. 'version: 1.0.0' to uk.yaml (devices "
 		      "report it and refuse nothing older by mistake)",
+		      m->path);
+		return EXIT_USAGE;
+	}
+	if (strlen(target) > 15 || strlen(m->name) > 63 || strlen(m->version) > 31) {
+		error("%s: a bundle names the app in at most 63 characters and its version in 31",
 		      m->path);
 		return EXIT_USAGE;
 	}
@@ -124,6 +137,10 @@ int bundle_write(const char *out_path, const char *boot_dir, const struct manife
 		total += size;
 		free(p);
 	}
+	if (files == 0) {
+		error("%s: no files to put in the bundle", boot_dir);
+		goto done;
+	}
 	put64(h + 128, total);
 	put32(h + 136, (uint32_t)files);
 	size_t sig_len = 0;
@@ -145,24 +162,36 @@ int bundle_write(const char *out_path, const char *boot_dir, const struct manife
 		goto done;
 	}
 	for (int i = 0; i < files; i++) {
-		char *p = path_join(boot_dir, (char *)h + TABLE + ENTRY * i);
-		char *data;
-		size_t len;
-		int bad = read_file(p, &data, &len) || fwrite(data, 1, len, out) != len;
-		if (!bad)
-			free(data);
+		const unsigned char *e = h + TABLE + ENTRY * i;
+		char *p = path_join(boot_dir, (const char *)e);
+		char *data = NULL;
+		size_t len = 0;
+		int unread = read_file(p, &data, &len);
+		/* hashed a moment ago: a file that changed since would make a bundle no device
+		 * takes */
+		unsigned char now[32];
+		struct sha256 c;
+		sha256_init(&c);
+		sha256_update(&c, data, unread ? 0 : len);
+		sha256_final(&c, now);
+		int bad = unread || len != get64(e + 56) || memcmp(now, e + 64, 32) ||
+			  fwrite(data, 1, len, out) != len;
+		free(data);
 		free(p);
 		if (bad) {
-			error("writing %s: %s", tmp, strerror(errno));
+			error("writing %s: %s changed while the bundle was made, or %s", tmp,
+			      (const char *)e, strerror(errno));
 			goto done;
 		}
 	}
-	if (fflush(out) || fsync(fileno(out)) || fclose(out)) {
-		out = NULL;
+	int bad = fflush(out) || fsync(fileno(out));
+	bad = fclose(out) || bad;
+	out = NULL;
+	if (bad) {
 		error("writing %s: %s", tmp, strerror(errno));
+		unlink(tmp);
 		goto done;
 	}
-	out = NULL;
 	if (rename(tmp, out_path)) {
 		error("%s: %s", out_path, strerror(errno));
 		goto done;

@@ -8,8 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Reals (seconds and the like) with up to 10 significant digits: 0.123 stays 0.123. */
-#define DUMP_FLAGS JSON_REAL_PRECISION(10)
+/* Reals (seconds and the like) with up to 10 significant digits: 0.123 stays 0.123; a value
+ * outside any container is a document too. */
+#define DUMP_FLAGS (JSON_REAL_PRECISION(10) | JSON_ENCODE_ANY)
 
 void json_begin(struct json *j, FILE *f, int pretty)
 {
@@ -37,11 +38,16 @@ static void add(struct json *j, json_t *v)
 		json_incref(v);
 		emit(j, v);
 	} else if (json_is_object(j->stack[j->depth - 1])) {
-		json_object_set(j->stack[j->depth - 1], j->key ? j->key : "", v);
+		int r = json_object_set(j->stack[j->depth - 1], j->key ? j->key : "", v);
 		free(j->key);
 		j->key = NULL;
-	} else {
-		json_array_append(j->stack[j->depth - 1], v);
+		if (r) {
+			fprintf(stderr, "uk: cannot add a JSON value (out of memory)\n");
+			exit(EXIT_FAIL);
+		}
+	} else if (json_array_append(j->stack[j->depth - 1], v)) {
+		fprintf(stderr, "uk: cannot add a JSON value (out of memory)\n");
+		exit(EXIT_FAIL);
 	}
 }
 
@@ -82,23 +88,31 @@ void json_end_arr(struct json *j)
 	close_container(j);
 }
 
-void json_key(struct json *j, const char *k)
+/* Text that is not UTF-8 (a file name can be anything): its non-ASCII bytes become '?'. */
+static char *utf8_or_ascii(const char *s)
 {
-	free(j->key);
-	j->key = xstrdup(k);
-}
-
-/* Text that is not UTF-8 (a file name can be anything) gets '?' for each bad byte. */
-static json_t *text(const char *s)
-{
-	json_t *v = json_string(s);
-	if (v)
-		return v;
 	char *copy = xstrdup(s);
+	json_t *probe = json_string(s);
+	if (probe) {
+		json_decref(probe);
+		return copy;
+	}
 	for (unsigned char *p = (unsigned char *)copy; *p; p++)
 		if (*p >= 0x80)
 			*p = '?';
-	v = json_string(copy);
+	return copy;
+}
+
+void json_key(struct json *j, const char *k)
+{
+	free(j->key);
+	j->key = utf8_or_ascii(k); /* jansson refuses keys that are not UTF-8 */
+}
+
+static json_t *text(const char *s)
+{
+	char *copy = utf8_or_ascii(s);
+	json_t *v = json_string(copy);
 	free(copy);
 	return v;
 }

@@ -31,14 +31,15 @@
 #define FIFO	    64u
 #define RXR_BYTES   48u
 
-/* The even divider for at most hz (10.5: CDIV; 0 would mean 65536), or 0 when out of range. */
+/* The even divider for at most hz (10.5: CDIV), or 0 when hz is out of the range it can give:
+ * above half the core clock, or below core/65534 (about 3.8 kHz at 250 MHz). */
 uint32_t bcm2835_spi_divider(uint32_t core_hz, uint32_t hz)
 {
 	if (hz == 0 || hz > core_hz / 2)
 		return 0;
 	uint32_t div = (core_hz + hz - 1) / hz;
 	div += div & 1;
-	return div > 65534 ? 65534 : div;
+	return div > 65534 ? 0 : div; /* slower than the slowest divider: refused, not sped up */
 }
 
 int bcm2835_spi_transfer(uintptr_t base, unsigned mode, unsigned cs, uint32_t divider,

@@ -28,6 +28,7 @@ struct uk_update_reader {
 	uint8_t header[HEADER];
 	size_t have; /* header bytes collected */
 	bool checked, failed;
+	char app[64], running[32]; /* "" : not checked */
 	struct uk_update_info info;
 	unsigned file;	 /* the file the payload is in */
 	uint64_t at;	 /* bytes of it passed */
@@ -64,7 +65,8 @@ static bool field(char *out, const uint8_t *p, size_t size)
 	return true;
 }
 
-struct uk_update_reader *uk_update_reader_new(const char *key_pem, char *why, size_t why_len)
+struct uk_update_reader *uk_update_reader_new(const char *key_pem, const char *app,
+					      const char *running, char *why, size_t why_len)
 {
 	struct uk_update_reader *r = calloc(1, sizeof *r);
 	if (!r) {
@@ -83,6 +85,8 @@ struct uk_update_reader *uk_update_reader_new(const char *key_pem, char *why, si
 		return NULL;
 	}
 	mbedtls_sha256_init(&r->sha);
+	snprintf(r->app, sizeof r->app, "%s", app ? app : "");
+	snprintf(r->running, sizeof r->running, "%s", running ? running : "");
 	return r;
 }
 
@@ -108,6 +112,13 @@ static int check_header(struct uk_update_reader *r, char *why, size_t len)
 	if (strcmp(i->target, platform.target))
 		return refuse(r, why, len, "the bundle is for %s, this board is %s", i->target,
 			      platform.target);
+	if (r->app[0] && strcmp(i->app, r->app))
+		return refuse(r, why, len, "the bundle is of the app %s, this device runs %s",
+			      i->app, r->app);
+	if (r->running[0] && !strcmp(i->version, r->running))
+		return refuse(r, why, len,
+			      "the bundle is version %s, which this device runs already",
+			      i->version);
 	i->payload = le(h + 128, 8);
 	i->n_files = (unsigned)le(h + 136, 4);
 	if (i->n_files == 0 || i->n_files > UK_UPDATE_MAX_FILES)
@@ -120,6 +131,10 @@ static int check_header(struct uk_update_reader *r, char *why, size_t len)
 		    !strcmp(f->name, ".") || !strcmp(f->name, ".."))
 			return refuse(r, why, len, "file %u: a name that is not a plain file name",
 				      k);
+		for (unsigned other = 0; other < k; other++)
+			if (!strcmp(i->files[other].name, f->name))
+				return refuse(r, why, len, "%s: named twice in the file table",
+					      f->name);
 		f->size = le(e + 56, 8);
 		memcpy(f->sha256, e + 64, 32);
 		if (f->size > i->payload - sum)

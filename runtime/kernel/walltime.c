@@ -80,7 +80,8 @@ const char *uk_walltime_source_name(enum uk_walltime_source s)
 
 int uk_walltime_wait(uint64_t timeout_ns)
 {
-	uint64_t deadline = uk_now_ns() + timeout_ns;
+	uint64_t now0 = uk_now_ns();
+	uint64_t deadline = timeout_ns > UINT64_MAX - now0 ? UINT64_MAX : now0 + timeout_ns;
 	while (!uk_walltime_known()) {
 		uint64_t now = uk_now_ns();
 		if (now >= deadline)

@@ -41,6 +41,7 @@ static unsigned char got[1 << 22];
 static size_t got_len;
 static unsigned calls_before_header;
 static bool fail_sink;
+static const char *expect_app = "app", *expect_running = "7.0.0";
 
 static int sink(void *arg, unsigned file, const void *bytes, size_t n)
 {
@@ -57,7 +58,8 @@ static int run(const char *key, const unsigned char *b, size_t len, size_t step,
 	       const struct uk_update_info **info)
 {
 	got_len = 0;
-	struct uk_update_reader *r = uk_update_reader_new(key, why, 160);
+	struct uk_update_reader *r =
+	    uk_update_reader_new(key, expect_app, expect_running, why, 160);
 	if (!r)
 		return -1;
 	int rc = 0;
@@ -114,7 +116,8 @@ int main(int argc, char **argv)
 	CHECK(rc == -1 && strstr(why, "bad signature") && got_len == 0,
 	      "another key: refused before any payload byte (%s)", why);
 	rc = run(key, rpi3, rpi3_len, 0, why, NULL);
-	CHECK(rc == -1 && !strcmp(why, "the bundle is for rpi3, this board is virt") && got_len == 0,
+	CHECK(rc == -1 && !strcmp(why, "the bundle is for rpi3, this board is virt") &&
+		  got_len == 0,
 	      "another board's bundle: %s", why);
 
 	unsigned char *bad = malloc(len);
@@ -139,7 +142,19 @@ int main(int argc, char **argv)
 	rc = run(key, b, len, 0, why, NULL);
 	fail_sink = false;
 	CHECK(rc == -1 && strstr(why, "could not be stored"), "a sink that fails: %s", why);
-	struct uk_update_reader *r = uk_update_reader_new("not a key", why, sizeof why);
+	expect_app = "other";
+	rc = run(key, b, len, 0, why, NULL);
+	CHECK(rc == -1 && !strcmp(why, "the bundle is of the app app, this device runs other") &&
+		  got_len == 0,
+	      "another app's bundle: %s", why);
+	expect_app = "app", expect_running = "7.1.0";
+	rc = run(key, b, len, 0, why, NULL);
+	CHECK(rc == -1 && strstr(why, "version 7.1.0, which this device runs already"),
+	      "the version the device runs: %s", why);
+	expect_running = NULL;
+	rc = run(key, b, len, 0, why, NULL);
+	CHECK(rc == 0, "no running version given: not checked (%s)", rc ? why : "ok");
+	struct uk_update_reader *r = uk_update_reader_new("not a key", NULL, NULL, why, sizeof why);
 	CHECK(!r && strstr(why, "not an ECDSA P-256 public key"), "a bad key: %s", why);
 	free(bad);
 	free(longer);

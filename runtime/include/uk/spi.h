@@ -20,7 +20,8 @@
  * number, never faster than asked. tx may be NULL (zeros are sent), rx may be NULL.
  *
  * Errors (negative errno): -ENODEV no such bus on this board; -EINVAL a mode other than 0-3, a
- * chip select other than 0 or 1, a speed of 0 or above the controller's (half the core clock),
+ * chip select other than 0 or 1, a speed of 0, above the controller's (half the core clock)
+ * or below its slowest (about 3.8 kHz),
  * a length of 0 or over 65535; -ETIMEDOUT the transfer did not end.
  */
 #ifndef UK_SPI_H

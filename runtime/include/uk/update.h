@@ -15,7 +15,8 @@
  *     }
  *
  *     char why[160];
- *     struct uk_update_reader *r = uk_update_reader_new(public_key_pem, why, sizeof why);
+ *     struct uk_update_reader *r = uk_update_reader_new(public_key_pem, "sensor", "1.4.2",
+ *                                                       why, sizeof why);
  *     while ((n = read(fd, buf, sizeof buf)) > 0)
  *             if (uk_update_reader_feed(r, buf, n, store, NULL, why, sizeof why) != 0)
  *                     break;                          // e.g. "bad signature"
@@ -49,8 +50,12 @@ struct uk_update_info {
 
 struct uk_update_reader;
 
-/* key_pem: the public key (PEM) whose private half signs the bundles this device takes. */
-struct uk_update_reader *uk_update_reader_new(const char *key_pem, char *why, size_t why_len);
+/* key_pem: the public key (PEM) whose private half signs the bundles this device takes; app:
+ * the app this device runs (a bundle of another app is refused); running: the version it runs
+ * (a bundle of that same version is refused). Either may be NULL: not checked. Replaying an
+ * older signed version is not refused yet (that needs a counter kept on the device). */
+struct uk_update_reader *uk_update_reader_new(const char *key_pem, const char *app,
+					      const char *running, char *why, size_t why_len);
 /* The next n bytes of the bundle. Payload bytes go to sink (file: its index in the table) once
  * the header is checked; sink returns 0, or non-zero to stop. 0, or -1 with why said. */
 int uk_update_reader_feed(struct uk_update_reader *r, const void *data, size_t n,
