@@ -20,7 +20,7 @@ ms() { # runs "$@" quietly, prints elapsed milliseconds
 	t1=$(date +%s%N)
 	echo $(((t1 - t0) / 1000000))
 }
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+. "$top/bench/lib.sh" # median
 
 printf '%-8s %12s %12s %10s %10s\n' target "clean (ms)" "no-op (ms)" "clean ok" "no-op ok"
 for t in virt rpi3 rpi4; do

@@ -28,7 +28,7 @@ ms() { # runs "$@" quietly, prints elapsed milliseconds
 	t1=$(date +%s%N)
 	echo $(((t1 - t0) / 1000000))
 }
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+. "$top/bench/lib.sh" # median
 med() { printf '%s\n' "$@" | median; }
 
 # one build, 100 devices

@@ -182,7 +182,7 @@ boot() {
 	fail_boot "$1" "$2"
 }
 
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+. "$top/bench/lib.sh" # median
 
 # min_mem GUEST SECONDS: sets minm[GUEST], the smallest -m (MiB) that answers an echo, by
 # bisection.

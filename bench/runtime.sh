@@ -17,7 +17,7 @@ trap 'rm -rf "$work"' EXIT
 aarch64-linux-gnu-gcc -c "$top/bench/floor.S" -o "$work/floor.o"
 aarch64-linux-gnu-objcopy -O binary -j .text "$work/floor.o" "$work/floor.img"
 
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+. "$top/bench/lib.sh" # median
 run_us() { # TARGET IMAGE: wall time of one whole QEMU run in microseconds
 	local cmd t0 t1
 	cmd=$(qemu_cmd "$1" "$2")

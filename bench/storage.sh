@@ -208,7 +208,7 @@ run() {
 	tr -d '\r' <"$work/console" | grep -m 1 '^storage: write_us=' || true
 }
 field() { sed -n "s/.* $1=\([0-9]*\).*/\1/p" <<<" $2"; }
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+. "$top/bench/lib.sh" # median
 med() { printf '%s\n' "$@" | median; }
 
 declare -A w r a

@@ -170,7 +170,7 @@ client=$app/client.py
 # the interpreter itself: a wrapper (pyenv's shim) would add its start to every call
 py=$(python3 -c 'import sys; print(sys.executable)')
 field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<" $2"; }
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+. "$top/bench/lib.sh" # median
 med() { printf '%s\n' "$@" | median; }
 
 declare -A first hs dl cipher
