@@ -36,29 +36,15 @@ dtb=$UK_CACHE/dtb/bcm2837-rpi-3-b.dtb
 spi_hz=10000000 # the program's SPI_HZ
 boot_s=120      # the longest a guest may take to print its last line
 
-skip() {
-	echo "skipped: $*"
-	exit 0
-}
+. "$top/bench/lib.sh" # skip, need, linux_deb, workdir, median
 [ -x "$uk" ] || skip "$uk missing: run make first"
-for t in qemu-system-aarch64 "$CC" aarch64-linux-gnu-strip aarch64-linux-gnu-objcopy cpio gzip \
-	dpkg-deb perl timeout; do
-	command -v "$t" >/dev/null || skip "$t is missing (./install.sh installs it)"
-done
+need qemu-system-aarch64 "$CC" aarch64-linux-gnu-strip aarch64-linux-gnu-objcopy cpio gzip \
+	dpkg-deb perl timeout
 command -v fdtput >/dev/null || skip "fdtput is missing (device-tree-compiler; ./install.sh installs it)"
 [ -f "$dtb" ] || skip "$dtb is missing: run ./install.sh"
-deb=$(find "$UK_CACHE/debs" -maxdepth 1 -name 'linux-image-*-arm64_*_arm64.deb' 2>/dev/null |
-	sort -V | tail -n 1)
-[ -n "$deb" ] || skip "no linux-image-*-arm64 .deb in $UK_CACHE/debs: run ./install.sh"
+linux_deb
 
-work=$(mktemp -d)
-pid=
-cleanup() {
-	[ -z "$pid" ] || kill -9 "$pid" 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+workdir
 
 # uk: the app for rpi3
 mkdir "$work/app"
@@ -171,7 +157,6 @@ run() {
 	tr -d '\r' <"$work/console" | grep '^devices: ' || true
 }
 field() { sed -n "s/.* $1=\([0-9]*\).*/\1/p" <<<" $2"; }
-. "$top/bench/lib.sh" # median
 med() { printf '%s\n' "$@" | median; }
 
 declare -A i2c spi why

@@ -42,26 +42,12 @@ CC=${CROSS_CC:-aarch64-linux-gnu-gcc}
 dtb=$UK_CACHE/dtb/bcm2837-rpi-3-b.dtb
 rpi_s=300 # the longest a raspi3b guest may take to print its result line
 
-skip() {
-	echo "skipped: $*"
-	exit 0
-}
+. "$top/bench/lib.sh" # skip, need, linux_deb, workdir, median
 [ -x "$uk" ] || skip "$uk missing: run make first"
-for t in qemu-system-aarch64 "$CC" aarch64-linux-gnu-strip mkfs.ext4 cpio gzip dpkg-deb; do
-	command -v "$t" >/dev/null || skip "$t is missing (./install.sh installs it)"
-done
-deb=$(find "$UK_CACHE/debs" -maxdepth 1 -name 'linux-image-*-arm64_*_arm64.deb' 2>/dev/null |
-	sort -V | tail -n 1)
-[ -n "$deb" ] || skip "no linux-image-*-arm64 .deb in $UK_CACHE/debs: run ./install.sh"
+need qemu-system-aarch64 "$CC" aarch64-linux-gnu-strip mkfs.ext4 cpio gzip dpkg-deb
+linux_deb
 
-work=$(mktemp -d)
-pid=
-cleanup() {
-	[ -z "$pid" ] || kill -9 "$pid" 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+workdir
 
 # uk: the app with a 64 MiB /data
 mkdir "$work/app"
@@ -208,7 +194,6 @@ run() {
 	tr -d '\r' <"$work/console" | grep -m 1 '^storage: write_us=' || true
 }
 field() { sed -n "s/.* $1=\([0-9]*\).*/\1/p" <<<" $2"; }
-. "$top/bench/lib.sh" # median
 med() { printf '%s\n' "$@" | median; }
 
 declare -A w r a

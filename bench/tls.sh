@@ -38,27 +38,13 @@ CC=${CROSS_CC:-aarch64-linux-gnu-gcc}
 MBEDTLS=$UK_CACHE/src/mbedtls/tree
 app=$top/bench/apps/tls
 
-skip() {
-	echo "skipped: $*"
-	exit 0
-}
+. "$top/bench/lib.sh" # skip, need, linux_deb, workdir, median
 [ -x "$uk" ] || skip "$uk missing: run make first"
-for t in qemu-system-aarch64 "$CC" aarch64-linux-gnu-strip cpio gzip dpkg-deb openssl curl python3; do
-	command -v "$t" >/dev/null || skip "$t is missing (./install.sh installs it)"
-done
+need qemu-system-aarch64 "$CC" aarch64-linux-gnu-strip cpio gzip dpkg-deb openssl curl python3
 [ -f "$MBEDTLS/library/ssl_tls.c" ] || skip "no mbed TLS source in $MBEDTLS: run ./install.sh"
-deb=$(find "$UK_CACHE/debs" -maxdepth 1 -name 'linux-image-*-arm64_*_arm64.deb' 2>/dev/null |
-	sort -V | tail -n 1)
-[ -n "$deb" ] || skip "no linux-image-*-arm64 .deb in $UK_CACHE/debs: run ./install.sh"
+linux_deb
 
-work=$(mktemp -d)
-pid=
-cleanup() {
-	[ -z "$pid" ] || kill -9 "$pid" 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+workdir
 
 # the certificate, and cert.h with it as C strings
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj /CN=uk.test \
@@ -170,7 +156,6 @@ client=$app/client.py
 # the interpreter itself: a wrapper (pyenv's shim) would add its start to every call
 py=$(python3 -c 'import sys; print(sys.executable)')
 field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<" $2"; }
-. "$top/bench/lib.sh" # median
 med() { printf '%s\n' "$@" | median; }
 
 declare -A first hs dl cipher
