@@ -5,7 +5,8 @@ MBEDTLS := $(UK_CACHE)/src/mbedtls/tree
 MBEDTLS_SRC := $(addprefix $(MBEDTLS)/library/,aes.c ctr_drbg.c sha256.c platform_util.c)
 RNG_CFLAGS := -Ishim_rng $(CFLAGS) -I$(RT)/drivers -I$(RT)/include
 
-$(OUT)/test_virtio_rng: test_virtio_rng.c $(RT)/drivers/virtio_rng.c $(RT)/drivers/virtio_mmio.c \
+$(OUT)/test_virtio_rng: test_virtio_rng.c virtio_mmio_model.c virtio_mmio_model.h \
+		$(RT)/drivers/virtio_rng.c $(RT)/drivers/virtio_mmio.c \
 		$(RT)/drivers/virtio_mmio.h shim_rng/sysreg.h tap.h
 	@mkdir -p $(OUT)
 	$(CC) $(RNG_CFLAGS) $(filter %.c,$^) -o $@

@@ -24,6 +24,7 @@
 #include "drivers.h"
 #include "tap.h"
 #include "virtio_mmio.h"
+#include "virtio_mmio_model.h"
 
 #define SLOT0	  0x0a000000ul
 #define SLOTS	  32
@@ -109,30 +110,32 @@ struct logged {
 	uint32_t len; /* data bytes */
 };
 static struct {
-	bool present;
-	uint64_t offered, capacity;
-	uint32_t status, queue_sel, queue_num, ready, dfeat_sel, drv_feat_sel, drv_feat[2],
-	    int_status;
-	uint64_t desc, avail, used;
+	struct virtio_mmio_model t; /* the transport (virtio_mmio_model.c) */
+	uint64_t capacity;
 	uint16_t seen_avail;
 	enum answer answer;
 	unsigned latency; /* ticks from the notification to the answer; 0: at once */
 	bool pending;
 	uint16_t pending_head;
 	unsigned pending_ticks;
-	unsigned notifies, requests, acks;
+	unsigned requests;
 	bool bad; /* a malformed chain, or a second request while one was in flight */
 	char why[160];
 	struct logged log[16];
 	uint8_t *disk;
 } dev;
 
+static void model_notified(void);
+
 static void model_reset(uint64_t offered, uint64_t capacity)
 {
 	uint8_t *disk = dev.disk;
 	memset(&dev, 0, sizeof dev);
-	dev.present = true;
-	dev.offered = offered | F_VERSION_1;
+	dev.t = (struct virtio_mmio_model){.present = true,
+					   .base = BASE,
+					   .device_id = VIRTIO_ID_BLOCK,
+					   .offered = offered | F_VERSION_1,
+					   .notified = model_notified};
 	dev.capacity = capacity;
 	dev.latency = 3;
 	dev.disk = disk;
@@ -156,17 +159,17 @@ static void bad(const char *fmt, ...)
 
 static volatile struct vring_desc *desc_at(uint16_t i)
 {
-	if (i >= dev.queue_num) {
-		bad("descriptor %u beyond the queue's %u", i, dev.queue_num);
+	if (i >= dev.t.queue_num) {
+		bad("descriptor %u beyond the queue's %u", i, dev.t.queue_num);
 		return NULL;
 	}
-	return (volatile struct vring_desc *)(uintptr_t)dev.desc + i;
+	return (volatile struct vring_desc *)(uintptr_t)dev.t.desc + i;
 }
 
 /* The device works on the chain at head: the transfer, the status byte, the used entry. */
 static void complete(uint16_t head)
 {
-	volatile uint16_t *used = (volatile uint16_t *)(uintptr_t)dev.used;
+	volatile uint16_t *used = (volatile uint16_t *)(uintptr_t)dev.t.used;
 	volatile struct vring_desc *h = desc_at(head), *data = NULL, *st;
 	if (!h)
 		return;
@@ -215,18 +218,18 @@ static void complete(uint16_t head)
 	if (dev.answer != NO_STATUS)
 		*(volatile uint8_t *)(uintptr_t)st->addr = s;
 	volatile struct vring_used_elem *e =
-	    (volatile struct vring_used_elem *)(used + 2) + used[1] % dev.queue_num;
+	    (volatile struct vring_used_elem *)(used + 2) + used[1] % dev.t.queue_num;
 	e->id = dev.answer == WRONG_ID ? head + 1u : head;
 	e->len = (type == T_IN ? len : 0) + 1;
 	used[1]++;
-	dev.int_status |= 1; /* used buffer notification */
+	dev.t.int_status |= 1; /* used buffer notification */
 }
 
 static void model_notified(void)
 {
-	volatile uint16_t *avail = (volatile uint16_t *)(uintptr_t)dev.avail;
+	volatile uint16_t *avail = (volatile uint16_t *)(uintptr_t)dev.t.avail;
 	while (dev.seen_avail != avail[1]) {
-		uint16_t head = avail[2 + dev.seen_avail % dev.queue_num];
+		uint16_t head = avail[2 + dev.seen_avail % dev.t.queue_num];
 		dev.seen_avail++;
 		dev.requests++;
 		if (dev.pending)
@@ -251,90 +254,17 @@ static void model_tick(void)
 
 static bool irq_line(void)
 {
-	return dev.int_status != 0;
+	return dev.t.int_status != 0;
 }
 
 uint32_t shim_mmio_read32(uintptr_t addr)
 {
-	if (addr < SLOT0 || addr >= SLOT0 + SLOTS * 0x200)
-		return 0;
-	if (!dev.present || addr - (addr - SLOT0) % 0x200 != BASE)
-		return (addr - SLOT0) % 0x200 == 0 ? 0x74726976 : 0; /* empty slots: magic, id 0 */
-	switch (addr - BASE) {
-	case 0x000:
-		return 0x74726976;
-	case 0x004:
-		return 2;
-	case 0x008:
-		return VIRTIO_ID_BLOCK;
-	case 0x010:
-		return (uint32_t)(dev.offered >> (dev.dfeat_sel == 1 ? 32 : 0));
-	case 0x034:
-		return 8;
-	case 0x044:
-		return dev.ready;
-	case 0x060:
-		return dev.int_status;
-	case 0x070:
-		return dev.status;
-	}
-	return 0;
+	return virtio_mmio_model_read(&dev.t, addr);
 }
 
 void shim_mmio_write32(uintptr_t addr, uint32_t v)
 {
-	if (!dev.present || addr < BASE || addr >= BASE + 0x200)
-		return;
-	switch (addr - BASE) {
-	case 0x014:
-		dev.dfeat_sel = v;
-		break;
-	case 0x020:
-		dev.drv_feat[dev.drv_feat_sel & 1] = v;
-		break;
-	case 0x024:
-		dev.drv_feat_sel = v;
-		break;
-	case 0x030:
-		dev.queue_sel = v;
-		break;
-	case 0x038:
-		dev.queue_num = v;
-		break;
-	case 0x044:
-		dev.ready = v;
-		break;
-	case 0x050:
-		dev.notifies++;
-		if (v == 0)
-			model_notified();
-		break;
-	case 0x064:
-		dev.acks++;
-		dev.int_status &= ~v;
-		break;
-	case 0x070:
-		dev.status = v;
-		break;
-	case 0x080:
-		dev.desc = (dev.desc & ~0xffffffffull) | v;
-		break;
-	case 0x084:
-		dev.desc = (dev.desc & 0xffffffffull) | (uint64_t)v << 32;
-		break;
-	case 0x090:
-		dev.avail = (dev.avail & ~0xffffffffull) | v;
-		break;
-	case 0x094:
-		dev.avail = (dev.avail & 0xffffffffull) | (uint64_t)v << 32;
-		break;
-	case 0x0a0:
-		dev.used = (dev.used & ~0xffffffffull) | v;
-		break;
-	case 0x0a4:
-		dev.used = (dev.used & 0xffffffffull) | (uint64_t)v << 32;
-		break;
-	}
+	virtio_mmio_model_write(&dev.t, addr, v);
 }
 
 /* ---- the driver ---- */
@@ -366,10 +296,10 @@ static void fill(uint8_t *p, size_t n, uint8_t seed)
 /* The queue memory the device shares with the driver, and the driver's header and status. */
 static size_t snapshot(uint8_t *out)
 {
-	size_t n = 0, q = dev.queue_num;
-	memcpy(out + n, (void *)(uintptr_t)dev.desc, 16 * q), n += 16 * q;
-	memcpy(out + n, (void *)(uintptr_t)dev.avail, 6 + 2 * q), n += 6 + 2 * q;
-	memcpy(out + n, (void *)(uintptr_t)dev.used, 6 + 8 * q), n += 6 + 8 * q;
+	size_t n = 0, q = dev.t.queue_num;
+	memcpy(out + n, (void *)(uintptr_t)dev.t.desc, 16 * q), n += 16 * q;
+	memcpy(out + n, (void *)(uintptr_t)dev.t.avail, 6 + 2 * q), n += 6 + 2 * q;
+	memcpy(out + n, (void *)(uintptr_t)dev.t.used, 6 + 8 * q), n += 6 + 8 * q;
 	memcpy(out + n, vblk.header, sizeof *vblk.header), n += sizeof *vblk.header;
 	out[n++] = *vblk.status;
 	return n;
@@ -391,18 +321,19 @@ int main(void)
 
 	/* ---- probe ---- */
 	model_reset(0, DISK_SECT);
-	dev.present = false;
+	dev.t.present = false;
 	CHECK(virtio_blk_probe() == NULL, "no block device in any slot: probe finds none");
 
 	struct blockdev *bd = fresh(0, DISK_SECT);
 	CHECK(bd != NULL && strcmp(bd->name, "virtio-blk") == 0,
 	      "probe finds the device in slot %d", BLK_SLOT);
-	CHECK(dev.status == 0xf, "status: ACKNOWLEDGE, DRIVER, FEATURES_OK, DRIVER_OK (got %#x)",
-	      dev.status);
-	CHECK(dev.drv_feat[1] == 1 && dev.drv_feat[0] == 0,
+	CHECK(dev.t.status == 0xf, "status: ACKNOWLEDGE, DRIVER, FEATURES_OK, DRIVER_OK (got %#x)",
+	      dev.t.status);
+	CHECK(dev.t.drv_feat[1] == 1 && dev.t.drv_feat[0] == 0,
 	      "a device offering neither RO nor FLUSH: VERSION_1 only is negotiated");
-	CHECK(dev.queue_sel == 0 && dev.ready == 1 && dev.queue_num >= 3 && dev.queue_num <= 8,
-	      "request queue 0 set up within the device's maximum (%u entries)", dev.queue_num);
+	CHECK(dev.t.queue_sel == 0 && dev.t.ready == 1 && dev.t.queue_num >= 3 &&
+		  dev.t.queue_num <= 8,
+	      "request queue 0 set up within the device's maximum (%u entries)", dev.t.queue_num);
 	CHECK(irq_fn != NULL && irq_no == 48 + BLK_SLOT,
 	      "the interrupt handler is registered for the slot's SPI (INTID %u)", irq_no);
 	CHECK(bd->blocks == DISK_SECT && !bd->read_only,
@@ -418,7 +349,7 @@ int main(void)
 	CHECK(dev.requests == 1 && dev.log[0].type == T_IN && dev.log[0].sector == 7 &&
 		  dev.log[0].len == 3 * 512,
 	      "one IN request, sector 7, 1536 bytes");
-	CHECK(irq_calls > irqs && dev.acks > 0 && dev.int_status == 0,
+	CHECK(irq_calls > irqs && dev.t.acks > 0 && dev.t.int_status == 0,
 	      "the device's answer arrives through the interrupt, which is acknowledged");
 
 	memcpy(want, disk_at(19), 6 * 512);
@@ -468,7 +399,7 @@ int main(void)
 
 	/* ---- out of range: refused before any request ---- */
 	before = dev.requests;
-	unsigned notifies = dev.notifies;
+	unsigned notifies = dev.t.notifies;
 	CHECK(bd->read(DISK_SECT, 1, buf) == -EINVAL, "read at lba = capacity: -EINVAL");
 	CHECK(bd->read(DISK_SECT - 2, 3, buf) == -EINVAL, "read running past the end: -EINVAL");
 	CHECK(bd->write(DISK_SECT - 1, 2, buf) == -EINVAL, "write running past the end: -EINVAL");
@@ -476,7 +407,7 @@ int main(void)
 	CHECK(bd->read(1, UINT32_MAX, buf) == -EINVAL, "a count of 2^32-1: -EINVAL");
 	CHECK(bd->write(DISK_SECT + 1, 0, buf) == -EINVAL,
 	      "an empty write beyond the end: -EINVAL");
-	CHECK(dev.requests == before && dev.notifies == notifies,
+	CHECK(dev.requests == before && dev.t.notifies == notifies,
 	      "none of them sent a request or rang the doorbell");
 	CHECK(bd->read(DISK_SECT, 0, buf) == 0 && dev.requests == before,
 	      "an empty read at the end: 0, nothing sent");
@@ -509,7 +440,7 @@ int main(void)
 	      "no FLUSH feature: flush is 0 and sends nothing (no write cache)");
 
 	bd = fresh(F_FLUSH, DISK_SECT);
-	CHECK(bd != NULL && dev.drv_feat[0] == F_FLUSH && dev.drv_feat[1] == 1,
+	CHECK(bd != NULL && dev.t.drv_feat[0] == F_FLUSH && dev.t.drv_feat[1] == 1,
 	      "a device offering FLUSH: FLUSH and VERSION_1 negotiated");
 	CHECK(bd->flush() == 0 && dev.requests == 1 && dev.log[0].type == T_FLUSH &&
 		  dev.log[0].sector == 0 && dev.log[0].len == 0 && !dev.bad,
@@ -521,7 +452,7 @@ int main(void)
 
 	/* ---- read-only ---- */
 	bd = fresh(F_RO, DISK_SECT);
-	CHECK(bd != NULL && bd->read_only && dev.drv_feat[0] == F_RO,
+	CHECK(bd != NULL && bd->read_only && dev.t.drv_feat[0] == F_RO,
 	      "a device offering RO: negotiated, the block device is read-only");
 	memcpy(want, disk_at(3), 512);
 	fill(buf, 512, 9);
@@ -547,7 +478,7 @@ int main(void)
 	static uint8_t ring_before[512], ring_after[512];
 	size_t ring_bytes = snapshot(ring_before);
 	before = dev.requests;
-	notifies = dev.notifies;
+	notifies = dev.t.notifies;
 	unsigned sleeps = sem_sleeps;
 	t0 = now_ns;
 	CHECK(bd->read(10, 2, buf) == -EIO, "then a read: -EIO");
@@ -556,7 +487,7 @@ int main(void)
 	dev.answer = OK; /* even once it would answer again */
 	CHECK(bd->read(0, 1, buf) == -EIO, "a read after the device recovers: still -EIO");
 	snapshot(ring_after);
-	CHECK(dev.requests == before && dev.notifies == notifies && dev.seen_avail == 1,
+	CHECK(dev.requests == before && dev.t.notifies == notifies && dev.seen_avail == 1,
 	      "none of them offered a request or rang the doorbell");
 	CHECK(memcmp(ring_before, ring_after, ring_bytes) == 0,
 	      "the descriptors, rings, header and status byte the device owns are untouched");

@@ -15,6 +15,7 @@
 #include "drivers.h"
 #include "tap.h"
 #include "virtio_mmio.h"
+#include "virtio_mmio_model.h"
 
 #define SLOT0	 0x0a000000ul
 #define RNG_SLOT 5
@@ -22,12 +23,10 @@
 
 enum mode { FILL, SHORT, EMPTY_ONCE, SILENT, LATE, BAD_LEN, BAD_ID };
 static struct {
-	bool present;
-	uint32_t status, queue_sel, queue_num, ready, dfeat_sel, drv_feat[2];
-	uint64_t desc, avail, used;
-	uint16_t seen_avail; /* available entries the model has consumed */
+	struct virtio_mmio_model t; /* the transport (virtio_mmio_model.c) */
+	uint16_t seen_avail;	    /* available entries the model has consumed */
 	enum mode mode;
-	unsigned notifies, requests;
+	unsigned requests;
 	bool pending; /* a request taken but not answered (SILENT, LATE) */
 	uint16_t pending_id;
 	bool not_writable; /* the driver offered a buffer the device may not write */
@@ -35,25 +34,31 @@ static struct {
 } dev;
 static uint64_t now_ns;
 
+static void process(void);
+
 static void model_reset(enum mode m)
 {
 	memset(&dev, 0, sizeof(dev));
-	dev.present = true;
+	dev.t = (struct virtio_mmio_model){.present = true,
+					   .base = BASE,
+					   .device_id = VIRTIO_ID_RNG,
+					   .offered = 1ull << 32, /* VIRTIO_F_VERSION_1 only */
+					   .notified = process};
 	dev.mode = m;
 	dev.next_byte = 1;
 }
 
 static void answer(uint16_t id, uint32_t len)
 {
-	volatile struct vring_desc *d = (volatile struct vring_desc *)(uintptr_t)dev.desc;
-	volatile uint16_t *used = (volatile uint16_t *)(uintptr_t)dev.used;
-	if (id < dev.queue_num) {
+	volatile struct vring_desc *d = (volatile struct vring_desc *)(uintptr_t)dev.t.desc;
+	volatile uint16_t *used = (volatile uint16_t *)(uintptr_t)dev.t.used;
+	if (id < dev.t.queue_num) {
 		uint8_t *buf = (uint8_t *)(uintptr_t)d[id].addr;
 		for (uint32_t i = 0; i < len && i < d[id].len; i++)
 			buf[i] = dev.next_byte++;
 	}
 	volatile struct vring_used_elem *e =
-	    (volatile struct vring_used_elem *)(used + 2) + used[1] % dev.queue_num;
+	    (volatile struct vring_used_elem *)(used + 2) + used[1] % dev.t.queue_num;
 	e->id = dev.mode == BAD_ID ? id + 1u : id;
 	e->len = len;
 	used[1]++;
@@ -61,10 +66,10 @@ static void answer(uint16_t id, uint32_t len)
 
 static void process(void)
 {
-	volatile struct vring_desc *d = (volatile struct vring_desc *)(uintptr_t)dev.desc;
-	volatile uint16_t *avail = (volatile uint16_t *)(uintptr_t)dev.avail;
+	volatile struct vring_desc *d = (volatile struct vring_desc *)(uintptr_t)dev.t.desc;
+	volatile uint16_t *avail = (volatile uint16_t *)(uintptr_t)dev.t.avail;
 	while (dev.seen_avail != avail[1]) {
-		uint16_t id = avail[2 + dev.seen_avail % dev.queue_num];
+		uint16_t id = avail[2 + dev.seen_avail % dev.t.queue_num];
 		dev.seen_avail++;
 		dev.requests++;
 		if (!(d[id].flags & VRING_DESC_F_WRITE))
@@ -119,76 +124,12 @@ void kprintf(const char *fmt, ...)
 
 uint32_t shim_mmio_read32(uintptr_t addr)
 {
-	if (addr < SLOT0 || addr >= SLOT0 + 32 * 0x200)
-		return 0;
-	if (!dev.present || addr - (addr - SLOT0) % 0x200 != BASE)
-		return (addr - SLOT0) % 0x200 == 0 ? 0x74726976 : 0; /* empty slots: magic, id 0 */
-	switch (addr - BASE) {
-	case 0x000:
-		return 0x74726976;
-	case 0x004:
-		return 2;
-	case 0x008:
-		return VIRTIO_ID_RNG;
-	case 0x010:
-		return dev.dfeat_sel == 1 ? 1 : 0; /* VIRTIO_F_VERSION_1 only */
-	case 0x034:
-		return 8;
-	case 0x044:
-		return dev.ready;
-	case 0x070:
-		return dev.status;
-	}
-	return 0;
+	return virtio_mmio_model_read(&dev.t, addr);
 }
 
 void shim_mmio_write32(uintptr_t addr, uint32_t v)
 {
-	if (!dev.present || addr < BASE || addr >= BASE + 0x200)
-		return;
-	switch (addr - BASE) {
-	case 0x014:
-		dev.dfeat_sel = v;
-		break;
-	case 0x020:
-		dev.drv_feat[dev.dfeat_sel & 1] = v;
-		break;
-	case 0x030:
-		dev.queue_sel = v;
-		break;
-	case 0x038:
-		dev.queue_num = v;
-		break;
-	case 0x044:
-		dev.ready = v;
-		break;
-	case 0x050:
-		dev.notifies++;
-		if (v == 0)
-			process();
-		break;
-	case 0x070:
-		dev.status = v;
-		break;
-	case 0x080:
-		dev.desc = (dev.desc & ~0xffffffffull) | v;
-		break;
-	case 0x084:
-		dev.desc = (dev.desc & 0xffffffffull) | (uint64_t)v << 32;
-		break;
-	case 0x090:
-		dev.avail = (dev.avail & ~0xffffffffull) | v;
-		break;
-	case 0x094:
-		dev.avail = (dev.avail & 0xffffffffull) | (uint64_t)v << 32;
-		break;
-	case 0x0a0:
-		dev.used = (dev.used & ~0xffffffffull) | v;
-		break;
-	case 0x0a4:
-		dev.used = (dev.used & 0xffffffffull) | (uint64_t)v << 32;
-		break;
-	}
+	virtio_mmio_model_write(&dev.t, addr, v);
 }
 
 static bool counting(const uint8_t *p, size_t n, uint8_t first)
@@ -204,25 +145,26 @@ int main(void)
 	uint8_t buf[200];
 
 	model_reset(FILL);
-	dev.present = false;
+	dev.t.present = false;
 	CHECK(virtio_rng_probe() == NULL, "no entropy device in any slot: probe finds none");
 
 	model_reset(FILL);
 	const struct rng_dev *rng = virtio_rng_probe();
 	CHECK(rng != NULL && strcmp(rng->name, "virtio-rng") == 0,
 	      "probe finds the device in slot %d", RNG_SLOT);
-	CHECK(dev.status == 0xf, "status: ACKNOWLEDGE, DRIVER, FEATURES_OK, DRIVER_OK (got %#x)",
-	      dev.status);
-	CHECK(dev.drv_feat[1] == 1 && dev.drv_feat[0] == 0,
+	CHECK(dev.t.status == 0xf, "status: ACKNOWLEDGE, DRIVER, FEATURES_OK, DRIVER_OK (got %#x)",
+	      dev.t.status);
+	CHECK(dev.t.drv_feat[1] == 1 && dev.t.drv_feat[0] == 0,
 	      "features: VERSION_1 only (the device defines none of its own)");
-	CHECK(dev.queue_sel == 0 && dev.ready == 1 && dev.queue_num >= 1 && dev.queue_num <= 8,
-	      "request queue 0 set up within the device's maximum (%u entries)", dev.queue_num);
+	CHECK(dev.t.queue_sel == 0 && dev.t.ready == 1 && dev.t.queue_num >= 1 &&
+		  dev.t.queue_num <= 8,
+	      "request queue 0 set up within the device's maximum (%u entries)", dev.t.queue_num);
 	CHECK(virtio_rng_probe() == rng, "a second probe returns the same device");
 
 	memset(buf, 0, sizeof(buf));
 	CHECK(rng->read(buf, 48) == 0 && counting(buf, 48, 1), "48 bytes: what the device wrote");
 	CHECK(!dev.not_writable, "the buffer is offered device-writable");
-	CHECK(dev.notifies == dev.requests && dev.requests == 1,
+	CHECK(dev.t.notifies == dev.requests && dev.requests == 1,
 	      "one request, one doorbell for a 48-byte read");
 	CHECK(rng->read(buf, 150) == 0 && counting(buf, 150, 49),
 	      "150 bytes: split into requests of at most 64, all used, in order");
