@@ -170,7 +170,7 @@ print("%016x" % h)' "$1"
 	assert_failure
 	net_wait 'tls: client 3 ' 30
 	run net_console
-	assert_line "tls: client 1 served"
+	assert_line --regexp "^tls: client 1 served \(request [1-9][0-9]* bytes, reply 60\)$"
 	assert_line --regexp "^tls: client 2 refused: TLS handshake: .*No client certification received"
 	assert_line --regexp "^tls: client 3 refused: the client's certificate is not accepted: .*not correctly signed by the trusted CA"
 }
@@ -230,6 +230,7 @@ print("%016x" % h)' "$1"
 	assert_success
 	assert_output "${UK_TLS_GARBAGE:-100} connections"
 	run curl -sS --max-time 30 --cacert "$P/ca.pem" --resolve "uk.test:$HTTP_PORT:127.0.0.1" "https://uk.test:$HTTP_PORT/"
+	[ "$status" -eq 0 ] || net_console | tail -n 40 | sed 's/^/# console: /' >&3
 	assert_success
 	assert_output "hello over TLS"
 	net_wait "tls: client $((${UK_TLS_GARBAGE:-100} + 1)) served" 30

@@ -109,6 +109,11 @@ static int server(int port)
 	printf("tls: serving HTTPS on port %d%s\n", port, mutual ? " (client certificates)" : "");
 	for (long i = 0, count = uk_config_int("tls.count", 1); i < count; i++) {
 		int fd = accept(ls, NULL, NULL);
+		if (fd < 0) { /* a connection reset before it was taken: not a client */
+			printf("tls: accept: %s\n", strerror(errno));
+			i--;
+			continue;
+		}
 		struct uk_tls *t = uk_tls_accept(fd, cfg, why, sizeof why);
 		if (!t) {
 			printf("tls: client %ld refused: %s\n", i + 1, why);
@@ -116,13 +121,14 @@ static int server(int port)
 			continue;
 		}
 		char req[512];
-		uk_tls_read(t, req, sizeof req);
+		ssize_t asked = uk_tls_read(t, req, sizeof req);
 		const char reply[] =
 		    "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nhello over TLS\n";
-		uk_tls_write(t, reply, sizeof reply - 1);
+		ssize_t sent = uk_tls_write(t, reply, sizeof reply - 1);
 		uk_tls_close(t);
 		close(fd);
-		printf("tls: client %ld served\n", i + 1);
+		printf("tls: client %ld served (request %zd bytes, reply %zd)\n", i + 1, asked,
+		       sent);
 	}
 	close(ls);
 	uk_tls_config_free(cfg);
