@@ -81,6 +81,16 @@ int boot_files(struct ctx *c, char **fw_version)
 	free(k), free(bk);
 	if (w < 0)
 		goto out;
+	if (m->update_key) { /* the key the device checks bundles with: in slot A and in every
+			      * bundle, so each version brings the key of the next */
+		char *pem = path_join(boot, "update.pem");
+		w = copy_file(m->update_key, pem);
+		if (w < 0)
+			error("cannot copy %s: %s", m->update_key, strerror(errno));
+		free(pem);
+		if (w < 0)
+			goto out;
+	}
 
 	/* the boards' device trees, from the Debian kernel package cached by install.sh: one per
 	 * board the target covers, the firmware picks its own (docs/boards.md). A card without one
@@ -197,7 +207,8 @@ static char *boot_stamp(struct ctx *c, uint64_t size, uint32_t vol, uint32_t sig
 		sha256_update(&h, hex, 64);
 		free(p);
 	}
-	char *data = xasprintf("data %llu\n", (unsigned long long)c->m->data_size);
+	char *data = xasprintf("data %llu slots %llu\n", (unsigned long long)c->m->data_size,
+			       (unsigned long long)c->m->slot_size);
 	sha256_update(&h, data, strlen(data));
 	free(data);
 	if (c->m->data_size) { /* the data/ folder seeds /data */
@@ -229,25 +240,32 @@ int images(struct ctx *c, uint64_t *size_out, uint32_t *vol_out, uint32_t *sig_o
 	if (!label || !*label)
 		label = "UKBOOT";
 	uint32_t vol = derive_id("volume", m, c->target), sig = derive_id("disk", m, c->target);
-	uint64_t boot_end = size;
-	size += m->data_size; /* /data follows the boot partition */
+	/* with slots the layout sets the size (manifest.c refuses image.size besides) */
+	c->nparts = card_layout(c->parts, offset, size - offset, m->slot_size, m->data_size, &size);
+	int boot = card_find(c->parts, c->nparts, m->slot_size ? "slot-a" : "boot");
+	int data = card_find(c->parts, c->nparts, "data");
 	*size_out = size, *vol_out = vol, *sig_out = sig;
-	c->part_offset = offset;
-	c->data_offset = m->data_size ? boot_end : 0;
+	c->part_offset = c->parts[boot].offset; /* the partition with the kernel */
+	c->data_offset = data >= 0 ? c->parts[data].offset : 0;
 
 	char *stamp = boot_stamp(c, size, vol, sig, label);
 	char *data_dir = path_join(m->dir, "data");
 	char *sf = path_join(c->tmp, "obj/image.stamp");
 	char *vf = path_join(c->tmp, "boot.vfat"), *sd = path_join(c->tmp, "sdcard.img");
 	char *df = m->data_size ? path_join(c->tmp, "data.img") : NULL;
+	char *av = path_join(c->tmp, SLOTS_AUTOBOOT_IMAGE), *bv = path_join(c->tmp, SLOTS_B_IMAGE);
 	char *old = NULL, *of = c->old ? path_join(c->old, "obj/image.stamp") : NULL;
 	int rc = -1;
 	if (of && read_file(of, &old, NULL) == 0 && !strcmp(old, stamp)) {
 		char *ov = path_join(c->old, "boot.vfat"), *os = path_join(c->old, "sdcard.img");
 		char *od = path_join(c->old, "data.img");
-		int ok = link_or_copy(ov, vf) == 0 && link_or_copy(os, sd) == 0 &&
-			 (!df || link_or_copy(od, df) == 0);
-		free(ov), free(os), free(od);
+		char *oa = path_join(c->old, SLOTS_AUTOBOOT_IMAGE),
+		     *ob = path_join(c->old, SLOTS_B_IMAGE);
+		int ok =
+		    link_or_copy(ov, vf) == 0 && link_or_copy(os, sd) == 0 &&
+		    (!df || link_or_copy(od, df) == 0) &&
+		    (!m->slot_size || (link_or_copy(oa, av) == 0 && link_or_copy(ob, bv) == 0));
+		free(ov), free(os), free(od), free(oa), free(ob);
 		if (ok) {
 			rc = 0;
 			goto done;
@@ -255,17 +273,31 @@ int images(struct ctx *c, uint64_t *size_out, uint32_t *vol_out, uint32_t *sig_o
 	}
 	if (df && data_image_write(df, m->data_size, data_dir) < 0)
 		goto out;
-	struct bootfs b = {.size = boot_end - offset,
+	struct bootfs b = {.size = c->parts[boot].size,
 			   .volume_id = vol,
 			   .label = label,
-			   .hidden_sectors = (uint32_t)(offset / 512),
+			   .hidden_sectors = (uint32_t)(c->part_offset / 512),
 			   .epoch = c->epoch};
-	char *boot = path_join(c->tmp, "boot");
-	int r = bootfs_write(vf, boot, &b);
-	free(boot);
+	char *bootdir = path_join(c->tmp, "boot");
+	int r = bootfs_write(vf, bootdir, &b);
+	free(bootdir);
 	if (r < 0)
 		goto out;
-	if (sdimage_write(sd, size, offset, vf, c->data_offset, df, sig) < 0)
+	if (m->slot_size &&
+	    slots_write(c->tmp, &c->parts[0], &c->parts[card_find(c->parts, c->nparts, "slot-b")],
+			derive_id("autoboot", m, c->target), derive_id("slot-b", m, c->target),
+			c->epoch) < 0)
+		goto out;
+	struct sd_part p[4];
+	memcpy(p, c->parts, sizeof p);
+	p[boot].image = vf;
+	if (data >= 0)
+		p[data].image = df;
+	if (m->slot_size) {
+		p[card_find(p, c->nparts, "autoboot")].image = av;
+		p[card_find(p, c->nparts, "slot-b")].image = bv;
+	}
+	if (sdimage_write(sd, size, p, c->nparts, sig) < 0)
 		goto out;
 	rc = 0;
 done:
@@ -273,6 +305,7 @@ done:
 	write_file(sf, stamp, strlen(stamp));
 out:
 	free(stamp), free(sf), free(vf), free(sd), free(old), free(of), free(df), free(data_dir);
+	free(av), free(bv);
 	return rc;
 }
 

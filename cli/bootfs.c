@@ -1,5 +1,6 @@
-/* bootfs.c: the FAT32 boot partition, made with mkfs.fat and mcopy (no root, no loop device).
- * Reusable on its own (fleet stamping): a list of files in, a partition image out. */
+/* bootfs.c: the FAT32 boot partition (and the A/B card's small FAT16 one), made with mkfs.fat and
+ * mcopy (no root, no loop device). Reusable on its own (fleet stamping): a list of files in, a
+ * partition image out. */
 #include "uk.h"
 
 #include <dirent.h>
@@ -35,7 +36,7 @@ int bootfs_write_files(const char *path, const struct strlist *files, const stru
 	/* 512-byte clusters keep even a 36 MiB partition above FAT32's 65525-cluster floor. */
 	sl_push(&argv, "mkfs.fat");
 	sl_push(&argv, "-F");
-	sl_push(&argv, "32");
+	sl_pushf(&argv, "%d", b->fat_bits ? b->fat_bits : 32);
 	sl_push(&argv, "-S");
 	sl_push(&argv, "512");
 	sl_push(&argv, "-s");

@@ -93,6 +93,7 @@ static char *input_stamp(struct ctx *c)
 	    xasprintf("%s/images/%s/layout.conf", uk_home(), c->target),
 	    firmware_deb(),
 	    xstrdup("/proc/self/exe"), /* a new uk may write its outputs differently */
+	    c->m->update_key ? xstrdup(c->m->update_key) : NULL, /* copied as update.pem */
 	};
 	for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
 		if (!paths[i])
@@ -220,6 +221,13 @@ int build_target(struct manifest *m, const char *target, const char *out, struct
 	r->out = xstrdup(out);
 	r->elf = path_join(out, "app.elf");
 	r->kernel = path_join(out, "kernel8.img");
+	if (m->slot_size && !strcmp(target, "rpi3")) { /* --target rpi3; manifest.c refuses it */
+		error("%s: update: slots is not built for rpi3 yet: the Pi 3 has no tryboot and "
+		      "its slot layout (docs/update.md) is a plan; build for virt or rpi4",
+		      m->path);
+		json_error(EXIT_USAGE, "update slots are not built for rpi3");
+		return EXIT_USAGE;
+	}
 	int rc = load_conf(&c);
 	if (rc)
 		return rc;

@@ -13,8 +13,10 @@ struct ctx {
 	struct conf tc, lay;
 	struct strlist cc, cflags, ldflags, libs, objcopy;
 	int64_t epoch;
-	uint64_t part_offset; /* where the partition starts in sdcard.img */
-	uint64_t data_offset; /* where /data starts in sdcard.img; 0: no data partition */
+	uint64_t part_offset;	 /* where the partition starts in sdcard.img */
+	uint64_t data_offset;	 /* where /data starts in sdcard.img; 0: no data partition */
+	struct sd_part parts[4]; /* sdcard.img's partitions, in MBR order */
+	int nparts;
 };
 
 /* compile.c: incremental compile and link; *any / *relinked say whether work was done */

@@ -44,6 +44,43 @@ static int is_sha256(const char *s)
 	return 1;
 }
 
+/* image.partitions, or for a build.json from before it, the layout it implies: -1 when a
+ * partition is unknown or does not fit the image. */
+static int read_parts(struct build_record *r, json_t *list)
+{
+	if (!list) {
+		r->nparts = card_layout(r->parts, r->partition_offset,
+					(r->data_offset ? r->data_offset : r->image_size) -
+					    r->partition_offset,
+					0, r->data_offset ? r->data_size : 0, &r->image_size);
+		return 0;
+	}
+	size_t i;
+	json_t *e;
+	if (!json_is_array(list) || json_array_size(list) < 1 || json_array_size(list) > 4)
+		return -1;
+	json_array_foreach(list, i, e)
+	{
+		json_t *off = json_object_get(e, "offset"), *size = json_object_get(e, "size");
+		const char *role = part_role(json_string_value(json_object_get(e, "role")));
+		const char *type = json_string_value(json_object_get(e, "type"));
+		char *end;
+		unsigned long t = type ? strtoul(type, &end, 16) : 256;
+		if (!role || !json_is_integer(off) || !json_is_integer(size) || t > 255 || *end ||
+		    json_integer_value(off) <= 0 || json_integer_value(size) <= 0 ||
+		    (uint64_t)json_integer_value(off) + (uint64_t)json_integer_value(size) >
+			r->image_size)
+			return -1;
+		r->parts[i] = (struct sd_part){.role = role,
+					       .type = (uint8_t)t,
+					       .boot = json_is_true(json_object_get(e, "bootable")),
+					       .offset = (uint64_t)json_integer_value(off),
+					       .size = (uint64_t)json_integer_value(size)};
+	}
+	r->nparts = (int)i;
+	return 0;
+}
+
 int build_record_read(const char *dir, struct build_record *r, char **why)
 {
 	memset(r, 0, sizeof *r);
@@ -111,6 +148,16 @@ int build_record_read(const char *dir, struct build_record *r, char **why)
 		build_record_free(r);
 		return -2;
 	}
+	if (read_parts(r, json_object_get(image, "partitions")) < 0) {
+		if (why)
+			*why = xasprintf("%s is not a uk build record: its partitions do not fit "
+					 "its image",
+					 path);
+		json_decref(root);
+		free(path);
+		build_record_free(r);
+		return -2;
+	}
 	memcpy(r->sdcard_sha256, sha, 65);
 	json_decref(root);
 	free(path);
@@ -132,10 +179,23 @@ int build_marker_write(const char *dir)
 }
 
 /* What uk build, its block map and the fleet stamper put in an output, and nothing else. */
-static const char *const output_names[] = {
-    ".",	 "..",	       ".uk-output",	  "app.elf", "kernel8.img", "boot",
-    "boot.vfat", "sdcard.img", "sdcard.img.bmap", "obj",     "fleet",	    "build.json",
-    "data.img",	 NULL};
+static const char *const output_names[] = {".",
+					   "..",
+					   ".uk-output",
+					   "app.elf",
+					   "kernel8.img",
+					   "boot",
+					   "boot.vfat",
+					   "sdcard.img",
+					   "sdcard.img.bmap",
+					   "obj",
+					   "fleet",
+					   "build.json",
+					   "data.img",
+					   SLOTS_AUTOBOOT_IMAGE,
+					   SLOTS_B_IMAGE,
+					   "update.ukb",
+					   NULL};
 
 int build_output_check(const char *dir, char **why)
 {

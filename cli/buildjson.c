@@ -104,6 +104,10 @@ int build_json(struct ctx *c, const char *fw_version, uint64_t size, uint32_t vo
 	artifact(&j, c->tmp, "boot.vfat");
 	if (c->data_offset)
 		artifact(&j, c->tmp, "data.img");
+	if (c->m->slot_size) {
+		artifact(&j, c->tmp, SLOTS_AUTOBOOT_IMAGE);
+		artifact(&j, c->tmp, SLOTS_B_IMAGE);
+	}
 	if (threaded)
 		pthread_join(th, NULL);
 	artifact_hashed(&j, "sdcard.img", &sd);
@@ -136,6 +140,25 @@ int build_json(struct ctx *c, const char *fw_version, uint64_t size, uint32_t vo
 	json_kstr(&j, "disk_signature", hx);
 	snprintf(hx, sizeof hx, "%08X", vol);
 	json_kstr(&j, "volume_id", hx);
+	if (c->m->slot_size) {
+		json_kstr(&j, "slots", "ab");
+		json_kint(&j, "slot_size", (long long)c->m->slot_size);
+	}
+	/* the MBR's partitions: uk data, the fleet stamper and the tests read the layout here */
+	json_key(&j, "partitions");
+	json_arr(&j);
+	for (int i = 0; i < c->nparts; i++) {
+		json_obj(&j);
+		json_kint(&j, "number", i + 1);
+		json_kstr(&j, "role", c->parts[i].role);
+		snprintf(hx, sizeof hx, "0x%02x", c->parts[i].type);
+		json_kstr(&j, "type", hx);
+		json_kbool(&j, "bootable", c->parts[i].boot);
+		json_kint(&j, "offset", (long long)c->parts[i].offset);
+		json_kint(&j, "size", (long long)c->parts[i].size);
+		json_end_obj(&j);
+	}
+	json_end_arr(&j);
 	json_end_obj(&j);
 
 	json_key(&j, "versions");

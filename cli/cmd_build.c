@@ -99,6 +99,17 @@ int cmd_build(int argc, char **argv)
 		error("%s: --sign needs a version: add e.g. 'version: 1.0.0' to uk.yaml", m.path);
 		return EXIT_USAGE;
 	}
+	if (sign && m.update_key && update_key_matches(m.update_key, sign) == 0) {
+		error(
+		    "%s: --sign %s: devices trust update.key; this signing key's bundles would be "
+		    "refused",
+		    m.path, sign);
+		hint("sign with the private half of update.key, or make update.key from this key: "
+		     "openssl ec -in %s -pubout -out update.pub.pem",
+		     sign);
+		json_error(EXIT_USAGE, "the signing key is not update.key's");
+		return EXIT_USAGE;
+	}
 	struct strlist targets = {0};
 	if (target)
 		sl_push(&targets, target);

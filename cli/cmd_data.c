@@ -1,6 +1,7 @@
-/* cmd_data.c: uk data: files into and out of the /data partition of a card image (partition 2,
- * type 0xda, littlefs), through the littlefs and the geometry that made it (data_image.c) and
- * mounted as the runtime mounts it (8 KiB blocks, then the 4 KiB of older cards).
+/* cmd_data.c: uk data: files into and out of the /data partition of a card image (the MBR's
+ * partition of type 0xda, littlefs), through the littlefs and the geometry that made it
+ * (data_image.c) and mounted as the runtime mounts it (8 KiB blocks, then the 4 KiB of older
+ * cards).
  *
  * ls and get open the card read-only. put, mkdir and rm refuse a card that a QEMU has open
  * (QEMU's image locks) and hold the same locks while they write, so a QEMU started meanwhile
@@ -256,12 +257,15 @@ static int card_open(struct card *c, const char *path, int writable)
 	if (r < (ssize_t)sizeof mbr || mbr_decode(mbr, NULL, part) < 0)
 		return fail(EXIT_USAGE, "uk build writes card images: build/TARGET/sdcard.img",
 			    "%s has no partition table (no MBR): it is not a card image", path);
-	if (part[1].type != 0xda || !part[1].sectors)
+	int dp = 0; /* partition 2 on a card with one boot partition, 4 on an A/B card */
+	while (dp < 4 && (part[dp].type != 0xda || !part[dp].sectors))
+		dp++;
+	if (dp == 4)
 		return fail(EXIT_USAGE,
 			    "add 'image: {data: 64M}' to the app's uk.yaml and rebuild (uk build)",
-			    "%s has no /data partition (partition 2 of type 0xda)", path);
-	uint64_t off = (uint64_t)part[1].lba * MBR_SECTOR;
-	c->size = (uint64_t)part[1].sectors * MBR_SECTOR;
+			    "%s has no /data partition (no partition of type 0xda)", path);
+	uint64_t off = (uint64_t)part[dp].lba * MBR_SECTOR;
+	c->size = (uint64_t)part[dp].sectors * MBR_SECTOR;
 	if (off + c->size > (uint64_t)st.st_size)
 		return fail(EXIT_USAGE, "copy the whole image again (uk build writes it)",
 			    "%s is cut short: its /data partition ends at byte %llu, the file at "
@@ -285,9 +289,9 @@ static int card_open(struct card *c, const char *path, int writable)
 		return fail(EXIT_USAGE,
 			    "an app makes a new, empty one with uk_fs_format(\"/data\"); or start "
 			    "from the built image again (uk run --fresh, uk build)",
-			    "%s: partition 2 is not a littlefs /data partition or is damaged "
+			    "%s: partition %d is not a littlefs /data partition or is damaged "
 			    "(littlefs error %d)",
-			    path, e);
+			    path, dp + 1, e);
 	c->mounted = 1;
 	return 0;
 }

@@ -1,8 +1,9 @@
 /* flash_bmap.c: the block map beside an image (sdcard.img.bmap): which byte ranges matter.
  * uk flash writes only those ranges; the rest of the card may keep any old contents because
- * nothing reads it: the FAT32 partition uk builds only reads its reserved sectors, its FATs and
- * the clusters the FAT marks as used. The map is computed from the image's own MBR and FAT,
- * never from holes in the file (a FAT sector of zeros is a hole in sdcard.img but must still
+ * nothing reads it: a FAT partition uk builds (FAT32, and an A/B card's FAT16 autoboot one) is
+ * read only in its reserved sectors, its FATs, its root folder and the clusters the FAT marks
+ * as used; anything else (/data) is mapped whole. The map is computed from the image's own MBR and
+ * FAT, never from holes in the file (a FAT sector of zeros is a hole in sdcard.img but must still
  * be written). Text, one item a line:
  *   uk-bmap 1
  *   image-size BYTES
@@ -92,6 +93,43 @@ static int hash_ranges(int fd, struct bmap *b)
 	return 0;
 }
 
+/* The ranges of the FAT partition at off (size bytes) that a reader uses: its reserved
+ * sectors, FATs and root folder, and the clusters its FAT marks used. -1 when it is not a FAT
+ * uk writes (FAT16 or FAT32); the caller then maps all of it. */
+static int fat_ranges(int fd, struct bmap *b, uint64_t off, uint64_t size, size_t *cap)
+{
+	unsigned char bs[512];
+	if (full_read(fd, bs, 512, off) < 0 || bs[510] != 0x55 || bs[511] != 0xaa)
+		return -1;
+	uint32_t bps = le16(bs + 11), spc = bs[13], res = le16(bs + 14), nfats = bs[16];
+	uint32_t roots = le16(bs + 17), fat16 = le16(bs + 22) != 0;
+	uint32_t fatsz = fat16 ? le16(bs + 22) : le32(bs + 36);
+	uint32_t tot = le16(bs + 19) ? le16(bs + 19) : le32(bs + 32);
+	if (memcmp(fat16 ? bs + 54 : bs + 82, fat16 ? "FAT16   " : "FAT32   ", 8) || bps < 512 ||
+	    bps > 4096 || (bps & (bps - 1)) || !spc || !res || !nfats || !fatsz)
+		return -1;
+	uint64_t rootsz = ((uint64_t)roots * 32 + bps - 1) / bps;
+	uint64_t metas = res + (uint64_t)nfats * fatsz + rootsz;
+	if (tot <= metas || (uint64_t)tot * bps > size)
+		return -1;
+	uint64_t meta = metas * bps, fatbytes = (uint64_t)fatsz * bps;
+	if (fatbytes > (1ull << 30))
+		return -1;
+	unsigned char *fat = xmalloc(fatbytes);
+	if (full_read(fd, fat, fatbytes, off + (uint64_t)res * bps) < 0) {
+		free(fat);
+		return -1;
+	}
+	add(b, off, off + meta, cap);
+	uint64_t clusters = (tot - metas) / spc, data = off + meta, csize = (uint64_t)spc * bps;
+	uint32_t w = fat16 ? 2 : 4;
+	for (uint64_t c = 2; c < clusters + 2 && (c + 1) * w <= fatbytes; c++)
+		if (fat16 ? le16(fat + c * 2) : (le32(fat + c * 4) & 0x0fffffff))
+			add(b, data + (c - 2) * csize, data + (c - 1) * csize, cap);
+	free(fat);
+	return 0;
+}
+
 int bmap_compute(const char *image, struct bmap *b)
 {
 	memset(b, 0, sizeof *b);
@@ -99,55 +137,37 @@ int bmap_compute(const char *image, struct bmap *b)
 	if (fd < 0)
 		return -1;
 	struct stat st;
-	unsigned char mbr[512], bs[512];
+	unsigned char mbr[512];
+	struct mbr_part part[4];
 	size_t cap = 0;
-	unsigned char *fat = NULL;
 	int rc = -1;
 	if (fstat(fd, &st) < 0 || st.st_size < 1 << 20 || full_read(fd, mbr, 512, 0) < 0 ||
-	    mbr[510] != 0x55 || mbr[511] != 0xaa)
+	    mbr_decode(mbr, NULL, part) < 0)
 		goto out;
 	b->image_size = (uint64_t)st.st_size;
-	const unsigned char *pe = mbr + 446;
-	uint64_t off = (uint64_t)le32(pe + 8) * 512;
-	if ((pe[4] != 0x0c && pe[4] != 0x0b) || off == 0 || off + 512 > b->image_size ||
-	    full_read(fd, bs, 512, off) < 0 || memcmp(bs + 82, "FAT32   ", 8))
-		goto out;
-	uint32_t bps = le16(bs + 11), spc = bs[13], res = le16(bs + 14), nfats = bs[16];
-	uint32_t fatsz = le32(bs + 36), tot = le32(bs + 32);
-	if (bps < 512 || bps > 4096 || (bps & (bps - 1)) || !spc || !res || !nfats || !fatsz ||
-	    tot <= res + nfats * fatsz)
-		goto out;
-	uint64_t meta = (uint64_t)(res + (uint64_t)nfats * fatsz) * bps;
-	if (off + meta > b->image_size)
-		goto out;
 	add(b, 0, 64 << 10, &cap); /* the MBR, and any old GPT header after it: zeroed */
-	add(b, off, off + meta, &cap);
-	uint64_t clusters = (tot - res - (uint64_t)nfats * fatsz) / spc;
-	uint64_t fatbytes = (uint64_t)fatsz * bps;
-	if (fatbytes > (1ull << 30))
-		goto out;
-	fat = xmalloc(fatbytes);
-	if (full_read(fd, fat, fatbytes, off + (uint64_t)res * bps) < 0)
-		goto out;
-	uint64_t data = off + meta, csize = (uint64_t)spc * bps;
-	for (uint64_t c = 2; c < clusters + 2 && (c + 1) * 4 <= fatbytes; c++)
-		if (le32(fat + c * 4) & 0x0fffffff)
-			add(b, data + (c - 2) * csize, data + (c - 1) * csize, &cap);
-	/* /data (partition 2, littlefs): all of it, so that nothing an earlier card held there
-	 * is taken for part of the new file system */
-	const unsigned char *p2 = mbr + 446 + 16;
-	uint64_t doff = (uint64_t)le32(p2 + 8) * 512, dsize = (uint64_t)le32(p2 + 12) * 512;
-	if (p2[4] == 0xda) {
-		if (doff < off + meta || doff + dsize > b->image_size || doff % 4096 || dsize % 4096)
-			goto out;
-		add(b, doff, doff + dsize, &cap);
+	uint64_t end = 64 << 10;
+	for (int i = 0; i < 4; i++) {
+		uint64_t off = (uint64_t)part[i].lba * 512, size = (uint64_t)part[i].sectors * 512;
+		if (!part[i].type || !size)
+			continue;
+		if (off < end || off + size > b->image_size || off % 4096)
+			goto out; /* partitions in order, inside the image: as uk writes them */
+		end = off + size;
+		int fat = part[i].type == 0x0c || part[i].type == 0x0b || part[i].type == 0x0e;
+		if (fat && fat_ranges(fd, b, off, size, &cap) == 0)
+			continue;
+		if (i == 0)
+			goto out; /* not a card uk wrote: its first partition is no FAT it reads */
+		/* /data (littlefs) and anything else: all of it, so that nothing an earlier card
+		 * held there is taken for part of the new file system */
+		add(b, off, off + size, &cap);
 	}
-	if (hash_ranges(fd, b) < 0)
+	if (b->n < 2 || hash_ranges(fd, b) < 0)
 		goto out;
 	strcpy(b->image_sha256, "");
 	rc = 0;
 out:
-	free(fat);
 	close(fd);
 	if (rc)
 		bmap_free(b);

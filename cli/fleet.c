@@ -554,7 +554,9 @@ struct base {
 	struct strlist files;	     /* the build's boot/ minus cmdline.txt */
 	const struct bootargs *args; /* the build's (uk.yaml's) boot arguments */
 	struct bootfs bfs;
-	uint64_t size, offset, data_offset; /* data_offset: /data's start, 0 without one */
+	uint64_t size;
+	struct sd_part parts[4]; /* the build's layout, its images but the stamped partition's */
+	int nparts, boot;	 /* boot: the partition stamped (slot A on an A/B card) */
 	uint32_t sig;
 	struct inventory *inv;
 	pthread_mutex_t lock;
@@ -580,14 +582,33 @@ static int read_build(struct base *b, const char *target)
 		return -1;
 	}
 	b->size = r.image_size;
-	b->offset = r.partition_offset;
-	b->data_offset = r.data_offset;
 	b->sig = r.disk_signature;
 	b->bfs.volume_id = r.volume_id;
 	b->bfs.epoch = r.source_date_epoch;
+	b->nparts = r.nparts;
+	memcpy(b->parts, r.parts, sizeof b->parts);
 	build_record_free(&r);
-	b->bfs.size = (b->data_offset ? b->data_offset : b->size) - b->offset;
-	b->bfs.hidden_sectors = (uint32_t)(b->offset / 512);
+	/* the other partitions are the build's own images, byte for byte */
+	static const char *const images[][2] = {
+	    {"data", "data.img"}, {"autoboot", SLOTS_AUTOBOOT_IMAGE}, {"slot-b", SLOTS_B_IMAGE}};
+	b->boot = -1;
+	for (int i = 0; i < b->nparts; i++) {
+		const char *role = b->parts[i].role;
+		if (!strcmp(role, "boot") || !strcmp(role, "slot-a"))
+			b->boot = i;
+		for (size_t k = 0; k < sizeof images / sizeof *images; k++)
+			if (!strcmp(role, images[k][0]))
+				b->parts[i].image = path_join(b->out, images[k][1]);
+	}
+	if (b->boot < 0) {
+		for (int i = 0; i < b->nparts; i++)
+			free((char *)b->parts[i].image);
+		error("%s/build.json records no boot partition", b->out);
+		hint("build again: uk build --target %s", target);
+		return -1;
+	}
+	b->bfs.size = b->parts[b->boot].size;
+	b->bfs.hidden_sectors = (uint32_t)(b->parts[b->boot].offset / 512);
 	b->bfs.label = "UKBOOT";
 	struct conf lay = {0};
 	char *lp = xasprintf("%s/images/%s/layout.conf", uk_home(), target);
@@ -673,10 +694,11 @@ static int stamp(struct base *b, struct device *d)
 	}
 	if (bootfs_write_files(vf, &files, &b->bfs) < 0)
 		goto out;
+	struct sd_part p[4];
+	memcpy(p, b->parts, sizeof p);
+	p[b->boot].image = vf;
 	pthread_mutex_lock(&sdimage_lock); /* sdimage_write has a static buffer */
-	char *data = b->data_offset ? path_join(b->out, "data.img") : NULL;
-	int w = sdimage_write(img, b->size, b->offset, vf, b->data_offset, data, b->sig);
-	free(data);
+	int w = sdimage_write(img, b->size, p, b->nparts, b->sig);
 	pthread_mutex_unlock(&sdimage_lock);
 	if (w < 0)
 		goto out;
@@ -856,6 +878,8 @@ int fleet_build(struct manifest *m, const char *target, const char *out, struct 
 	}
 	free(fleet);
 	sl_free(&b.files);
+	for (int i = 0; i < b.nparts; i++)
+		free((char *)b.parts[i].image);
 	free(b.tmp);
 	return rc;
 }

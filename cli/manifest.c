@@ -20,10 +20,11 @@ struct ctx {
 	int errors;
 };
 
-static const char *const top_keys[] = {"name",	     "target",	"sources", "version", "include",
-				       "cflags",     "defines", "libs",	   "memory",  "bootargs",
-				       "config_txt", "image",	"network", "devices", NULL};
+static const char *const top_keys[] = {
+    "name",   "target",	  "sources",	"version", "include", "cflags",	 "defines", "libs",
+    "memory", "bootargs", "config_txt", "image",   "network", "devices", "update",  NULL};
 static const char *const image_keys[] = {"size", "data", NULL};
+static const char *const update_keys[] = {"slots", "slot_size", "key", NULL};
 static const char *const net_keys[] = {"ip", "gateway", "dns", "ntp", "hostname", "hostfwd", NULL};
 
 static void perr(struct ctx *c, yaml_mark_t mk, const char *fmt, ...)
@@ -306,6 +307,65 @@ static void load_network(struct ctx *c, yaml_node_t *n)
 	}
 }
 
+/* update: the A/B card layout (docs/update.md, cli/slots.c) and the key devices trust. */
+static void load_update(struct ctx *c, yaml_node_t *root, yaml_node_t *n, yaml_node_t *image_size)
+{
+	struct manifest *m = c->m;
+	check_keys(c, n, " in 'update'", update_keys);
+	yaml_node_t *v = get(c, n, "slots");
+	const char *s = v ? scalar(c, v, "update.slots") : NULL;
+	if (!v)
+		perr(c, n->start_mark, "'update' needs 'slots: ab' (two boot slots, A and B)");
+	else if (s && strcmp(s, "ab"))
+		perr(c, v->start_mark,
+		     "update.slots '%s': only 'ab' (two boot slots, A and B) is built", s);
+	uint64_t size = 48ull << 20;
+	if ((v = get(c, n, "slot_size")) && (s = scalar(c, v, "update.slot_size"))) {
+		if (parse_size(s, &size) < 0 || size % (1 << 20))
+			perr(c, v->start_mark,
+			     "update.slot_size '%s' is not a whole number of MiB; write e.g. 64M",
+			     s);
+		else if (size < (40ull << 20) || size > (16ull << 30))
+			perr(c, v->start_mark,
+			     "update.slot_size '%s' is out of range: each slot is a FAT32 boot "
+			     "partition, at least 40M, at most 16G",
+			     s);
+	}
+	if (!(v = get(c, n, "key"))) {
+		perr(c, n->start_mark,
+		     "'update' needs 'key: FILE', the PEM public key devices check updates with; "
+		     "make it from the signing key: %s",
+		     UPDATE_KEY_HOWTO);
+	} else if ((s = scalar(c, v, "update.key"))) {
+		char *p = path_join(m->dir, s), *why = update_key_problem(p);
+		if (why)
+			perr(c, v->start_mark,
+			     "update.key '%s': %s; make it from the signing key: %s", s, why,
+			     UPDATE_KEY_HOWTO);
+		else
+			m->update_key = abs_path(p);
+		free(p), free(why);
+	}
+	if (!m->version)
+		perr(c, n->start_mark,
+		     "'update' needs 'version:' (bundles carry it, devices report it): add e.g. "
+		     "'version: 1.0.0'");
+	if (image_size)
+		perr(c, image_size->start_mark,
+		     "image.size and update both set the card's size: remove image.size (with "
+		     "slots the card is 4M, an 8M autoboot partition, two update.slot_size "
+		     "slots, then image.data)");
+	for (size_t i = 0; i < m->targets.n; i++)
+		if (!strcmp(m->targets.v[i], "rpi3")) {
+			yaml_node_t *t = get(c, root, "target");
+			perr(c, t ? t->start_mark : n->start_mark,
+			     "target rpi3 with 'update': the Pi 3 slot layout is not built yet "
+			     "(docs/update.md); build the update card for virt or rpi4");
+		}
+	if (c->errors == 0)
+		m->slot_size = size;
+}
+
 /* What is wrong with an expanded source path (relative to the app), or NULL. Checked after
  * the glob: '.?' matches '..'. A name gcc would read as an option or a response file ('-x.c',
  * '@o.c') is refused too (compile.c passes ./NAME besides). */
@@ -539,6 +599,7 @@ static void load(struct ctx *c, yaml_node_t *root)
 				     m->config_txt.v[i]);
 	}
 
+	yaml_node_t *image_size = NULL;
 	if ((n = get(c, root, "image")) && want_map(c, n, "image")) {
 		check_keys(c, n, " in 'image'", image_keys);
 		yaml_node_t *dn = get(c, n, "data");
@@ -553,7 +614,7 @@ static void load(struct ctx *c, yaml_node_t *root)
 			     dv);
 		else if (dv)
 			m->data_size = db;
-		yaml_node_t *s = get(c, n, "size");
+		yaml_node_t *s = image_size = get(c, n, "size");
 		const char *v = s ? scalar(c, s, "image.size") : NULL;
 		if (v) {
 			uint64_t b;
@@ -572,6 +633,9 @@ static void load(struct ctx *c, yaml_node_t *root)
 				m->image_size = b;
 		}
 	}
+
+	if ((n = get(c, root, "update")) && want_map(c, n, "update"))
+		load_update(c, root, n, image_size);
 
 	if ((n = get(c, root, "network")) && want_map(c, n, "network"))
 		load_network(c, n);

@@ -113,58 +113,67 @@ static off_t file_size(int fd)
 	return n;
 }
 
-int sdimage_write(const char *path, uint64_t total, uint64_t offset, const char *part_image,
-		  uint64_t data_offset, const char *data_image, uint32_t disk_sig)
+int sdimage_write(const char *path, uint64_t total, const struct sd_part *p, int n,
+		  uint32_t disk_sig)
 {
-	int in = open(part_image, O_RDONLY | O_CLOEXEC), din = -1, out = -1, rc = -1;
-	if (in < 0 || (data_image && (din = open(data_image, O_RDONLY | O_CLOEXEC)) < 0)) {
-		error("cannot open %s: %s", in < 0 ? part_image : data_image, strerror(errno));
-		goto out;
+	int in[4] = {-1, -1, -1, -1}, out = -1, rc = -1;
+	off_t isize[4] = {0};
+	struct mbr_part part[4];
+	if (n < 1 || n > 4) {
+		error("a card image holds 1 to 4 partitions, not %d", n);
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		/* in order, inside the image and each image inside its partition: checked before
+		 * anything is written */
+		uint64_t start = i ? p[i - 1].offset + p[i - 1].size : MBR_SECTOR;
+		if (p[i].offset < start || p[i].size == 0 || p[i].offset % MBR_SECTOR ||
+		    p[i].size % MBR_SECTOR || p[i].offset + p[i].size > total ||
+		    (p[i].offset + p[i].size) / MBR_SECTOR > UINT32_MAX) {
+			error("partition %d (%llu bytes at %llu) does not fit a %llu-byte image",
+			      i + 1, (unsigned long long)p[i].size, (unsigned long long)p[i].offset,
+			      (unsigned long long)total);
+			goto out;
+		}
+		part[i] = (struct mbr_part){.boot = p[i].boot,
+					    .type = p[i].type,
+					    .lba = (uint32_t)(p[i].offset / MBR_SECTOR),
+					    .sectors = (uint32_t)(p[i].size / MBR_SECTOR)};
+		if (!p[i].image)
+			continue;
+		if ((in[i] = open(p[i].image, O_RDONLY | O_CLOEXEC)) < 0) {
+			error("cannot open %s: %s", p[i].image, strerror(errno));
+			goto out;
+		}
+		isize[i] = file_size(in[i]);
+		if (isize[i] < 0 || (uint64_t)isize[i] > p[i].size) {
+			error("%s (%lld bytes) does not fit partition %d (%llu bytes)", p[i].image,
+			      (long long)isize[i], i + 1, (unsigned long long)p[i].size);
+			goto out;
+		}
 	}
 	out = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (out < 0) {
 		error("cannot create %s: %s", path, strerror(errno));
 		goto out;
 	}
-	uint64_t boot_end = data_image ? data_offset : total;
-	off_t psize = file_size(in), dsize = din >= 0 ? file_size(din) : 0;
-	if (psize < 0 || offset + (uint64_t)psize > boot_end) {
-		error("the boot partition (%lld bytes) does not fit in a %llu-byte image",
-		      (long long)psize, (unsigned long long)boot_end);
-		goto out;
-	}
-	if (dsize < 0 || data_offset + (uint64_t)dsize > total) {
-		error("the data partition (%lld bytes) does not fit in a %llu-byte image",
-		      (long long)dsize, (unsigned long long)total);
-		goto out;
-	}
 	if (ftruncate(out, (off_t)total) < 0)
 		goto io;
-	struct mbr_part part[2] = {
-	    {.boot = 1,
-	     .type = 0x0c, /* FAT32 LBA: the Pi 3 ROM boots nothing else */
-	     .lba = (uint32_t)(offset / MBR_SECTOR),
-	     .sectors = (uint32_t)((boot_end - offset) / MBR_SECTOR)},
-	    {.boot = 0,
-	     .type = 0xda, /* non-file-system data to other systems; uk's littlefs /data */
-	     .lba = (uint32_t)(data_offset / MBR_SECTOR),
-	     .sectors = (uint32_t)((total - data_offset) / MBR_SECTOR)},
-	};
 	unsigned char mbr[512];
-	mbr_encode(mbr, disk_sig, part, data_image ? 2 : 1);
-	if (pwrite(out, mbr, sizeof mbr, 0) != (ssize_t)sizeof mbr ||
-	    copy_extents(in, psize, out, offset) < 0 ||
-	    (din >= 0 && copy_extents(din, dsize, out, data_offset) < 0))
+	mbr_encode(mbr, disk_sig, part, n);
+	if (pwrite(out, mbr, sizeof mbr, 0) != (ssize_t)sizeof mbr)
 		goto io;
+	for (int i = 0; i < n; i++)
+		if (in[i] >= 0 && copy_extents(in[i], isize[i], out, p[i].offset) < 0)
+			goto io;
 	rc = 0;
 	goto out;
 io:
 	error("writing %s: %s", path, strerror(errno));
 out:
-	if (in >= 0)
-		close(in);
-	if (din >= 0)
-		close(din);
+	for (int i = 0; i < 4; i++)
+		if (in[i] >= 0)
+			close(in[i]);
 	if (out >= 0 && close(out) < 0)
 		rc = -1;
 	return rc;

@@ -195,6 +195,8 @@ struct manifest {
 	char *memory;		  /* QEMU -m, e.g. 256M */
 	uint64_t image_size;	  /* bytes; 0: board default */
 	uint64_t data_size;	  /* image.data: the /data partition after it; 0: none */
+	uint64_t slot_size;	  /* update: slots: ab, each slot's size; 0: no slots */
+	char *update_key;	  /* update.key: the public key's absolute path, or NULL */
 	int has_network;	  /* a network: section */
 	struct hostfwd *hostfwd;  /* network.hostfwd, no two clashing */
 	size_t n_hostfwd;
@@ -212,6 +214,14 @@ int parse_size(const char *s, uint64_t *out); /* 64M, 1G, 4096K, bytes */
 int bundle_write(const char *out_path, const char *boot_dir, const struct manifest *m,
 		 const char *target, const char *key_path);
 
+/* ---- update_key.c: uk.yaml's update.key ---- */
+#define UPDATE_KEY_HOWTO "openssl ec -in signing.pem -pubout -out update.pub.pem"
+/* NULL when PATH is a PEM ECDSA P-256 public key, else (allocated) what is wrong. */
+char *update_key_problem(const char *path);
+/* 1 when the private key in priv_path is the other half of pub_path, 0 when not, -1 when
+ * either cannot be read (bundle_write says why). */
+int update_key_matches(const char *pub_path, const char *priv_path);
+
 /* ---- firmware.c ---- */
 /* Extracts the named files from ./usr/lib/raspi-firmware/ of the raspi-firmware .deb. */
 int firmware_extract(const char *deb, const struct strlist *names, const char *dest_dir);
@@ -228,8 +238,9 @@ struct bootfs {
 	const char *label;
 	uint32_t hidden_sectors; /* the partition's first LBA */
 	int64_t epoch;		 /* file times */
+	int fat_bits;		 /* 16 or 32; 0: 32 */
 };
-/* Writes a FAT32 image at path holding the files (named by their base names), sorted. */
+/* Writes a FAT32 (or FAT16) image at path holding the files (by their base names), sorted. */
 int bootfs_write_files(const char *path, const struct strlist *files, const struct bootfs *b);
 /* The same for every file of src_dir (flat). */
 int bootfs_write(const char *path, const char *src_dir, const struct bootfs *b);
@@ -248,11 +259,33 @@ int mbr_decode(const unsigned char sector[512], uint32_t *disk_sig, struct mbr_p
  * zero blocks (they stay holes in a freshly truncated out): 0, or -1 with errno set. One caller
  * at a time (a static buffer). */
 int copy_extents(int in, off_t size, int out, uint64_t offset);
-/* Writes an image of total bytes: the MBR, then the boot partition image at offset (to
- * data_offset, or the end without a data image). Zero blocks stay holes (fast, small). */
-/* data_image (NULL: none) becomes partition 2, type 0xda, from data_offset to the end. */
-int sdimage_write(const char *path, uint64_t total, uint64_t offset, const char *part_image,
-		  uint64_t data_offset, const char *data_image, uint32_t disk_sig);
+/* One partition of a card image: its bytes come from image (NULL: none, left as zeros). */
+struct sd_part {
+	const char *image;
+	const char *role; /* build.json's name for it: boot, autoboot, slot-a, slot-b, data */
+	uint8_t type, boot;
+	uint64_t offset, size; /* bytes, whole sectors */
+};
+/* Writes an image of total bytes: the MBR with the n (1 to 4) partitions, in order, then each
+ * partition's image at its offset; zero blocks stay holes (fast, small). Every partition and
+ * image is checked to fit before the file is created. */
+int sdimage_write(const char *path, uint64_t total, const struct sd_part *p, int n,
+		  uint32_t disk_sig);
+
+/* ---- slots.c: where a card's partitions lie; the A/B card's autoboot and slot B ---- */
+#define AUTOBOOT_SIZE	     (8ull << 20)
+#define SLOTS_AUTOBOOT_IMAGE "autoboot.vfat" /* beside boot.vfat in a build's output */
+#define SLOTS_B_IMAGE	     "slot-b.vfat"
+const char *part_role(const char *s); /* the canonical role string, or NULL */
+/* Fills p (no images) for a card with the boot partition of boot_size at offset, or with
+ * slot_size (not 0): autoboot, slot A and slot B from offset; then /data when data_size is not
+ * 0. Returns the number of partitions, the card's size in *total. */
+int card_layout(struct sd_part p[4], uint64_t offset, uint64_t boot_size, uint64_t slot_size,
+		uint64_t data_size, uint64_t *total);
+int card_find(const struct sd_part *p, int n, const char *role); /* index or -1 */
+/* Writes DIR/autoboot.vfat (autoboot.txt and uk-update.txt) and DIR/slot-b.vfat (empty). */
+int slots_write(const char *dir, const struct sd_part *autoboot, const struct sd_part *slot_b,
+		uint32_t vol_autoboot, uint32_t vol_b, int64_t epoch);
 
 /* ---- build_record.c: what an earlier build wrote (build.json, read with jansson) ---- */
 struct build_record {
@@ -261,6 +294,8 @@ struct build_record {
 	uint64_t image_size, partition_offset; /* sdcard.img and where its partition starts */
 	uint32_t disk_signature, volume_id;
 	uint64_t data_offset, data_size; /* the /data partition in sdcard.img; 0: none */
+	struct sd_part parts[4];	 /* the MBR's partitions (roles; no images) */
+	int nparts;
 	char sdcard_sha256[65];
 };
 /* Reads DIR/build.json: 0, -1 missing, -2 not uk's; *why (if non-NULL) says why on failure. */

@@ -247,7 +247,7 @@ card_state() { echo "$(sha256sum <card.img) $(stat -c %Y.%y card.img)"; }
 		# shellcheck disable=SC2086
 		run uk data $c
 		assert_failure 2
-		assert_output --partial "plain.img has no /data partition (partition 2 of type 0xda)"
+		assert_output --partial "plain.img has no /data partition (no partition of type 0xda)"
 		assert_output --partial "add 'image: {data: 64M}' to the app's uk.yaml"
 	done
 	# the data partition's superblocks overwritten with noise
