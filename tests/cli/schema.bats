@@ -12,6 +12,7 @@ check() {
 	local want=$1 extra=$2 built schema
 	rm -rf app && mkdir app
 	printf 'int main(void)\n{\n\treturn 0;\n}\n' >app/main.c
+	if [ -e update.pub.pem ]; then cp update.pub.pem app/; fi # for update.key
 	printf 'name: app\nsources: [main.c]\n%s\n' "$extra" >app/uk.yaml
 	if uk build app >/dev/null 2>&1; then built=ok; else
 		[ $? -eq 2 ] && built=refused || built="failed ($?)"
@@ -52,4 +53,34 @@ check() {
 	check ok 'target: [virt, rpi3]'
 	check refused 'target: pi5'
 	check refused 'nmae: x'
+}
+
+@test "update: slots, slot_size, key, and what it excludes: uk build and the schema agree" {
+	command -v python3 >/dev/null && python3 -c 'import jsonschema, yaml' 2>/dev/null ||
+		skip "python3-jsonschema or python3-yaml is missing (install.sh installs them)"
+	openssl ecparam -name prime256v1 -genkey -noout -out sign.pem
+	openssl ec -in sign.pem -pubout -out update.pub.pem 2>/dev/null
+	local u='update: {slots: ab, key: update.pub.pem'
+	check ok "version: 1.0.0
+$u}"
+	check ok "version: 1.0.0
+image: {data: 8M}
+$u, slot_size: 64M}"
+	check refused "$u}" # no version
+	check refused "version: 1.0.0
+update: {slots: ab}"
+	check refused "version: 1.0.0
+update: {key: update.pub.pem}"
+	check refused "version: 1.0.0
+update: {slots: abc, key: update.pub.pem}"
+	check refused "version: 1.0.0
+$u, slot_size: 48}"
+	check refused "version: 1.0.0
+$u, frob: 1}"
+	check refused "version: 1.0.0
+image: {size: 128M}
+$u}"
+	check refused "version: 1.0.0
+target: [virt, rpi3]
+$u}"
 }
