@@ -223,11 +223,13 @@ int link_app(struct ctx *c, int compiled, int *relinked)
 	/* argv[0]: the app's name (letters, digits, '_', '-', '.'), compiled on the link line from
 	 * a one-line file, the name itself a -D so that the link signature carries it */
 	char *namef = path_join(c->tmp, "obj/app_name.c");
-	static const char name_src[] = "const char uk_app_name[] = UK_APP_NAME;\n";
+	static const char name_src[] = "const char uk_app_name[] = UK_APP_NAME;\n"
+				       "const char uk_app_version[] = UK_APP_VERSION;\n";
 	unlink(namef); /* a hard link to the previous output's: never write through it */
 	write_file(namef, name_src, strlen(name_src));
 	free(namef);
 	sl_pushf(&a, "-DUK_APP_NAME=\"%s\"", m->name);
+	sl_pushf(&a, "-DUK_APP_VERSION=\"%s\"", m->version ? m->version : "");
 	sl_push(&a, "obj/app_name.c");
 	sl_push(&a, "-o");
 	sl_push(&a, "app.elf");

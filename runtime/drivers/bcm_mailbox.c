@@ -144,3 +144,11 @@ int bcm_mailbox_temperature(int32_t *millicelsius)
 	*millicelsius = (int32_t)value;
 	return 0;
 }
+
+/* Asks the firmware to boot its tryboot choice on the next reset, once (tag 0x00038064, "set
+ * reboot flags", bit 0 tryboot; Linux's raspberrypi-firmware.h names it SET_REBOOT_FLAGS and
+ * sends it for `reboot "0 tryboot"`). The Pi 4's bootloader reads it; a Pi 3's does not. */
+int bcm_mailbox_set_tryboot(void)
+{
+	return mbox_tag(0x00038064, 1, 0, NULL, NULL) != 0 ? -1 : 0;
+}

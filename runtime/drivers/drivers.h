@@ -18,6 +18,7 @@ int bcm_mailbox_set_power(uint32_t device, uint32_t request, uint32_t *state);
 int bcm_mailbox_board_serial(uint64_t *serial);
 int bcm_mailbox_board_revision(uint32_t *revision);
 int bcm_mailbox_temperature(int32_t *millicelsius);
+int bcm_mailbox_set_tryboot(void);
 #define BCM_POWER_USB_HCD   3	      /* device id: the USB host controller (DWC2) */
 #define BCM_POWER_ON	    (1u << 0) /* request: switch on; answer: is on */
 #define BCM_POWER_WAIT	    (1u << 1) /* request: answer once the power is stable */

@@ -321,6 +321,16 @@ int fat_format_mount(struct mount *m)
 	return r == FR_OK ? fat_mount(m) : to_errno(r);
 }
 
+/* A boot slot (docs/update.md): FAT32 like the one uk build makes, 512-byte clusters so that a
+ * 40 MiB slot stays above FAT32's cluster floor. The Pi firmware reads it from the MBR entry. */
+int fat32_format_mount(struct mount *m)
+{
+	FATFS fs = {.drv = &m->vol};
+	static uint8_t work[FF_MAX_SS];
+	FRESULT r = f_mkfs(&fs, FM_FAT32 | FM_SFD, 512, work, sizeof work);
+	return r == FR_OK ? fat_mount(m) : to_errno(r);
+}
+
 int fat_mount(struct mount *m)
 {
 	FATFS *fs = calloc(1, sizeof *fs);

@@ -1,6 +1,7 @@
 /*
  * Mounts: the card's MBR (written by uk build, cli/mbr.c) names the partitions; partition 1,
- * FAT32 (type 0x0c), is /boot; partition 2, type 0xda, littlefs, is /data; /tmp is in RAM. Mounting
+ * FAT32 (type 0x0c), is /boot (on an A/B card, the slot the firmware booted: fs/slots.c); the
+ * partition of type 0xda, littlefs, is /data; /tmp is in RAM. Mounting
  * happens on the first file call, not at boot, so an app that never touches a file pays nothing for
  * it.
  */
@@ -103,13 +104,23 @@ int vfs_init(void)
 		kprintf("fs: %s: %s\n", bd->name, r ? "cannot read the partition table" : "no MBR");
 		return init_result;
 	}
-	struct volume v;
-	uint8_t type = partition(mbr, 0, bd, &v);
-	if (type == 0x0c || type == 0x0b || type == 0x0e)
-		add_mount("/boot", &v, fat_mount, false);
-	/* partition 2, type 0xda ("non-file-system data" to other systems): littlefs, /data */
-	if (partition(mbr, 1, bd, &v) == 0xda)
-		add_mount("/data", &v, littlefs_mount, true);
+	struct volume part[4];
+	uint8_t type[4];
+	for (unsigned i = 0; i < 4; i++)
+		type[i] = partition(mbr, i, bd, &part[i]);
+	/* an A/B card: /boot is the slot the firmware booted (fs/slots.c) */
+	int booted = slots_probe(bd, part, type);
+	if (booted > 0)
+		add_mount("/boot", &part[booted - 1], fat_mount, false);
+	else if (type[0] == 0x0c || type[0] == 0x0b || type[0] == 0x0e)
+		add_mount("/boot", &part[0], fat_mount, false);
+	/* type 0xda ("non-file-system data" to other systems): littlefs, /data; partition 2 on
+	 * a card with one boot partition, 4 on an A/B card */
+	for (unsigned i = 1; i < 4; i++)
+		if (type[i] == 0xda) {
+			add_mount("/data", &part[i], littlefs_mount, true);
+			break;
+		}
 	init_result = 0;
 	return 0;
 }

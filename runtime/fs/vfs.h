@@ -77,10 +77,30 @@ void vfs_unlock(struct mount *m);
 /* fs/fat.c: mounts the FAT volume m->vol: 0 or a negative errno; fat_format makes it first */
 int fat_mount(struct mount *m);
 int fat_format_mount(struct mount *m);
+int fat32_format_mount(struct mount *m); /* FAT32, for a boot slot */
 /* fs/littlefs.c: mounts m->vol as littlefs (on failure the mount stays with ops NULL);
  * littlefs_format makes a new, empty one and mounts it. 0 or a negative errno. */
 int littlefs_mount(struct mount *m);
 int littlefs_format(struct mount *m);
+/* fs/slots.c: an A/B card (docs/update.md). */
+struct card_slots {
+	bool present;
+	struct mount autoboot;	/* partition 1, mounted privately: autoboot.txt, uk-update.txt */
+	struct volume slot[2];	/* partitions 2 and 3 */
+	unsigned booted;	/* the partition /boot is: 2 or 3 */
+	bool tryboot;		/* this boot is the firmware's one-off trial (tryboot flag) */
+	unsigned normal, trial; /* autoboot.txt's boot_partition, [all] and [tryboot] */
+};
+/* part/type: the MBR's four entries. On an A/B card the partition booted (2 or 3; then
+ * vfs_slots() tells the rest), else -ENOENT and nothing changed. */
+int slots_probe(struct blockdev *bd, const struct volume part[4], const uint8_t type[4]);
+struct card_slots *vfs_slots(void); /* NULL: no card, or not an A/B card */
+/* autoboot.txt's rules: which partition a normal boot and a tryboot take; -EINVAL unless it is
+ * the A/B file uk writes (tryboot_a_b=1, partitions 2 and 3). */
+int slots_parse_autoboot(const char *text, unsigned *normal, unsigned *trial);
+/* A whole small file of a mount into buf (NUL-terminated): its length or a negative errno. */
+int slots_read_file(struct mount *m, const char *path, char *buf, size_t size);
+
 /* fs/ramdisk.c: a zeroed block device of bytes in RAM (once), or NULL */
 struct blockdev *ramdisk_create(size_t bytes);
 

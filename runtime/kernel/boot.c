@@ -27,6 +27,9 @@ extern char __tls_main[], __image_end[];
 extern void uk_net_autostart(void) __attribute__((weak));
 /* In kernel/random.c: weak, so only apps that draw randomness probe the hardware RNG. */
 extern void uk_random_init(void) __attribute__((weak));
+/* In kernel/update.c: weak, so only apps that use uk/update.h's slots read the card at boot. */
+extern void uk_update_boot(void) __attribute__((weak));
+extern void uk_update_halt(void) __attribute__((weak));
 
 struct bootargs uk_bootargs;
 struct heap uk_heap;
@@ -180,6 +183,8 @@ __attribute__((noreturn)) void uk_boot(uintptr_t fdt_phys, uint64_t entry_ticks)
 	walltime_boot();
 	if (uk_random_init)
 		uk_random_init();
+	if (uk_update_boot)
+		uk_update_boot();
 	if (uk_net_autostart)
 		uk_net_autostart();
 	exit(call_main());
@@ -258,6 +263,8 @@ const char *uk_config_value(size_t i)
 /* ---- stopping ---- */
 __attribute__((noreturn)) void uk_halt(int status)
 {
+	if (uk_update_halt) /* a trial that stops resets into the previous version instead */
+		uk_update_halt();
 	irq_disable();
 	console_flush();
 	if (uk_under_qemu)

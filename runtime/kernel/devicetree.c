@@ -56,6 +56,24 @@ static const char *string_prop(const void *fdt, int node, const char *name)
 	return s;
 }
 
+/* The Pi firmware's /chosen/bootloader node (Raspberry Pi documentation, "Device Trees",
+ * firmware parameters): "partition", the partition it booted from, and "tryboot", 1 when this
+ * boot is the one-off trial the reboot flag asked for. Each a 32-bit cell. */
+int dt_bootloader(const void *fdt, uint32_t *partition, uint32_t *tryboot)
+{
+	int node = fdt ? fdt_path_offset(fdt, "/chosen/bootloader") : -1;
+	if (node < 0)
+		return -ENOENT;
+	int len;
+	const fdt32_t *p = fdt_getprop(fdt, node, "partition", &len);
+	if (!p || len != 4)
+		return -ENOENT;
+	*partition = fdt32_ld(p);
+	p = fdt_getprop(fdt, node, "tryboot", &len);
+	*tryboot = p && len == 4 ? fdt32_ld(p) : 0;
+	return 0;
+}
+
 int dt_psci_method(const void *fdt)
 {
 	int psci = fdt ? fdt_subnode_offset(fdt, 0, "psci") : -1;

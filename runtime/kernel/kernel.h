@@ -37,6 +37,8 @@ struct board_ops {
 	int (*serial)(uint64_t *serial); /* 0 or -1 */
 	int (*revision)(uint32_t *revision);
 	int (*temperature)(int32_t *millicelsius);
+	/* the next reset boots the firmware's tryboot choice, once (docs/update.md) */
+	int (*set_tryboot)(void);
 };
 void board_boot(void); /* reads and resets the reset record: before main */
 
@@ -111,6 +113,9 @@ int dt_psci_method(const void *fdt);
  * the Pi firmware and QEMU's raspi machines disable or remove nodes of devices that are not
  * there, and reading an absent device's registers can abort. Any context. */
 bool dt_device_enabled(const void *fdt, const char *compatible);
+/* /chosen/bootloader's "partition" and "tryboot" (the Pi 4 firmware's, or tests/tools/
+ * pi_firmware.py's on virt): 0, or -ENOENT when the firmware gave none. */
+int dt_bootloader(const void *fdt, uint32_t *partition, uint32_t *tryboot);
 
 /* ---- heap (kernel/heap.c): pure, host-testable ---- */
 struct heap {
@@ -144,9 +149,9 @@ const struct rng_dev *rng_probe(void); /* platform: the board's RNG, set up once
 #define GPIO_IRQ_OFF   (-1) /* irq_mode: no detection */
 struct gpio_chip {
 	const char *name;
-	unsigned pins;			/* 0 .. pins - 1 */
-	unsigned banks;			/* bank n: pins 32n .. 32n + 31 */
-	unsigned irq[GPIO_MAX_BANKS];	/* each bank's uk interrupt number; 0: none */
+	unsigned pins;		      /* 0 .. pins - 1 */
+	unsigned banks;		      /* bank n: pins 32n .. 32n + 31 */
+	unsigned irq[GPIO_MAX_BANKS]; /* each bank's uk interrupt number; 0: none */
 	/* kernel/gpio.c checks pin and values first; a driver refuses only what its chip lacks. */
 	int (*set_function)(unsigned pin, unsigned function); /* enum uk_gpio_function; -EINVAL */
 	void (*write)(unsigned pin, bool high);
@@ -201,7 +206,7 @@ const struct spi_bus_ops *spi_probe(void); /* platform: NULL when the board has 
 /* A real-time clock that keeps time while the board is off; seconds since 1970 (UTC). */
 struct rtc_ops {
 	const char *name;
-	int (*read)(uint64_t *unix_s);	/* 0 or a negative errno */
+	int (*read)(uint64_t *unix_s); /* 0 or a negative errno */
 	int (*write)(uint64_t unix_s); /* NULL: read-only */
 };
 const struct rtc_ops *rtc_probe(void); /* platform: the board's RTC, or NULL */

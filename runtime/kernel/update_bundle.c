@@ -211,6 +211,11 @@ int uk_update_reader_finish(struct uk_update_reader *r, const struct uk_update_i
 	return 0;
 }
 
+const struct uk_update_info *uk_update_reader_info(const struct uk_update_reader *r)
+{
+	return r->checked ? &r->info : NULL;
+}
+
 void uk_update_reader_free(struct uk_update_reader *r)
 {
 	if (!r)

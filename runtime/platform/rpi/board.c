@@ -89,4 +89,5 @@ const struct board_ops rpi_board_ops = {
     .serial = rpi_serial,
     .revision = rpi_revision,
     .temperature = rpi_temperature,
+    .set_tryboot = bcm_mailbox_set_tryboot,
 };

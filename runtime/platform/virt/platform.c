@@ -53,7 +53,16 @@ static void virt_power_off(void)
 	virt_halt(0);
 }
 
-static const struct board_ops virt_board = {.reset = virt_reset, .power_off = virt_power_off};
+/* virt has no boot firmware to keep a reboot flag; the firmware stand-in that boots A/B cards
+ * under QEMU (tests/tools/pi_firmware.py) reads this line instead of the Pi 4's mailbox tag. */
+static int virt_set_tryboot(void)
+{
+	kprintf("uk: firmware: tryboot on the next reset\n");
+	return 0;
+}
+
+static const struct board_ops virt_board = {
+    .reset = virt_reset, .power_off = virt_power_off, .set_tryboot = virt_set_tryboot};
 
 struct netdev *netdev_probe(void)
 {

@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""pi_firmware.py: plays the Raspberry Pi 4 boot firmware's part for an A/B card under QEMU, which
+runs no firmware (docs/update.md). For each boot it applies the firmware's documented rules to the
+card image as it is now: partition 1's autoboot.txt with tryboot_a_b=1 names the partition a
+normal boot takes ([all] boot_partition) and the one a tryboot takes ([tryboot] boot_partition);
+the tryboot flag lasts one boot. From the chosen partition it loads kernel8.img and cmdline.txt,
+and passes the device tree with /chosen/bootloader "partition" and "tryboot" set, as the Pi 4
+firmware does. The guest asks for a tryboot by printing the line virt's runtime prints where a
+Pi 4 would send the mailbox's reboot flag.
+
+usage: pi_firmware.py CARD LOG [options] -- QEMU ARGS... (the machine without -kernel/-append)
+  --boots N          at most N boots (default 4)
+  --until REGEX      stop after the boot whose console matches
+  --append ARGS      more kernel arguments after cmdline.txt's (the firmware adds its own too)
+  --cut B:TEXT:MS    power cut: in boot B (1-based), MS milliseconds after TEXT appears on
+                     the console, QEMU is killed (SIGKILL); one per boot
+  --timeout S        a boot that runs longer is cut (default 120)
+The console of every boot goes to LOG, each boot opened by a line
+"firmware: boot N: partition P tryboot T" and closed by "firmware: boot N ended: <how>".
+Exit status 0, or 2 on a usage or card error.
+"""
+import os
+import re
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def die(msg):
+    print(f"pi_firmware: {msg}", file=sys.stderr)
+    sys.exit(2)
+
+
+def partitions(card):
+    with open(card, "rb") as f:
+        mbr = f.read(512)
+    if len(mbr) != 512 or mbr[510:512] != b"\x55\xaa":
+        die(f"{card}: no MBR")
+    parts = {}
+    for i in range(4):
+        e = mbr[446 + 16 * i: 462 + 16 * i]
+        ptype = e[4]
+        first, count = struct.unpack("<II", e[8:16])
+        if ptype and count:
+            parts[i + 1] = (first * 512, count * 512)
+    return parts
+
+
+def mtools_read(card, offset, name):
+    env = dict(os.environ, MTOOLS_SKIP_CHECK="1", MTOOLSRC="/dev/null")
+    r = subprocess.run(["mtype", "-i", f"{card}@@{offset}", f"::{name}"], capture_output=True,
+                       env=env)
+    return r.stdout if r.returncode == 0 else None
+
+
+def mtools_copy(card, offset, name, dest):
+    env = dict(os.environ, MTOOLS_SKIP_CHECK="1", MTOOLSRC="/dev/null")
+    r = subprocess.run(["mcopy", "-o", "-n", "-i", f"{card}@@{offset}", f"::{name}", dest],
+                       capture_output=True, env=env)
+    return r.returncode == 0
+
+
+def autoboot(text):
+    """The firmware's reading of autoboot.txt: (normal partition, tryboot partition)."""
+    normal = trial = None
+    section = "all"
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("["):
+            section = line.strip("[]")
+            continue
+        m = re.fullmatch(r"boot_partition=(\d+)", line)
+        if m and section == "all":
+            normal = trial = int(m.group(1))
+        elif m and section == "tryboot":
+            trial = int(m.group(1))
+    return normal, trial
+
+
+def main():
+    argv = sys.argv[1:]
+    if "--" not in argv or len(argv) < 3:
+        die(__doc__.split("\n\n")[1])
+    sep = argv.index("--")
+    opts, qemu = argv[:sep], argv[sep + 1:]
+    card, log = opts[0], opts[1]
+    boots, until, append, cuts, timeout = 4, None, "", {}, 120.0
+    i = 2
+    while i < len(opts):
+        o, v = opts[i], opts[i + 1] if i + 1 < len(opts) else die(f"{opts[i]} needs a value")
+        if o == "--boots":
+            boots = int(v)
+        elif o == "--until":
+            until = re.compile(v)
+        elif o == "--append":
+            append = v
+        elif o == "--cut":
+            b, rest = v.split(":", 1)
+            rx, ms = rest.rsplit(":", 1)
+            cuts[int(b)] = (re.compile(re.escape(rx)), int(ms) / 1000.0)
+        elif o == "--timeout":
+            timeout = float(v)
+        else:
+            die(f"unknown option {o}")
+        i += 2
+
+    work = tempfile.mkdtemp(prefix="pi_firmware.")
+    base_dtb = os.path.join(work, "virt.dtb")
+    tryboot = False
+    with open(log, "ab", buffering=0) as out:
+        for boot in range(1, boots + 1):
+            parts = partitions(card)
+            text = mtools_read(card, parts.get(1, (0, 0))[0], "autoboot.txt") if 1 in parts else None
+            if text is None or b"tryboot_a_b=1" not in text:
+                die(f"{card}: partition 1 has no autoboot.txt with tryboot_a_b=1")
+            normal, trial = autoboot(text.decode("ascii", "replace"))
+            chosen = trial if tryboot else normal
+            flag = 1 if tryboot else 0
+            tryboot = False  # the flag lasts one boot
+            out.write(f"firmware: boot {boot}: partition {chosen} tryboot {flag}\n".encode())
+            kernel = os.path.join(work, "kernel8.img")
+            cmdline = os.path.join(work, "cmdline.txt")
+            for p in (kernel, cmdline):
+                if os.path.exists(p):
+                    os.unlink(p)
+            if chosen not in parts or not mtools_copy(card, parts[chosen][0], "kernel8.img", kernel) \
+                    or not mtools_copy(card, parts[chosen][0], "cmdline.txt", cmdline):
+                # the firmware finds nothing to boot there: the board resets, flag spent
+                out.write(f"firmware: boot {boot} ended: no kernel in partition {chosen}\n".encode())
+                continue
+            with open(cmdline, "rb") as f:
+                args = f.read().decode("ascii", "replace").strip()
+            args = (args + " " + append).strip()
+            if not os.path.exists(base_dtb):
+                subprocess.run(qemu + ["-kernel", kernel, "-machine", f"dumpdtb={base_dtb}"],
+                               capture_output=True, check=True)
+            dtb = os.path.join(work, "boot.dtb")
+            with open(base_dtb, "rb") as src, open(dtb, "wb") as dst:
+                dst.write(src.read())
+            subprocess.run(["fdtput", "-c", dtb, "/chosen/bootloader"], check=True)
+            subprocess.run(["fdtput", "-t", "u", dtb, "/chosen/bootloader", "partition",
+                            str(chosen)], check=True)
+            subprocess.run(["fdtput", "-t", "u", dtb, "/chosen/bootloader", "tryboot",
+                            str(flag)], check=True)
+            proc = subprocess.Popen(
+                qemu + ["-kernel", kernel, "-append", args, "-dtb", dtb,
+                        "-drive", f"if=none,id=card,format=raw,file={card}",
+                        "-device", "virtio-blk-device,drive=card"],
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            console = b""
+            cut = cuts.get(boot)
+            cut_at = None
+            start = time.monotonic()
+            how = None
+            os.set_blocking(proc.stdout.fileno(), False)
+            while True:
+                chunk = proc.stdout.read(65536)
+                if chunk:
+                    out.write(chunk)
+                    console += chunk
+                now = time.monotonic()
+                if cut and cut_at is None and cut[0].search(console.decode("ascii", "replace")):
+                    cut_at = now + cut[1]
+                if (cut_at is not None and now >= cut_at) or now - start > timeout:
+                    proc.send_signal(signal.SIGKILL)
+                    proc.wait()
+                    how = "power cut" if cut_at is not None else "cut: too long"
+                    break
+                if proc.poll() is not None and not chunk:
+                    rest = proc.stdout.read() or b""
+                    out.write(rest)
+                    console += rest
+                    how = f"exit {proc.returncode}"
+                    break
+                if not chunk:
+                    time.sleep(0.02)
+            text = console.decode("ascii", "replace").replace("\r", "")
+            # the flag lives in the firmware's RAM: a reset keeps it, a power cut does not
+            if "uk: firmware: tryboot on the next reset" in text and not how.startswith("power"):
+                tryboot = True
+            out.write(f"\nfirmware: boot {boot} ended: {how}\n".encode())
+            if until and until.search(text):
+                break
+            reset = "uk: rebooting" in text or how.startswith("power cut") or how.startswith("cut")
+            if not reset:
+                break  # it powered off: nothing boots it again
+    return 0
+
+
+sys.exit(main())
