@@ -270,6 +270,10 @@ int images(struct ctx *c, uint64_t *size_out, uint32_t *vol_out, uint32_t *sig_o
 			rc = 0;
 			goto done;
 		}
+		/* a part was missing: make them all again (mkfs.fat -C wants no file there) */
+		unlink(vf), unlink(sd), unlink(av), unlink(bv);
+		if (df)
+			unlink(df);
 	}
 	if (df && data_image_write(df, m->data_size, data_dir) < 0)
 		goto out;

@@ -134,6 +134,12 @@ static int up_to_date(struct ctx *c, const char *stamp)
 		ok = file_exists(p);
 		free(p);
 	}
+	const char *slots[] = {SLOTS_AUTOBOOT_IMAGE, SLOTS_B_IMAGE}; /* the fleet stamper's too */
+	for (size_t i = 0; ok && c->m->slot_size && i < 2; i++) {
+		char *p = path_join(c->out, slots[i]);
+		ok = file_exists(p);
+		free(p);
+	}
 	for (size_t i = 0; ok && i < c->m->files.n; i++) {
 		char *orel = obj_rel(c->m->files.v[i]), *o = path_join(c->out, orel);
 		char *d = xasprintf("%s.d", o);

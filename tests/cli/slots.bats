@@ -217,6 +217,11 @@ M=1048576
 	run cmp -s first.img app/build/virt/sdcard.img
 	assert_failure
 	mtype -i "app/build/virt/sdcard.img@@$((12 * M))" ::/update.pem | cmp - app/update.pub.pem
+	# a build output without slot B's image is not up to date (the fleet stamper reads it)
+	rm app/build/virt/slot-b.vfat
+	run uk build app
+	assert_output --partial "built app"
+	[ -s app/build/virt/slot-b.vfat ]
 }
 
 @test "a fleet build of a slotted app stamps each device's files into slot A" {
