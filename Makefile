@@ -2,7 +2,8 @@
 #   make             build the runtime for every target, the uk tool and the examples
 #   make test        run every test; ends with "N passed, N failed, N skipped"
 #   make bench       run the benchmarks (ratios measured in one run)
-#   make soak        the long runs: 100 power cuts of /data (make test runs 5)
+#   make soak        the long runs: 100 power cuts of /data (make test runs 5), 30 power cuts
+#                    of an A/B update (make test runs 6)
 #   make fuzz        run every libFuzzer harness of tests/fuzz for FUZZ_RUNS inputs (default 10
 #                    million each), or FUZZ_TIME seconds each when that is set
 #   make install     install into PREFIX (default /usr/local)
@@ -34,7 +35,7 @@ bench: all
 
 soak: all
 	$(MAKE) -C tests
-	UK_POWER_CUTS=100 tests/run tests/data.bats
+	UK_POWER_CUTS=100 UK_UPDATE_CUTS=30 tests/run tests/data.bats tests/update.bats
 
 fuzz: all
 	$(MAKE) -C tests/fuzz run

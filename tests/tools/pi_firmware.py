@@ -164,6 +164,7 @@ def main():
                 now = time.monotonic()
                 if cut and cut_at is None and cut[0].search(console.decode("ascii", "replace")):
                     cut_at = now + cut[1]
+                    out.write(f"\nfirmware: '{cut[0].pattern}' at {now - start:.2f} s\n".encode())
                 if (cut_at is not None and now >= cut_at) or now - start > timeout:
                     proc.send_signal(signal.SIGKILL)
                     proc.wait()
@@ -181,7 +182,8 @@ def main():
             # the flag lives in the firmware's RAM: a reset keeps it, a power cut does not
             if "uk: firmware: tryboot on the next reset" in text and not how.startswith("power"):
                 tryboot = True
-            out.write(f"\nfirmware: boot {boot} ended: {how}\n".encode())
+            took = time.monotonic() - start
+            out.write(f"\nfirmware: boot {boot} ended: {how} after {took:.2f} s\n".encode())
             if until and until.search(text):
                 break
             reset = "uk: rebooting" in text or how.startswith("power cut") or how.startswith("cut")

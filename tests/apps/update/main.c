@@ -7,6 +7,8 @@
  *                            rollback from it)
  *   update.ca=FILE           default /data/ca.pem;  update.name=NAME: the server's (host.test)
  *   update.on_trial=confirm|hang|exit   what a trial boot does (default confirm)
+ * Built with UPDATE_BALLAST_KB, the kernel carries that much more data, so that a download and
+ * a slot write last long enough for power cuts to land inside them.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -46,8 +48,15 @@ static void check_data(void)
 	       size, hash, boots);
 }
 
+#ifdef UPDATE_BALLAST_KB
+static const volatile unsigned char ballast[UPDATE_BALLAST_KB * 1024] = {1};
+#endif
+
 int main(void)
 {
+#ifdef UPDATE_BALLAST_KB
+	printf("update: %d KiB of ballast (%d)\n", UPDATE_BALLAST_KB, ballast[0]);
+#endif
 	struct uk_update_status s;
 	if (uk_update_status(&s) != 0)
 		return printf("update: no A/B card\n"), 1;
