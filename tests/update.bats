@@ -44,11 +44,13 @@ setup_file() {
 	version v4 4.0.0 sign virt $'bootargs: {update.on_trial: exit}\n'
 	version other-key 2.0.0 other
 	version other-board 2.0.0 sign rpi4
+	version older 0.9.0 sign
 	cp "$A/v2/build/virt/update.ukb" "$W/v2.ukb"
 	cp "$A/v3/build/virt/update.ukb" "$W/v3.ukb"
 	cp "$A/v4/build/virt/update.ukb" "$W/v4.ukb"
 	cp "$A/other-key/build/virt/update.ukb" "$W/other-key.ukb"
 	cp "$A/other-board/build/rpi4/update.ukb" "$W/other-board.ukb"
+	cp "$A/older/build/virt/update.ukb" "$W/older.ukb"
 	head -c 300000 "$W/v2.ukb" >"$W/cut.ukb"
 	cp "$W/v2.ukb" "$W/flipped.ukb" # one payload byte changed: its file's SHA-256 differs
 	printf '\x5a' | dd of="$W/flipped.ukb" bs=1 seek=200000 conv=notrunc status=none
@@ -142,13 +144,14 @@ every_boot_runs_a_version() {
 	assert_line --regexp "^update: data keep.bin 200000 bytes fnv1a $KEEP, 3 earlier boots$"
 }
 
-@test "another key's bundle, another board's, a cut download, a changed byte: refused, saying why; nothing switched" {
+@test "another key's bundle, another board's, an older version's, a cut download, a changed byte: refused, saying why; nothing switched" {
 	local before
 	before=$(p1 autoboot.txt)
-	firmware -- "update.url=$(url other-key.ukb),$(url other-board.ukb),$(url cut.ukb),$(url flipped.ukb)" \
+	firmware -- "update.url=$(url other-key.ukb),$(url other-board.ukb),$(url older.ukb),$(url cut.ukb),$(url flipped.ukb)" \
 		update.want=2.0.0
 	assert_line --regexp '^update: refused: .*signature'
 	assert_line --regexp '^update: refused: .*rpi4'
+	assert_line --regexp '^update: refused: the bundle is version 0\.9\.0, older than the 1\.0\.0 this device runs'
 	assert_line --regexp '^update: refused: .*(ended|cut|short)'
 	assert_line --regexp '^update: refused: .*SHA-256 mismatch'
 	assert_line "update: nothing installed"

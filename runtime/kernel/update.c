@@ -384,5 +384,8 @@ int uk_update_reboot(void)
 		return -EINVAL;
 	if (!platform.board || !platform.board->set_tryboot || platform.board->set_tryboot() != 0)
 		return -ENOTSUP;
+	/* also what the firmware stand-in under QEMU reads (tests/tools/pi_firmware.py): QEMU
+	 * runs no Pi firmware, and its raspi mailbox answers tags it does not know */
+	kprintf("uk: firmware: tryboot on the next reset\n");
 	uk_reboot();
 }

@@ -56,6 +56,27 @@ static uint64_t le(const uint8_t *p, int bytes)
 	return v;
 }
 
+/* Versions of dotted numbers ("1.4.2" < "1.10.0"): -1, 0 or 1; 0 also when either is anything
+ * else ("1.4-rc1"): no order is known, so an old signed bundle replayed to the device is refused
+ * only between numbered versions (docs/update.md). */
+static int version_order(const char *a, const char *b)
+{
+	for (const char *p = a; *p; p++)
+		if (!(*p >= '0' && *p <= '9') && *p != '.')
+			return 0;
+	for (const char *p = b; *p; p++)
+		if (!(*p >= '0' && *p <= '9') && *p != '.')
+			return 0;
+	while (*a || *b) {
+		unsigned long x = strtoul(a, (char **)&a, 10), y = strtoul(b, (char **)&b, 10);
+		if (x != y)
+			return x < y ? -1 : 1;
+		a += *a == '.';
+		b += *b == '.';
+	}
+	return 0;
+}
+
 /* A NUL-terminated string of at most size - 1 bytes from a fixed field. */
 static bool field(char *out, const uint8_t *p, size_t size)
 {
@@ -119,6 +140,11 @@ static int check_header(struct uk_update_reader *r, char *why, size_t len)
 		return refuse(r, why, len,
 			      "the bundle is version %s, which this device runs already",
 			      i->version);
+	if (r->running[0] && version_order(i->version, r->running) < 0)
+		return refuse(r, why, len,
+			      "the bundle is version %s, older than the %s this device runs: a "
+			      "downgrade (publish the old code under a newer version)",
+			      i->version, r->running);
 	i->payload = le(h + 128, 8);
 	i->n_files = (unsigned)le(h + 136, 4);
 	if (i->n_files == 0 || i->n_files > UK_UPDATE_MAX_FILES)

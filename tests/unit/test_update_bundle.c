@@ -151,6 +151,22 @@ int main(int argc, char **argv)
 	rc = run(key, b, len, 0, why, NULL);
 	CHECK(rc == -1 && strstr(why, "version 7.1.0, which this device runs already"),
 	      "the version the device runs: %s", why);
+	expect_running = "7.2.0";
+	rc = run(key, b, len, 0, why, NULL);
+	CHECK(rc == -1 && strstr(why, "version 7.1.0, older than the 7.2.0 this device runs") &&
+		  got_len == 0,
+	      "an older version (a replayed bundle): %s", why);
+	expect_running = "7.0.10";
+	rc = run(key, b, len, 0, why, NULL);
+	CHECK(rc == 0, "7.1.0 over 7.0.10: newer, numbers compared as numbers (%s)",
+	      rc ? why : "ok");
+	expect_running = "10";
+	rc = run(key, b, len, 0, why, NULL);
+	CHECK(rc == -1 && strstr(why, "older than the 10"), "7.1.0 over 10: older: %s", why);
+	expect_running = "7.1.0-rc1";
+	rc = run(key, b, len, 0, why, NULL);
+	CHECK(rc == 0, "a running version that is not dotted numbers: no order, taken (%s)",
+	      rc ? why : "ok");
 	expect_running = NULL;
 	rc = run(key, b, len, 0, why, NULL);
 	CHECK(rc == 0, "no running version given: not checked (%s)", rc ? why : "ok");

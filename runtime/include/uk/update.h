@@ -54,8 +54,8 @@ struct uk_update_reader;
 
 /* key_pem: the public key (PEM) whose private half signs the bundles this device takes; app:
  * the app this device runs (a bundle of another app is refused); running: the version it runs
- * (a bundle of that same version is refused). Either may be NULL: not checked. Replaying an
- * older signed version is not refused yet (that needs a counter kept on the device). */
+ * (a bundle of that same version is refused, and so is an older one when both versions are
+ * dotted numbers: a replayed old bundle). Either may be NULL: not checked. */
 struct uk_update_reader *uk_update_reader_new(const char *key_pem, const char *app,
 					      const char *running, char *why, size_t why_len);
 /* The next n bytes of the bundle. Payload bytes go to sink (file: its index in the table) once

@@ -53,11 +53,11 @@ static void virt_power_off(void)
 	virt_halt(0);
 }
 
-/* virt has no boot firmware to keep a reboot flag; the firmware stand-in that boots A/B cards
- * under QEMU (tests/tools/pi_firmware.py) reads this line instead of the Pi 4's mailbox tag. */
+/* virt has no boot firmware to keep a reboot flag: nothing to ask. Under QEMU the firmware
+ * stand-in that boots A/B cards (tests/tools/pi_firmware.py) reads the console line that
+ * kernel/update.c prints before the reset. */
 static int virt_set_tryboot(void)
 {
-	kprintf("uk: firmware: tryboot on the next reset\n");
 	return 0;
 }
 

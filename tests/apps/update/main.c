@@ -5,11 +5,13 @@
  *                            turn; the first that installs is tried (uk_update_reboot)
  *   update.want=V            the version the fleet wants (no fetch when running it, nor after a
  *                            rollback from it)
+ *   update.file=PATH         instead of a URL: install the bundle in that file (no network)
  *   update.ca=FILE           default /data/ca.pem;  update.name=NAME: the server's (host.test)
  *   update.on_trial=confirm|hang|exit   what a trial boot does (default confirm)
  * Built with UPDATE_BALLAST_KB, the kernel carries that much more data, so that a download and
  * a slot write last long enough for power cuts to land inside them.
  */
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +54,28 @@ static void check_data(void)
 static const volatile unsigned char ballast[UPDATE_BALLAST_KB * 1024] = {1};
 #endif
 
+static ssize_t read_fd(void *arg, void *buf, size_t n)
+{
+	return read(*(int *)arg, buf, n);
+}
+
+/* update.file: a bundle the app got some other way, here a file on the card */
+static int install_file(const char *path)
+{
+	char why[200];
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return printf("update: cannot open %s\n", path), 1;
+	printf("update: installing %s\n", path);
+	int r = uk_update_install(read_fd, &fd, why, sizeof why);
+	close(fd);
+	if (r != 0)
+		return printf("update: refused: %s\n", why), 1;
+	printf("update: installed; rebooting to try it\n");
+	r = uk_update_reboot();
+	return printf("update: cannot reboot into it: %d\n", r), 1;
+}
+
 int main(void)
 {
 #ifdef UPDATE_BALLAST_KB
@@ -79,9 +103,12 @@ int main(void)
 	}
 	const char *want = uk_config_get("update.want");
 	const char *urls = uk_config_get("update.url");
-	if (!urls || !want || !strcmp(want, s.version) ||
+	const char *file = uk_config_get("update.file");
+	if ((!urls && !file) || !want || !strcmp(want, s.version) ||
 	    (s.rolled_back && !strcmp(want, s.failed_version)))
 		return printf("update: idle\n"), 0;
+	if (file)
+		return install_file(file);
 	if (uk_net_start() != 0 || uk_net_wait_up(30000000000ull) != 0)
 		return printf("update: no network\n"), 1;
 	if (uk_walltime_wait(30000000000ull) != 0)
