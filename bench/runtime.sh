@@ -2,7 +2,8 @@
 # bench/runtime.sh: the runtime's numbers per target (issue 2), measured in one run:
 #   image size of hello; smallest -m that boots hello (virt); guest time from reset to main
 #   (hello's own report, median); wall time of a whole QEMU run of hello against the QEMU floor
-#   (an image that exits at its first instruction), paired runs, medians, as a ratio.
+#   (an image that exits at its first instruction), paired runs alternating floor and hello,
+#   medians, as the difference hello - floor (ms, what the runtime adds to a run) and a ratio.
 # Targets: image <= 64 KiB; boots in 16 MiB on virt; wall <= 1.10x floor on virt; reset to
 # main < 1 ms.
 #   bench/runtime.sh [N]      (default N=20 paired runs per target)
@@ -43,7 +44,7 @@ min_mem() {
 	echo "$lo"
 }
 
-printf '%-6s %10s %8s %14s %12s %12s %8s\n' target "image (B)" "min -m" "reset->main us" "floor (ms)" "hello (ms)" ratio
+printf '%-6s %10s %8s %14s %12s %12s %14s %8s\n' target "image (B)" "min -m" "reset->main us" "floor (ms)" "hello (ms)" "hello-floor ms" ratio
 for t in virt rpi3 rpi4; do
 	img=$BUILD/examples/hello/$t/kernel8.img
 	size=$(stat -c %s "$img")
@@ -59,6 +60,8 @@ for t in virt rpi3 rpi4; do
 	mem=-
 	[ "$t" = virt ] && mem="$(min_mem)M"
 	awk -v t="$t" -v s="$size" -v m="$mem" -v b="$bm" -v f="$fm" -v h="$hm" \
-		'BEGIN { printf "%-6s %10s %8s %14s %12.1f %12.1f %8.3f\n", t, s, m, b, f / 1000, h / 1000, h / f }'
+		'BEGIN { printf "%-6s %10s %8s %14s %12.1f %12.1f %14.1f %8.3f\n", t, s, m, b, f / 1000, h / 1000, (h - f) / 1000, h / f }'
 
 done
+echo "(median of $n paired runs per target, floor and hello alternating; at commit" \
+	"$(git -C "$top" rev-parse --short HEAD)$(git -C "$top" diff --quiet HEAD -- bench runtime examples 2>/dev/null || echo ' with uncommitted changes in bench, runtime or examples'), $(date -u '+%Y-%m-%d %H:%M UTC'))"
