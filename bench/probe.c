@@ -1,14 +1,21 @@
 /* bench/probe: the host side of bench/net.sh's measurements, through QEMU's hostfwd on
  * 127.0.0.1 (tests/tools/netprobe polls every 200 ms, too coarse for a boot of a few ms, and
  * cycles its datagram sizes; this one polls every millisecond and sends fixed sizes).
- *   probe wait PORT SECONDS QEMU_PID   a 4-byte UDP datagram every ms until one is echoed
+ *   probe wait PORT SECONDS QEMU_PID   a 4-byte UDP datagram every ms until one is echoed:
+ *                                      the echo of any datagram sent so far counts, however
+ *                                      late it arrives (a guest that answers a datagram 5 ms
+ *                                      after it came is up then, not at the next one it
+ *                                      answers within a millisecond)
  *   probe http PORT SECONDS QEMU_PID [EVERY [OPEN]]
  *                                      a new "GET /" every EVERY ms (default 1) until one is
  *                                      answered "HTTP/1.x 200", at most OPEN (default 256)
  *                                      open at once (the oldest is closed for a new one once
  *                                      it has waited 1 s)
- *   probe rtt PORT COUNT SIZE          COUNT echoes of SIZE bytes after 200 warm-up ones:
- *                                      prints "median p99 lost" in microseconds
+ *   probe rtt PORT COUNT SIZE          COUNT echoes of SIZE bytes after 200 warm-up ones,
+ *                                      one at a time, each given up after 1 s (lost): prints
+ *                                      "median p99 lost", the times in microseconds (median:
+ *                                      the mean of the two middle ones for an even count;
+ *                                      p99: nearest rank), lost a count
  * wait and http exit 0 on success, 1 when the time is up or QEMU_PID has exited.
  */
 #define _GNU_SOURCE
@@ -182,6 +189,34 @@ static int http_wait(const char *port, int seconds, const char *pid)
 	return 1;
 }
 
+/* Sends a 4-byte datagram (its sequence number) every ms and returns 0 as soon as any of
+ * them comes back, whichever and however late: the time the guest first answered. */
+static int udp_wait(int s, int seconds, const char *pid)
+{
+	uint64_t end = now_us() + 1000000u * (uint64_t)seconds, next = 0;
+	uint32_t seq = 0;
+	while (now_us() < end) {
+		if (now_us() >= next) {
+			if (!alive(pid))
+				return 1;
+			seq++;
+			/* may fail with ECONNREFUSED while QEMU has not bound the port: one
+			 * datagram a ms all the same, not a busy loop taking a core from QEMU */
+			send(s, &seq, sizeof(seq), 0);
+			next = now_us() + 1000u;
+		}
+		struct pollfd p = {.fd = s, .events = POLLIN};
+		int left = (int)((next - now_us() + 999) / 1000);
+		if (poll(&p, 1, left > 0 ? left : 0) <= 0)
+			continue;
+		uint32_t in[2];
+		ssize_t r = recv(s, in, sizeof(in), 0);
+		if (r == (ssize_t)sizeof(seq) && in[0] >= 1 && in[0] <= seq)
+			return 0;
+	}
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 6 && argc <= 7 && !strcmp(argv[1], "http")) {
@@ -203,20 +238,8 @@ int main(int argc, char **argv)
 	struct sockaddr_in a = loopback(argv[2]);
 	int s = socket(AF_INET, SOCK_DGRAM, 0);
 	connect(s, (struct sockaddr *)&a, sizeof(a));
-	if (!strcmp(argv[1], "wait")) {
-		uint64_t end = now_us() + 1000000u * (uint64_t)atoi(argv[3]);
-		for (uint64_t seq = 1; now_us() < end && alive(argv[4]); seq++) {
-			uint64_t t0 = now_us();
-			if (rtt(s, seq, 4, 1))
-				return 0;
-			/* refused (QEMU has not bound the port yet) returns at once: one datagram
-			 * a ms all the same, not a busy loop taking a core from QEMU's start */
-			uint64_t spent = now_us() - t0;
-			if (spent < 1000)
-				usleep((useconds_t)(1000 - spent));
-		}
-		return 1;
-	}
+	if (!strcmp(argv[1], "wait"))
+		return udp_wait(s, atoi(argv[3]), argv[4]);
 	long count = atol(argv[3]), size = atol(argv[4]), ok = 0;
 	if (count <= 0 || size < 8 || size > 1472) {
 		fprintf(stderr, "probe rtt: COUNT > 0 and SIZE 8 to 1472\n");
@@ -231,8 +254,11 @@ int main(int argc, char **argv)
 			v[ok++] = t - 1;
 	}
 	qsort(v, (size_t)ok, sizeof(*v), cmp);
-	if (ok)
-		printf("%llu %llu %ld\n", (unsigned long long)v[ok / 2],
-		       (unsigned long long)v[ok * 99 / 100], count - ok);
+	if (ok) {
+		uint64_t med = ok % 2 ? v[ok / 2] : (v[ok / 2 - 1] + v[ok / 2]) / 2;
+		long p99 = (ok * 99 + 99) / 100 - 1; /* nearest rank: ceil(0.99 ok) - 1 */
+		printf("%llu %llu %ld\n", (unsigned long long)med, (unsigned long long)v[p99],
+		       count - ok);
+	}
 	return ok ? 0 : 1;
 }
