@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <uk/board.h>
 #include <uk/config.h>
@@ -286,6 +287,60 @@ static int store(void *arg, unsigned file, const void *bytes, size_t n)
 	return 0;
 }
 
+static int copy_file(struct mount *from, struct mount *to, const char *path)
+{
+	static uint8_t buf[4096];
+	void *src, *dst;
+	int r = from->ops->open(from, path, O_RDONLY, &src);
+	if (r != 0)
+		return r;
+	r = to->ops->open(to, path, O_WRONLY | O_CREAT | O_TRUNC, &dst);
+	if (r != 0) {
+		from->ops->close(from, src);
+		return r;
+	}
+	ssize_t n;
+	while ((n = from->ops->read(from, src, buf, sizeof buf)) > 0)
+		if (to->ops->write(to, dst, buf, (size_t)n) != n) {
+			n = -ENOSPC;
+			break;
+		}
+	int c = to->ops->close(to, dst);
+	from->ops->close(from, src);
+	return n < 0 ? (int)n : c;
+}
+
+/* The running slot's files that the bundle does not bring (a fleet device's own key and
+ * certificates, stamped by uk build --fleet) go into the new slot with it. */
+static int carry_over(struct mount *boot, struct install *in, const struct uk_update_info *info,
+		      char *why, size_t why_len)
+{
+	void *dir;
+	vfs_lock(boot);
+	int r = boot->ops->opendir(boot, "/", &dir);
+	if (r != 0) {
+		vfs_unlock(boot);
+		say(why, why_len, "reading the running slot: error %d", r);
+		return r;
+	}
+	struct dirent e;
+	while ((r = boot->ops->readdir(boot, dir, &e)) == 1) {
+		bool brought = e.d_type != DT_REG;
+		for (unsigned i = 0; !brought && i < info->n_files; i++)
+			brought = !strcasecmp(info->files[i].name, e.d_name);
+		char path[sizeof e.d_name + 1];
+		snprintf(path, sizeof path, "/%s", e.d_name);
+		if (!brought && (r = copy_file(boot, &in->slot, path)) != 0) {
+			say(why, why_len, "copying %s into the new slot: error %d", e.d_name, r);
+			break;
+		}
+	}
+	int c = boot->ops->closedir(boot, dir);
+	r = r < 0 ? r : c;
+	vfs_unlock(boot);
+	return r;
+}
+
 int uk_update_install(ssize_t (*read)(void *arg, void *buf, size_t n), void *arg, char *why,
 		      size_t why_len)
 {
@@ -351,6 +406,8 @@ int uk_update_install(ssize_t (*read)(void *arg, void *buf, size_t n), void *arg
 		goto out;
 	}
 	in.file = -1;
+	if (carry_over(boot, &in, info, why, why_len) != 0)
+		goto out;
 	if (volume_sync(&in.slot.vol) != 0) {
 		say(why, why_len, "writing slot %c: the card did not take the data",
 		    slot_letter(target));
