@@ -1,10 +1,13 @@
 /*
- * The A/B card of docs/update.md: partition 1 a small FAT holding the Pi 4 firmware's
- * autoboot.txt (and uk's update state, uk-update.txt), partitions 2 and 3 two boot slots, each
- * a whole boot partition. Which slot is /boot is the firmware's choice: the partition it names
- * in /chosen/bootloader (Pi 4 firmware; on virt the firmware stand-in tests/tools/
- * pi_firmware.py), else what autoboot.txt makes a normal boot pick (uk run --qemu, which boots
- * the build's kernel without a firmware).
+ * The A/B cards of docs/update.md.
+ * Pi 4 and virt: partition 1 a small FAT holding the Pi 4 firmware's autoboot.txt (and uk's
+ * update state, uk-update.txt), partitions 2 and 3 two boot slots, each a whole boot partition.
+ * Which slot is /boot is the firmware's choice: the partition it names in /chosen/bootloader
+ * (Pi 4 firmware; on virt the firmware stand-in tests/tools/pi_firmware.py), else what
+ * autoboot.txt makes a normal boot pick (uk run --qemu, which boots the build's kernel without a
+ * firmware).
+ * Pi 3: one boot partition, /boot; config.txt includes slot.txt, whose os_prefix (a/ or b/)
+ * makes the firmware load that directory's kernel, cmdline.txt and device tree.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -89,9 +92,27 @@ int slots_probe(struct blockdev *bd, const struct volume part[4], const uint8_t 
 		slots.booted = slots.normal;
 		slots.tryboot = false;
 	}
+	slots.state = &slots.autoboot;
 	slots.present = true;
 	(void)bd;
 	return (int)slots.booted;
+}
+
+int slots_probe_prefix(struct mount *boot)
+{
+	char text[64];
+	if (!boot->ops || slots_read_file(boot, "/slot.txt", text, sizeof text) < 0)
+		return -ENOENT;
+	if (!strcmp(text, "os_prefix=a/\n"))
+		slots.booted = 2;
+	else if (!strcmp(text, "os_prefix=b/\n"))
+		slots.booted = 3;
+	else
+		return -ENOENT;
+	slots.prefix = true;
+	slots.state = boot;
+	slots.present = true;
+	return 0;
 }
 
 struct card_slots *vfs_slots(void)

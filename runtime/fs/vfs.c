@@ -112,8 +112,12 @@ int vfs_init(void)
 	int booted = slots_probe(bd, part, type);
 	if (booted > 0)
 		add_mount("/boot", &part[booted - 1], fat_mount, false);
-	else if (type[0] == 0x0c || type[0] == 0x0b || type[0] == 0x0e)
+	else if (type[0] == 0x0c || type[0] == 0x0b || type[0] == 0x0e) {
+		size_t at = n_mounts;
 		add_mount("/boot", &part[0], fat_mount, false);
+		if (n_mounts > at) /* a Pi 3 A/B card: slot directories (fs/slots.c) */
+			slots_probe_prefix(&mounts[at]);
+	}
 	/* type 0xda ("non-file-system data" to other systems): littlefs, /data; partition 2 on
 	 * a card with one boot partition, 4 on an A/B card */
 	for (unsigned i = 1; i < 4; i++)

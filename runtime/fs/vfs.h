@@ -82,18 +82,27 @@ int fat32_format_mount(struct mount *m); /* FAT32, for a boot slot */
  * littlefs_format makes a new, empty one and mounts it. 0 or a negative errno. */
 int littlefs_mount(struct mount *m);
 int littlefs_format(struct mount *m);
-/* fs/slots.c: an A/B card (docs/update.md). */
+/* fs/slots.c: an A/B card (docs/update.md). Two schemes: the Pi 4's (and virt's) slots are
+ * partitions 2 and 3 chosen by autoboot.txt on partition 1; the Pi 3's are directories a/ and b/
+ * of the one boot partition, chosen by slot.txt's os_prefix. Slots are numbered 2 (A) and 3
+ * (B) in both. */
 struct card_slots {
 	bool present;
-	struct mount autoboot;	/* partition 1, mounted privately: autoboot.txt, uk-update.txt */
-	struct volume slot[2];	/* partitions 2 and 3 */
-	unsigned booted;	/* the partition /boot is: 2 or 3 */
-	bool tryboot;		/* this boot is the firmware's one-off trial (tryboot flag) */
-	unsigned normal, trial; /* autoboot.txt's boot_partition, [all] and [tryboot] */
+	bool prefix;		/* the Pi 3 scheme: slot directories on /boot */
+	struct mount autoboot;	/* partition scheme: partition 1, mounted privately */
+	struct mount *state;	/* where autoboot.txt or slot.txt and uk-update.txt are */
+	struct volume slot[2];	/* partition scheme: partitions 2 and 3 */
+	unsigned booted;	/* the slot running: 2 (A) or 3 (B) */
+	bool tryboot;		/* this boot is a trial (the firmware's tryboot flag; on the Pi 3
+				 * kernel/update.c's state) */
+	unsigned normal, trial; /* partition scheme: autoboot.txt's [all] and [tryboot] choice */
 };
-/* part/type: the MBR's four entries. On an A/B card the partition booted (2 or 3; then
- * vfs_slots() tells the rest), else -ENOENT and nothing changed. */
+/* part/type: the MBR's four entries. On a partition-scheme card the partition booted (2 or
+ * 3; then vfs_slots() tells the rest), else -ENOENT and nothing changed. */
 int slots_probe(struct blockdev *bd, const struct volume part[4], const uint8_t type[4]);
+/* boot: the mounted /boot of a card with one boot partition: 0 when its slot.txt makes it a
+ * Pi 3 A/B card, else -ENOENT. */
+int slots_probe_prefix(struct mount *boot);
 struct card_slots *vfs_slots(void); /* NULL: no card, or not an A/B card */
 /* autoboot.txt's rules: which partition a normal boot and a tryboot take; -EINVAL unless it is
  * the A/B file uk writes (tryboot_a_b=1, partitions 2 and 3). */

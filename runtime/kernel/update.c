@@ -34,8 +34,9 @@ extern const char uk_app_version[] __attribute__((weak));
 #define WATCHDOG_FEED_EVERY 1000000000ull /* 1 s: well inside the Pi's 15 s maximum */
 
 static struct {
-	char state[16]; /* none, installed, trying, confirmed, failed */
+	char state[16]; /* none, installed, trying, reverted, confirmed, failed */
 	unsigned to, from;
+	unsigned tries; /* Pi 3: boots of the trial so far */
 	char version[32], from_version[32];
 } st;
 static bool rolled_back, confirmed, watchdog_ours;
@@ -68,7 +69,10 @@ static void read_state(struct card_slots *s)
 	char text[STATE_BYTES + 1];
 	memset(&st, 0, sizeof st);
 	copy(st.state, sizeof st.state, "none");
-	if (slots_read_file(&s->autoboot, STATE_FILE, text, sizeof text) < 0)
+	vfs_lock(s->state);
+	int r = slots_read_file(s->state, STATE_FILE, text, sizeof text);
+	vfs_unlock(s->state);
+	if (r < 0)
 		return;
 	for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n")) {
 		char *eq = strchr(l, '=');
@@ -81,6 +85,8 @@ static void read_state(struct card_slots *s)
 			st.to = (unsigned)strtoul(eq, NULL, 10);
 		else if (!strcmp(l, "from"))
 			st.from = (unsigned)strtoul(eq, NULL, 10);
+		else if (!strcmp(l, "tries"))
+			st.tries = (unsigned)strtoul(eq, NULL, 10);
 		else if (!strcmp(l, "version"))
 			copy(st.version, sizeof st.version, eq);
 		else if (!strcmp(l, "from_version"))
@@ -88,11 +94,11 @@ static void read_state(struct card_slots *s)
 	}
 }
 
-/* A small file of the autoboot partition rewritten in place: same length, no truncation, so
- * FAT's allocation does not change; synced before returning. */
+/* A small file (autoboot.txt, slot.txt, uk-update.txt) rewritten in place: same length, no
+ * truncation, so FAT's allocation does not change; synced before returning. */
 static int rewrite(struct card_slots *s, const char *path, const char *text, size_t n)
 {
-	struct mount *m = &s->autoboot;
+	struct mount *m = s->state;
 	void *f;
 	vfs_lock(m);
 	int r = m->ops->open(m, path, O_WRONLY | O_CREAT, &f);
@@ -111,9 +117,9 @@ static int rewrite(struct card_slots *s, const char *path, const char *text, siz
 static int write_state(struct card_slots *s)
 {
 	char text[STATE_BYTES];
-	int n =
-	    snprintf(text, sizeof text, "state=%s\nto=%u\nversion=%s\nfrom=%u\nfrom_version=%s\n",
-		     st.state, st.to, st.version, st.from, st.from_version);
+	int n = snprintf(text, sizeof text,
+			 "state=%s\nto=%u\nversion=%s\nfrom=%u\nfrom_version=%s\ntries=%u\n",
+			 st.state, st.to, st.version, st.from, st.from_version, st.tries);
 	memset(text + n, '\n', sizeof text - (size_t)n);
 	return rewrite(s, STATE_FILE, text, sizeof text);
 }
@@ -121,6 +127,14 @@ static int write_state(struct card_slots *s)
 static char slot_letter(unsigned partition)
 {
 	return partition == 2 ? 'A' : 'B';
+}
+
+/* Pi 3: the firmware boots the directory slot.txt names (13 bytes either way) */
+static int point_slot_txt(struct card_slots *s, unsigned slot)
+{
+	char text[16];
+	int n = snprintf(text, sizeof text, "os_prefix=%c/\n", slot == 2 ? 'a' : 'b');
+	return rewrite(s, "/slot.txt", text, (size_t)n);
 }
 
 /* ---- the trial: confirm within the time, or the board resets into the old slot ---- */
@@ -167,7 +181,23 @@ void uk_update_boot(void)
 	if (!s)
 		return;
 	read_state(s);
-	bool pending = !strcmp(st.state, "installed") || !strcmp(st.state, "trying");
+	bool pending = !strcmp(st.state, "installed") || !strcmp(st.state, "trying") ||
+		       !strcmp(st.state, "reverted");
+	/* Pi 3: slot.txt already names the new slot; the state counts its trial boots */
+	if (s->prefix && st.to == s->booted &&
+	    (!strcmp(st.state, "reverted") || (!strcmp(st.state, "trying") && st.tries > 0))) {
+		kprintf("uk: update: version %s (slot %c) ended its trial unconfirmed: going back "
+			"to slot %c\n",
+			running_version(), slot_letter(s->booted), slot_letter(st.from));
+		copy(st.state, sizeof st.state, "reverted");
+		write_state(s);
+		point_slot_txt(s, st.from);
+		uk_reboot();
+	}
+	if (s->prefix && !strcmp(st.state, "trying") && st.to == s->booted) {
+		s->tryboot = true; /* its first boot */
+		st.tries = 1;
+	}
 	if (s->tryboot && pending && st.to == s->booted) {
 		copy(st.state, sizeof st.state, "trying");
 		write_state(s);
@@ -185,7 +215,9 @@ void uk_update_boot(void)
 			uk_timer_start(&feed_timer, uk_now_ns() + WATCHDOG_FEED_EVERY);
 		}
 	} else if (!s->tryboot && pending) {
-		if (st.to == s->booted) { /* confirmed; the power went before the state said so */
+		if (st.to == s->booted && !s->prefix) {
+			/* autoboot.txt names it: confirmed; the power went before the state said so
+			 */
 			copy(st.state, sizeof st.state, "confirmed");
 		} else {
 			rolled_back = true;
@@ -222,15 +254,18 @@ int uk_update_confirm(void)
 		return -ENODEV;
 	if (!s->tryboot || confirmed || strcmp(st.state, "trying"))
 		return 0; /* not on trial: nothing to confirm */
-	/* the same length as uk build's file: only the two digits trade places */
-	char text[128];
-	int n = snprintf(text, sizeof text,
-			 "[all]\ntryboot_a_b=1\nboot_partition=%u\n[tryboot]\nboot_partition=%u\n",
-			 s->booted, 5 - s->booted);
-	int r = rewrite(s, "/autoboot.txt", text, (size_t)n);
-	if (r != 0) {
-		kprintf("uk: update: cannot confirm: autoboot.txt: error %d\n", r);
-		return r;
+	if (!s->prefix) { /* the Pi 3's slot.txt names the new slot already */
+		/* the same length as uk build's file: only the two digits trade places */
+		char text[128];
+		int n = snprintf(
+		    text, sizeof text,
+		    "[all]\ntryboot_a_b=1\nboot_partition=%u\n[tryboot]\nboot_partition=%u\n",
+		    s->booted, 5 - s->booted);
+		int r = rewrite(s, "/autoboot.txt", text, (size_t)n);
+		if (r != 0) {
+			kprintf("uk: update: cannot confirm: autoboot.txt: error %d\n", r);
+			return r;
+		}
 	}
 	confirmed = true;
 	s->normal = s->booted;
@@ -250,41 +285,82 @@ int uk_update_confirm(void)
 
 /* ---- installing: the bundle into the inactive slot ---- */
 struct install {
-	struct mount slot;
-	struct uk_sem lock;
-	bool formatted;
+	struct mount slot; /* partition scheme: the inactive slot, mounted privately */
+	struct mount *m;   /* where the files go: &slot, or /boot on a Pi 3 card */
+	char dir[4];	   /* "" (a slot's root), or "/a" or "/b" (a Pi 3 slot directory) */
+	bool prepared, formatted;
 	int file; /* the file open in the slot, by table index; -1 none */
 	void *handle;
 	struct uk_update_reader *reader;
 	int error;
 };
 
-static int store(void *arg, unsigned file, const void *bytes, size_t n)
+/* A Pi 3 slot directory made empty: its files go one by one (the directory itself stays). */
+static int empty_dir(struct mount *m, const char *dir)
 {
-	struct install *in = arg;
-	struct mount *m = &in->slot;
-	if (!in->formatted) { /* the header checked out: only now is the slot touched */
-		int r = fat32_format_mount(m);
-		if (r != 0)
-			return in->error = r, -1;
-		in->formatted = true;
+	int r = m->ops->mkdir(m, dir);
+	if (r != 0 && r != -EEXIST)
+		return r;
+	for (;;) {
+		void *d;
+		struct dirent e;
+		if ((r = m->ops->opendir(m, dir, &d)) != 0)
+			return r;
+		while ((r = m->ops->readdir(m, d, &e)) == 1 && e.d_type != DT_REG)
+			;
+		m->ops->closedir(m, d);
+		if (r <= 0)
+			return r;
+		char path[sizeof e.d_name + 8];
+		snprintf(path, sizeof path, "%s/%s", dir, e.d_name);
+		if ((r = m->ops->unlink(m, path)) != 0)
+			return r;
+	}
+}
+
+/* The header checked out: only now is the slot touched (made empty). */
+static int prepare(struct install *in)
+{
+	if (in->m != &in->slot)
+		return empty_dir(in->m, in->dir);
+	int r = fat32_format_mount(&in->slot);
+	in->formatted = r == 0;
+	return r;
+}
+
+static int store_locked(struct install *in, unsigned file, const void *bytes, size_t n)
+{
+	struct mount *m = in->m;
+	int r;
+	if (!in->prepared) {
+		if ((r = prepare(in)) != 0)
+			return r;
+		in->prepared = true;
 	}
 	if ((int)file != in->file) {
 		if (in->file >= 0 && m->ops->close(m, in->handle) != 0)
-			return in->error = -EIO, -1;
+			return -EIO;
 		in->file = -1;
-		char path[64];
-		snprintf(path, sizeof path, "/%s",
+		char path[72];
+		snprintf(path, sizeof path, "%s/%s", in->dir,
 			 uk_update_reader_info(in->reader)->files[file].name);
-		int r = m->ops->open(m, path, O_WRONLY | O_CREAT | O_TRUNC, &in->handle);
-		if (r != 0)
-			return in->error = r, -1;
+		if ((r = m->ops->open(m, path, O_WRONLY | O_CREAT | O_TRUNC, &in->handle)) != 0)
+			return r;
 		in->file = (int)file;
 	}
 	ssize_t w = m->ops->write(m, in->handle, bytes, n);
-	if (w != (ssize_t)n)
-		return in->error = w < 0 ? (int)w : -ENOSPC, -1;
-	return 0;
+	return w == (ssize_t)n ? 0 : w < 0 ? (int)w : -ENOSPC;
+}
+
+static int store(void *arg, unsigned file, const void *bytes, size_t n)
+{
+	struct install *in = arg;
+	vfs_lock(in->m);
+	int r = store_locked(in, file, bytes, n);
+	vfs_unlock(in->m);
+	if (r != 0)
+		in->error = r;
+	return r ? -1 : 0;
 }
 
 static int copy_file(struct mount *from, struct mount *to, const char *path)
@@ -380,7 +456,14 @@ int uk_update_install(ssize_t (*read)(void *arg, void *buf, size_t n), void *arg
 	static struct uk_sem slot_lock;
 	struct install in = {.file = -1, .reader = r};
 	uk_sem_init(&slot_lock, 1);
-	in.slot = (struct mount){.path = "(slot)", .vol = s->slot[target - 2], .lock = &slot_lock};
+	if (s->prefix) {
+		in.m = s->state; /* /boot */
+		snprintf(in.dir, sizeof in.dir, "/%c", target == 2 ? 'a' : 'b');
+	} else {
+		in.slot = (struct mount){
+		    .path = "(slot)", .vol = s->slot[target - 2], .lock = &slot_lock};
+		in.m = &in.slot;
+	}
 	static uint8_t buf[16384];
 	int rc = -1;
 	ssize_t n;
@@ -399,16 +482,19 @@ int uk_update_install(ssize_t (*read)(void *arg, void *buf, size_t n), void *arg
 	}
 	if (uk_update_reader_finish(r, &info, why, why_len) != 0)
 		goto out;
-	if (in.file >= 0 && in.slot.ops->close(&in.slot, in.handle) != 0) {
+	vfs_lock(in.m);
+	int closed = in.file >= 0 ? in.m->ops->close(in.m, in.handle) : 0;
+	vfs_unlock(in.m);
+	in.file = -1;
+	if (closed != 0) {
 		say(why, why_len, "writing slot %c: cannot close the last file",
 		    slot_letter(target));
-		in.file = -1;
 		goto out;
 	}
-	in.file = -1;
-	if (carry_over(boot, &in, info, why, why_len) != 0)
+	/* a Pi 3's device files are at /boot's root, which both slots share */
+	if (!s->prefix && carry_over(boot, &in, info, why, why_len) != 0)
 		goto out;
-	if (volume_sync(&in.slot.vol) != 0) {
+	if (volume_sync(&in.m->vol) != 0) {
 		say(why, why_len, "writing slot %c: the card did not take the data",
 		    slot_letter(target));
 		goto out;
@@ -419,15 +505,18 @@ int uk_update_install(ssize_t (*read)(void *arg, void *buf, size_t n), void *arg
 	copy(st.version, sizeof st.version, info->version);
 	copy(st.from_version, sizeof st.from_version, running_version());
 	if (write_state(s) != 0) {
-		say(why, why_len, "cannot record the update on the autoboot partition");
+		say(why, why_len, "cannot record the update in uk-update.txt");
 		goto out;
 	}
 	kprintf("uk: update: version %s written to slot %c, checked\n", info->version,
 		slot_letter(target));
 	rc = 0;
 out:
-	if (in.file >= 0)
-		in.slot.ops->close(&in.slot, in.handle);
+	if (in.file >= 0) {
+		vfs_lock(in.m);
+		in.m->ops->close(in.m, in.handle);
+		vfs_unlock(in.m);
+	}
 	if (in.formatted)
 		free(in.slot.fs);
 	uk_update_reader_free(r);
@@ -439,6 +528,13 @@ int uk_update_reboot(void)
 	struct card_slots *s = vfs_slots();
 	if (!s || strcmp(st.state, "installed"))
 		return -EINVAL;
+	if (s->prefix) { /* Pi 3: the trial is counted here; slot.txt names the new slot */
+		copy(st.state, sizeof st.state, "trying");
+		st.tries = 0;
+		if (write_state(s) != 0 || point_slot_txt(s, st.to) != 0)
+			return -EIO;
+		uk_reboot();
+	}
 	if (!platform.board || !platform.board->set_tryboot || platform.board->set_tryboot() != 0)
 		return -ENOTSUP;
 	/* also what the firmware stand-in under QEMU reads (tests/tools/pi_firmware.py): QEMU
