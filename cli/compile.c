@@ -231,6 +231,11 @@ int link_app(struct ctx *c, int compiled, int *relinked)
 	sl_pushf(&a, "-DUK_APP_NAME=\"%s\"", m->name);
 	sl_pushf(&a, "-DUK_APP_VERSION=\"%s\"", m->version ? m->version : "");
 	sl_push(&a, "obj/app_name.c");
+	/* an A/B card's runtime always runs the update checks at boot (the trial's deadline, the
+	 * Pi 3's revert), even in an app that never calls uk/update.h: it cannot confirm, so it
+	 * must not stay */
+	if (m->slot_size)
+		sl_push(&a, "-Wl,-u,uk_update_boot");
 	sl_push(&a, "-o");
 	sl_push(&a, "app.elf");
 	char *sig = join_words(&a);
