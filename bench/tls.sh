@@ -85,7 +85,7 @@ printf '%s\n' $srcs | xargs -P 2 -I{} "$CC" "${flags[@]}" -w -c "$MBEDTLS/librar
 mkdir -p "$work/inc/uk"
 cp "$top/runtime/include/uk/tls.h" "$work/inc/uk/"
 "$CC" "${flags[@]}" -Wall -Wextra -I"$app/linux" -I"$work/inc" \
-	-c "$top/runtime/netapi/tls.c" -o "$work/obj/uk-tls.o"
+	-c "$top/runtime/net/tls.c" -o "$work/obj/uk-tls.o"
 mkdir -p "$work/root/modules"
 "$CC" "${flags[@]}" -Wall -Wextra -DLINUX_GUEST -I"$work" -I"$app/linux" -I"$work/inc" \
 	-static -Wl,--gc-sections "$app/main.c" "$work"/obj/*.o -o "$work/root/init" ||

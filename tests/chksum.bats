@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The Internet checksum lwIP uses on uk (runtime/net/chksum.c, assembly) against RFC 1071's plain
+# The Internet checksum lwIP uses on uk (runtime/lwip_port/chksum.c, assembly) against RFC 1071's plain
 # sum: tests/apps/chksum prints one line.
 load 'lib/boot'
 

@@ -445,7 +445,7 @@ tap_frames() {
 		sent=$(($(tap_frames tx) - sent)) acked=$(($(tap_frames rx) - acked))
 		echo "# $addr: the host sent $sent frames, the guest $acked" >&3
 		# lwIP alone sends an ACK for every second segment; coalescing within a receive batch
-		# (runtime/net/netif.c) merges several (about 16 segments per ACK here).
+		# (runtime/lwip_port/netif.c) merges several (about 16 segments per ACK here).
 		[ "$sent" -gt 60000 ] || fail "only $sent frames for 100 MB"
 		[ $((acked * 4)) -lt "$sent" ] || fail "$acked ACKs for $sent segments over $addr: not coalesced"
 	done

@@ -150,7 +150,7 @@ SOCKETS=$BUILD/tests/apps/sockets/virt/kernel8.img
 
 @test "TCP segments 2^31 from the receive window are dropped with an ACK, the connection and the guest go on (lwIP's \"insane offset!\" assertion)" {
 	# lwIP 2.1.3 asserts on a segment of one sequence number exactly 2^31 from rcv_nxt, and the
-	# runtime panicked on it (tests/fuzz/README.md); net/listen.c drops such segments first.
+	# runtime panicked on it (tests/fuzz/README.md); lwip_port/listen.c drops such segments first.
 	local q m
 	q=$(free_port udp)
 	m=$(free_port udp)

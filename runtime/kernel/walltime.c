@@ -1,7 +1,7 @@
 /*
  * Wall-clock time (CLOCK_REALTIME, time(), gettimeofday()): the monotonic counter plus an offset
  * that a source sets: the board's RTC at boot (PL031 on virt; a DS1338/DS1307 on I2C on the Pi
- * when uk.rtc=ds1338 declares one), SNTP once the network is up (net/sntp.c), or the app
+ * when uk.rtc=ds1338 declares one), SNTP once the network is up (lwip_port/sntp.c), or the app
  * (clock_settime, settimeofday). Until one does, the wall clock counts from 1970-01-01 at reset
  * and uk_walltime_known() says so, so nothing mistakes uptime for a date (certificate checks
  * refuse to run on it). SNTP's time is written back to the RTC, so the next boot starts known.

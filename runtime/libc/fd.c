@@ -16,7 +16,7 @@
 #include "file.h"
 #include "kernel.h"
 
-#define SOCKET_OFFSET 3 /* LWIP_SOCKET_OFFSET in net/lwipopts.h */
+#define SOCKET_OFFSET 3 /* LWIP_SOCKET_OFFSET in lwip_port/lwipopts.h */
 
 extern ssize_t lwip_read(int s, void *mem, size_t len) __attribute__((weak));
 extern ssize_t lwip_write(int s, const void *data, size_t size) __attribute__((weak));

@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#define FILE_FD_FIRST 160 /* above lwIP's sockets: 3 + MEMP_NUM_NETCONN (net/lwipopts.h) */
+#define FILE_FD_FIRST 160 /* above lwIP's sockets: 3 + MEMP_NUM_NETCONN (lwip_port/lwipopts.h) */
 #define FILE_MAX      64  /* open files at once; the last fd stays below FD_SETSIZE (256) */
 
 /* Weak in fd.c: an app that never opens a file does not link the file systems. */

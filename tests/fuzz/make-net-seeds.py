@@ -76,7 +76,7 @@ def tcp_session(port):
 def tcp_far_seqno(port=7, sport=40001):
     """Segments about 2^31 from uk's rcv_nxt, which lwIP 2.1.3 cannot take (tcp_receive's
     "insane offset!" at exactly 2^31 for one sequence number of length: a byte, or a FIN) and
-    net/listen.c drops: in SYN_RCVD the handshake's ACK with a byte, then on the established
+    lwip_port/listen.c drops: in SYN_RCVD the handshake's ACK with a byte, then on the established
     connection a byte, a FIN, the band's two ends and a RST; then the echo still works."""
     isn = 2000
     nxt = isn + 1

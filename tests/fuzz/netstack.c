@@ -51,7 +51,7 @@ u32_t uk_tcp_isn(const ip_addr_t *local_ip, u16_t local_port, const ip_addr_t *r
 	return 0x12345678u ^ ((u32_t)local_port << 16 | remote_port);
 }
 
-/* RFC 1071, in the byte order of the data, not complemented (runtime/net/chksum.c's contract;
+/* RFC 1071, in the byte order of the data, not complemented (runtime/lwip_port/chksum.c's contract;
  * that one is AArch64 assembly). */
 uint16_t uk_inet_chksum(const void *data, int len)
 {
@@ -177,7 +177,7 @@ sys_thread_t sys_thread_new(const char *name, lwip_thread_fn fn, void *arg, int 
 	abort(); /* only tcpip_init starts threads, and it is not called */
 }
 
-/* DHCP hands the NTP servers of a lease (option 42) to SNTP (runtime/net/sntp.c, lwIP's
+/* DHCP hands the NTP servers of a lease (option 42) to SNTP (runtime/lwip_port/sntp.c, lwIP's
  * apps/sntp, not built here): the servers are checked for what SNTP would take them as. */
 void dhcp_set_ntp_servers(u8_t num, const ip4_addr_t *servers)
 {

@@ -1,5 +1,5 @@
 /* lwIP compiled for the host with the runtime's lwipopts.h (netstack.c), as the far end of the
- * receive path the fuzz_netrx harnesses drive: frames go in as runtime/net/netif.c hands them
+ * receive path the fuzz_netrx harnesses drive: frames go in as runtime/lwip_port/netif.c hands them
  * over (at most 1514 bytes, through the interface's input, ethernet_input). */
 #ifndef UK_FUZZ_NETSTACK_H
 #define UK_FUZZ_NETSTACK_H

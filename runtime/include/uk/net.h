@@ -105,7 +105,7 @@ struct uk_net_stats {
 	uint64_t tcp_refused;
 	/* TCP segments dropped (answered with an ACK) because their sequence number was about 2^31
 	 * from the receive window: never acceptable (RFC 9293), and lwIP 2.1.3 would stop on an
-	 * assertion at one of them (net/listen.c) */
+	 * assertion at one of them (lwip_port/listen.c) */
 	uint64_t tcp_unacceptable;
 };
 void uk_net_get_stats(struct uk_net_stats *s);

@@ -1,4 +1,4 @@
-/* lwIP's Internet checksum as uk configures it (LWIP_CHKSUM = net/chksum.c, assembly) against
+/* lwIP's Internet checksum as uk configures it (LWIP_CHKSUM = lwip_port/chksum.c, assembly) against
  * a plain RFC 1071 sum: random data at every start alignment, lengths 0 to 2,000, all-ones and
  * all-zero data (the carry edge cases). Prints "chksum: N cases ok", or the first mismatches. */
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /* lwIP's compiler and platform glue for the fuzz harnesses: lwIP on the host (glibc), in place
- * of runtime/net/arch/cc.h (picolibc). An lwIP assertion aborts: it is a finding. */
+ * of runtime/lwip_port/arch/cc.h (picolibc). An lwIP assertion aborts: it is a finding. */
 #ifndef UK_FUZZ_LWIP_ARCH_CC_H
 #define UK_FUZZ_LWIP_ARCH_CC_H
 

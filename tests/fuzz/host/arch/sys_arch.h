@@ -1,6 +1,7 @@
-/* lwIP's operating-system types for the fuzz harnesses, in place of runtime/net/arch/sys_arch.h
- * (uk threads): one thread, so semaphores and mutexes are counters and mailboxes are never
- * used (frames go to ethernet_input directly, not through the tcpip thread). */
+/* lwIP's operating-system types for the fuzz harnesses, in place of
+ * runtime/lwip_port/arch/sys_arch.h (uk threads): one thread, so semaphores and mutexes are
+ * counters and mailboxes are never used (frames go to ethernet_input directly, not through the
+ * tcpip thread). */
 #ifndef UK_FUZZ_LWIP_SYS_ARCH_H
 #define UK_FUZZ_LWIP_SYS_ARCH_H
 

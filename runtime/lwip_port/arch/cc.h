@@ -24,7 +24,7 @@
 	} while (0)
 #define LWIP_PLATFORM_ASSERT(msg) uk_lwip_assert(msg, __FILE__, __LINE__)
 
-unsigned long uk_net_random(void); /* net/random.c */
+unsigned long uk_net_random(void); /* lwip_port/random.c */
 __attribute__((noreturn)) void uk_lwip_assert(const char *msg, const char *file, int line);
 
 #endif

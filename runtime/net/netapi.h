@@ -1,4 +1,4 @@
-/* Shared by the app interfaces in netapi/. */
+/* Shared by the app interfaces in net/. */
 #ifndef UK_NETAPI_H
 #define UK_NETAPI_H
 

@@ -1,5 +1,5 @@
 /* lwIP's operating-system types for uk: semaphores, mutexes and mailboxes on uk's cooperative
- * threads (uk/thread.h). The functions are in net/sys_arch.c. */
+ * threads (uk/thread.h). The functions are in lwip_port/sys_arch.c. */
 #ifndef UK_LWIP_SYS_ARCH_H
 #define UK_LWIP_SYS_ARCH_H
 

@@ -1,7 +1,7 @@
 /* lwIP's hooks (LWIP_HOOK_FILENAME, included by lwIP's own sources only): TCP initial sequence
- * numbers from net/random.c; in net/listen.c, connection requests a full listener cannot take
- * are refused with a reset, and segments 2^31 from a connection's receive window (lwIP 2.1.3
- * asserts on one of them) are dropped before lwIP sees them. */
+ * numbers from lwip_port/random.c; in lwip_port/listen.c, connection requests a full listener
+ * cannot take are refused with a reset, and segments 2^31 from a connection's receive window
+ * (lwIP 2.1.3 asserts on one of them) are dropped before lwIP sees them. */
 #ifndef UK_LWIP_HOOKS_H
 #define UK_LWIP_HOOKS_H
 

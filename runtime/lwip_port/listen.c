@@ -29,7 +29,7 @@
 
 #include "lwip_hooks.h"
 
-uint64_t uk_tcp_refused;      /* net/netglue.h; uk_net_get_stats reports it */
+uint64_t uk_tcp_refused;      /* lwip_port/netglue.h; uk_net_get_stats reports it */
 uint64_t uk_tcp_unacceptable; /* likewise */
 
 /* Whether a new connection to this listener would find no room: its backlog counts the

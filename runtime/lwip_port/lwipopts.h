@@ -44,7 +44,7 @@
 /* Every socket is a netconn, and so is every connection waiting in a listener's backlog. 157
  * sockets are file descriptors 3 to 159 (below the 160 where libc's file descriptors for files
  * begin, and FD_SETSIZE); a listener with no netconn left refuses new connections with a reset
- * (net/listen.c). */
+ * (lwip_port/listen.c). */
 #define MEMP_NUM_NETCONN	  157
 #define MEMP_NUM_NETBUF		  64
 #define MEMP_NUM_TCPIP_MSG_INPUT  128
@@ -89,7 +89,7 @@
 #define LWIP_ND6_NUM_DESTINATIONS     16
 #define IPV6_FRAG_COPYHEADER	      1 /* 64-bit pointers do not fit in the fragment header */
 #define DNS_MAX_SERVERS		      2
-#define LWIP_DHCP_GET_NTP_SRV	      1 /* DHCP option 42 feeds SNTP (net/sntp.c) */
+#define LWIP_DHCP_GET_NTP_SRV	      1 /* DHCP option 42 feeds SNTP (lwip_port/sntp.c) */
 #define LWIP_DHCP_MAX_NTP_SERVERS     2
 #define LWIP_DHCP_DOES_ACD_CHECK      0
 #define DHCP_DOES_ARP_CHECK	      0
@@ -121,20 +121,20 @@
 #define LWIP_MQTT		 1
 #define MQTT_OUTPUT_RINGBUF_SIZE 1024
 
-/* Randomness (net/random.c): LWIP_RAND (arch/cc.h) from the hardware generator, TCP initial
+/* Randomness (lwip_port/random.c): LWIP_RAND (arch/cc.h) from the hardware generator, TCP initial
  * sequence numbers per RFC 6528 through lwIP's hook. */
 #define LWIP_HOOK_FILENAME "lwip_hooks.h"
 
 /* Statistics (uk_net_stats) and no debug output unless asked. */
 #define LWIP_STATS 1
-/* net/chksum.c: 64 bytes per loop with the carry flag, for every checksum lwIP computes. */
+/* lwip_port/chksum.c: 64 bytes per loop with the carry flag, for every checksum lwIP computes. */
 #define LWIP_CHKSUM uk_inet_chksum
 #include <stdint.h>
 uint16_t uk_inet_chksum(const void *data, int len);
 #define LWIP_STATS_DISPLAY 0
 #define LWIP_DEBUG	   0
 
-/* SNTP (net/sntp.c): sets the wall clock; names resolved by DNS; a request every hour once
+/* SNTP (lwip_port/sntp.c): sets the wall clock; names resolved by DNS; a request every hour once
  * answered, retried after 3 s (doubling to 30 s) while unanswered; an answer must echo our
  * timestamp and is corrected for the round trip. */
 void uk_sntp_set_time(unsigned int sec, unsigned int us);
@@ -150,7 +150,7 @@ void uk_sntp_get_time(unsigned int *sec, unsigned int *us);
 #define SNTP_UPDATE_DELAY		 3600000
 
 /* altcp: lwIP's TCP apps (MQTT) over TLS with mbed TLS (apps/altcp_tls), for the event API;
- * netapi/tls_altcp.c makes its configurations and insists on verification. */
+ * net/tls_altcp.c makes its configurations and insists on verification. */
 #define LWIP_ALTCP		1
 #define LWIP_ALTCP_TLS		1
 #define LWIP_ALTCP_TLS_MBEDTLS	1
