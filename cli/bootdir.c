@@ -172,6 +172,18 @@ int boot_files(struct ctx *c, char **fw_version)
 		free(sf), free(stamp), free(oldstamp), free(oldf), free(deb);
 	}
 	sl_free(&names);
+	if (m->slot_size && slots_in_dirs(c->target)) { /* the Pi 3: firmware at the root */
+		struct strlist root = {0};
+		if (fw)
+			split_words(fw, &root);
+		const char *cd = conf_get(&c->lay, "FIRMWARE_CD");
+		if (cd)
+			split_words(cd, &root);
+		int r = slots_dirs_arrange(boot, &root);
+		sl_free(&root);
+		if (r < 0)
+			goto out;
+	}
 	rc = 0;
 out:
 	free(text);
@@ -179,19 +191,36 @@ out:
 	return rc;
 }
 
+void boot_tree(const char *boot, struct strlist *out)
+{
+	DIR *d = opendir(boot);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char *p = path_join(boot, e->d_name);
+		if (is_dir(p)) { /* the Pi 3's slot directories, one level */
+			struct strlist sub = {0};
+			slots_dirs_list(p, &sub);
+			for (size_t i = 0; i < sub.n; i++)
+				sl_pushf(out, "%s/%s", e->d_name, strrchr(sub.v[i], '/') + 1);
+			sl_free(&sub);
+		} else {
+			sl_push(out, e->d_name);
+		}
+		free(p);
+	}
+	if (d)
+		closedir(d);
+	sl_sort(out);
+}
+
 /* Hash of everything that decides boot.vfat and sdcard.img. */
 static char *boot_stamp(struct ctx *c, uint64_t size, uint32_t vol, uint32_t sig, const char *label)
 {
 	char *boot = path_join(c->tmp, "boot");
 	struct strlist files = {0};
-	DIR *d = opendir(boot);
-	struct dirent *e;
-	while (d && (e = readdir(d)))
-		if (e->d_name[0] != '.')
-			sl_push(&files, e->d_name);
-	if (d)
-		closedir(d);
-	sl_sort(&files);
+	boot_tree(boot, &files);
 	struct sha256 h;
 	sha256_init(&h);
 	char *hdr =
@@ -240,9 +269,14 @@ int images(struct ctx *c, uint64_t *size_out, uint32_t *vol_out, uint32_t *sig_o
 	if (!label || !*label)
 		label = "UKBOOT";
 	uint32_t vol = derive_id("volume", m, c->target), sig = derive_id("disk", m, c->target);
-	/* with slots the layout sets the size (manifest.c refuses image.size besides) */
-	c->nparts = card_layout(c->parts, offset, size - offset, m->slot_size, m->data_size, &size);
-	int boot = card_find(c->parts, c->nparts, m->slot_size ? "slot-a" : "boot");
+	/* with slots the layout sets the size (manifest.c refuses image.size besides); the Pi 3's
+	 * slots are directories of its one boot partition */
+	int dirs = m->slot_size && slots_in_dirs(c->target);
+	uint64_t slot_parts = dirs ? 0 : m->slot_size;
+	c->nparts = card_layout(c->parts, offset,
+				dirs ? SLOTS_DIRS_ROOT_SIZE + 2 * m->slot_size : size - offset,
+				slot_parts, m->data_size, &size);
+	int boot = card_find(c->parts, c->nparts, slot_parts ? "slot-a" : "boot");
 	int data = card_find(c->parts, c->nparts, "data");
 	*size_out = size, *vol_out = vol, *sig_out = sig;
 	c->part_offset = c->parts[boot].offset; /* the partition with the kernel */
@@ -261,10 +295,9 @@ int images(struct ctx *c, uint64_t *size_out, uint32_t *vol_out, uint32_t *sig_o
 		char *od = path_join(c->old, "data.img");
 		char *oa = path_join(c->old, SLOTS_AUTOBOOT_IMAGE),
 		     *ob = path_join(c->old, SLOTS_B_IMAGE);
-		int ok =
-		    link_or_copy(ov, vf) == 0 && link_or_copy(os, sd) == 0 &&
-		    (!df || link_or_copy(od, df) == 0) &&
-		    (!m->slot_size || (link_or_copy(oa, av) == 0 && link_or_copy(ob, bv) == 0));
+		int ok = link_or_copy(ov, vf) == 0 && link_or_copy(os, sd) == 0 &&
+			 (!df || link_or_copy(od, df) == 0) &&
+			 (!slot_parts || (link_or_copy(oa, av) == 0 && link_or_copy(ob, bv) == 0));
 		free(ov), free(os), free(od), free(oa), free(ob);
 		if (ok) {
 			rc = 0;
@@ -283,11 +316,22 @@ int images(struct ctx *c, uint64_t *size_out, uint32_t *vol_out, uint32_t *sig_o
 			   .hidden_sectors = (uint32_t)(c->part_offset / 512),
 			   .epoch = c->epoch};
 	char *bootdir = path_join(c->tmp, "boot");
-	int r = bootfs_write(vf, bootdir, &b);
+	int r;
+	if (dirs) {
+		struct strlist root = {0}, a = {0};
+		char *ad = path_join(bootdir, SLOTS_DIR_A);
+		slots_dirs_list(bootdir, &root);
+		slots_dirs_list(ad, &a);
+		r = slots_dirs_write(vf, &root, &a, &b);
+		sl_free(&root), sl_free(&a);
+		free(ad);
+	} else {
+		r = bootfs_write(vf, bootdir, &b);
+	}
 	free(bootdir);
 	if (r < 0)
 		goto out;
-	if (m->slot_size &&
+	if (slot_parts &&
 	    slots_write(c->tmp, &c->parts[0], &c->parts[card_find(c->parts, c->nparts, "slot-b")],
 			derive_id("autoboot", m, c->target), derive_id("slot-b", m, c->target),
 			c->epoch) < 0)
@@ -297,7 +341,7 @@ int images(struct ctx *c, uint64_t *size_out, uint32_t *vol_out, uint32_t *sig_o
 	p[boot].image = vf;
 	if (data >= 0)
 		p[data].image = df;
-	if (m->slot_size) {
+	if (slot_parts) {
 		p[card_find(p, c->nparts, "autoboot")].image = av;
 		p[card_find(p, c->nparts, "slot-b")].image = bv;
 	}

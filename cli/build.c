@@ -135,7 +135,7 @@ static int up_to_date(struct ctx *c, const char *stamp)
 		free(p);
 	}
 	const char *slots[] = {SLOTS_AUTOBOOT_IMAGE, SLOTS_B_IMAGE}; /* the fleet stamper's too */
-	for (size_t i = 0; ok && c->m->slot_size && i < 2; i++) {
+	for (size_t i = 0; ok && c->m->slot_size && !slots_in_dirs(c->target) && i < 2; i++) {
 		char *p = path_join(c->out, slots[i]);
 		ok = file_exists(p);
 		free(p);
@@ -227,13 +227,6 @@ int build_target(struct manifest *m, const char *target, const char *out, struct
 	r->out = xstrdup(out);
 	r->elf = path_join(out, "app.elf");
 	r->kernel = path_join(out, "kernel8.img");
-	if (m->slot_size && !strcmp(target, "rpi3")) { /* --target rpi3; manifest.c refuses it */
-		error("%s: update: slots is not built for rpi3 yet: the Pi 3 has no tryboot and "
-		      "its slot layout (docs/update.md) is a plan; build for virt or rpi4",
-		      m->path);
-		json_error(EXIT_USAGE, "update slots are not built for rpi3");
-		return EXIT_USAGE;
-	}
 	int rc = load_conf(&c);
 	if (rc)
 		return rc;

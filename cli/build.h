@@ -27,6 +27,8 @@ int link_app(struct ctx *c, int compiled, int *relinked);
 
 /* bootdir.c: boot/ (config.txt, cmdline.txt, kernel, dtb, firmware), boot.vfat, sdcard.img */
 int boot_files(struct ctx *c, char **fw_version); /* -2: firmware or dtb missing */
+/* boot/'s files relative to it, sorted; a slot directory's as a/NAME (the Pi 3's A/B card) */
+void boot_tree(const char *boot, struct strlist *out);
 int images(struct ctx *c, uint64_t *size, uint32_t *vol, uint32_t *sig);
 
 /* buildjson.c */

@@ -104,7 +104,8 @@ int build_json(struct ctx *c, const char *fw_version, uint64_t size, uint32_t vo
 	artifact(&j, c->tmp, "boot.vfat");
 	if (c->data_offset)
 		artifact(&j, c->tmp, "data.img");
-	if (c->m->slot_size) {
+	int dirs = c->m->slot_size && slots_in_dirs(c->target); /* the Pi 3: no slot partitions */
+	if (c->m->slot_size && !dirs) {
 		artifact(&j, c->tmp, SLOTS_AUTOBOOT_IMAGE);
 		artifact(&j, c->tmp, SLOTS_B_IMAGE);
 	}
@@ -114,16 +115,12 @@ int build_json(struct ctx *c, const char *fw_version, uint64_t size, uint32_t vo
 	free(sd.path);
 	char *boot = path_join(c->tmp, "boot");
 	struct strlist files = {0};
-	DIR *d = opendir(boot);
-	struct dirent *e;
-	while (d && (e = readdir(d)))
-		if (e->d_name[0] != '.')
-			sl_pushf(&files, "boot/%s", e->d_name);
-	if (d)
-		closedir(d);
-	sl_sort(&files);
-	for (size_t i = 0; i < files.n; i++)
-		artifact(&j, c->tmp, files.v[i]);
+	boot_tree(boot, &files);
+	for (size_t i = 0; i < files.n; i++) {
+		char *rel = path_join("boot", files.v[i]);
+		artifact(&j, c->tmp, rel);
+		free(rel);
+	}
 	sl_free(&files);
 	free(boot);
 	json_end_obj(&j);
@@ -156,6 +153,8 @@ int build_json(struct ctx *c, const char *fw_version, uint64_t size, uint32_t vo
 		json_kbool(&j, "bootable", c->parts[i].boot);
 		json_kint(&j, "offset", (long long)c->parts[i].offset);
 		json_kint(&j, "size", (long long)c->parts[i].size);
+		if (dirs && !strcmp(c->parts[i].role, "boot")) /* slots a/ and b/ inside it */
+			json_kstr(&j, "slots", "os_prefix");
 		json_end_obj(&j);
 	}
 	json_end_arr(&j);

@@ -93,6 +93,10 @@ int bundle_write(const char *out_path, const char *boot_dir, const struct manife
 	EVP_PKEY *key = load_key(key_path);
 	if (!key)
 		return EXIT_USAGE;
+	/* the Pi 3 writes a bundle's files into its inactive slot directory: they are slot A's */
+	char *dir = m->slot_size && slots_in_dirs(target) ? path_join(boot_dir, SLOTS_DIR_A)
+							  : xstrdup(boot_dir);
+	boot_dir = dir;
 	unsigned char *h = calloc(1, HEADER);
 	struct dirent **ents = NULL;
 	int n = scandir(boot_dir, &ents, NULL, by_name), rc = EXIT_FAIL, files = 0;
@@ -207,6 +211,7 @@ done:
 		free(ents[i]);
 	free(ents);
 	free(h);
+	free(dir);
 	EVP_PKEY_free(key);
 	return rc;
 }

@@ -551,7 +551,10 @@ static void warn_shared(struct inventory *inv)
 struct base {
 	const char *out;
 	char *tmp;
-	struct strlist files;	     /* the build's boot/ minus cmdline.txt */
+	struct strlist files;	     /* the build's boot/ minus cmdline.txt (the Pi 3's A/B card:
+				      * its root, the firmware and config.txt) */
+	int dirs;		     /* the Pi 3's A/B card: slots a/ and b/ in one partition */
+	struct strlist a_files;	     /* there: slot A's files minus cmdline.txt */
 	const struct bootargs *args; /* the build's (uk.yaml's) boot arguments */
 	struct bootfs bfs;
 	uint64_t size;
@@ -623,19 +626,16 @@ static int read_build(struct base *b, const char *target)
 	}
 	free(lp);
 
-	char *boot = path_join(b->out, "boot");
-	DIR *d = opendir(boot);
-	struct dirent *e;
-	while (d && (e = readdir(d)))
-		if (e->d_name[0] != '.' && strcmp(e->d_name, "cmdline.txt")) {
-			char *p = path_join(boot, e->d_name);
-			sl_push(&b->files, p);
-			free(p);
-		}
-	if (d)
-		closedir(d);
-	sl_sort(&b->files);
-	free(boot);
+	char *boot = path_join(b->out, "boot"), *a = path_join(boot, SLOTS_DIR_A);
+	struct strlist all = {0};
+	slots_dirs_list(boot, &all);
+	if (b->dirs) /* cmdline.txt is slot A's; the root's files stay as they are */
+		sl_append(&b->files, &all), sl_free(&all), slots_dirs_list(a, &all);
+	for (size_t i = 0; i < all.n; i++)
+		if (strcmp(sbase(all.v[i]), "cmdline.txt"))
+			sl_push(b->dirs ? &b->a_files : &b->files, all.v[i]);
+	sl_free(&all);
+	free(boot), free(a);
 	return 0;
 }
 
@@ -657,7 +657,7 @@ static int stamp(struct base *b, struct device *d)
 	char *dir = path_join(b->tmp, d->name), *stage = path_join(dir, ".stage");
 	char *cl = path_join(dir, "cmdline.txt"), *vf = path_join(dir, ".boot.vfat");
 	char *img = path_join(dir, "sdcard.img");
-	struct strlist files = {0};
+	struct strlist files = {0}, slot_a = {0}, own = {0};
 	int rc = -1;
 	if (mkdir_p(stage) < 0) {
 		error("cannot create %s: %s", stage, strerror(errno));
@@ -666,17 +666,23 @@ static int stamp(struct base *b, struct device *d)
 	d->cmdline = cmdline_of(b, d);
 	if (write_file(cl, d->cmdline, strlen(d->cmdline)) < 0)
 		goto out;
-	for (size_t i = 0; i < b->files.n; i++) {
-		const char *bn = sbase(b->files.v[i]);
+	/* on the Pi 3's A/B card the device's files sit at the root, beside the slot directories;
+	 * they take no name slot A has either: one name, one file */
+	sl_append(&own, &b->files), sl_append(&own, &b->a_files);
+	if (b->dirs)
+		sl_push(&own, SLOTS_DIR_A), sl_push(&own, "b");
+	for (size_t i = 0; i < own.n; i++) {
+		const char *bn = sbase(own.v[i]);
 		for (size_t f = 0; f < d->dest.n; f++)
 			if (fat_names_clash(bn, d->dest.v[f])) {
 				error("device %s: file %s would replace the build's own %s",
 				      d->name, d->dest.v[f], bn);
 				goto out;
 			}
-		sl_push(&files, b->files.v[i]);
 	}
-	sl_push(&files, cl);
+	sl_append(&files, &b->files);
+	sl_append(&slot_a, &b->a_files);
+	sl_push(b->dirs ? &slot_a : &files, cl);
 	for (size_t f = 0; f < d->dest.n; f++) {
 		if (fat_names_clash(d->dest.v[f], "cmdline.txt")) {
 			error("device %s: cmdline.txt is written by uk; set boot arguments instead",
@@ -692,13 +698,15 @@ static int stamp(struct base *b, struct device *d)
 			goto out;
 		}
 	}
-	if (bootfs_write_files(vf, &files, &b->bfs) < 0)
+	int w = b->dirs ? slots_dirs_write(vf, &files, &slot_a, &b->bfs)
+			: bootfs_write_files(vf, &files, &b->bfs);
+	if (w < 0)
 		goto out;
 	struct sd_part p[4];
 	memcpy(p, b->parts, sizeof p);
 	p[b->boot].image = vf;
 	pthread_mutex_lock(&sdimage_lock); /* sdimage_write has a static buffer */
-	int w = sdimage_write(img, b->size, p, b->nparts, b->sig);
+	w = sdimage_write(img, b->size, p, b->nparts, b->sig);
 	pthread_mutex_unlock(&sdimage_lock);
 	if (w < 0)
 		goto out;
@@ -708,7 +716,7 @@ static int stamp(struct base *b, struct device *d)
 out:
 	unlink(vf);
 	rm_rf(stage);
-	sl_free(&files);
+	sl_free(&files), sl_free(&slot_a), sl_free(&own);
 	free(dir), free(stage), free(cl), free(vf), free(img);
 	return rc;
 }
@@ -813,6 +821,7 @@ int fleet_build(struct manifest *m, const char *target, const char *out, struct 
 	b.out = out;
 	b.inv = &inv;
 	b.args = &m->bootargs;
+	b.dirs = m->slot_size && slots_in_dirs(target);
 	if (read_build(&b, target) < 0)
 		return EXIT_FAIL;
 	char *fleet = path_join(out, "fleet");
@@ -877,7 +886,7 @@ int fleet_build(struct manifest *m, const char *target, const char *out, struct 
 			       inv.d[i].name, inv.d[i].sha256, inv.d[i].cmdline);
 	}
 	free(fleet);
-	sl_free(&b.files);
+	sl_free(&b.files), sl_free(&b.a_files);
 	for (int i = 0; i < b.nparts; i++)
 		free((char *)b.parts[i].image);
 	free(b.tmp);

@@ -308,7 +308,7 @@ static void load_network(struct ctx *c, yaml_node_t *n)
 }
 
 /* update: the A/B card layout (docs/update.md, cli/slots.c) and the key devices trust. */
-static void load_update(struct ctx *c, yaml_node_t *root, yaml_node_t *n, yaml_node_t *image_size)
+static void load_update(struct ctx *c, yaml_node_t *n, yaml_node_t *image_size)
 {
 	struct manifest *m = c->m;
 	check_keys(c, n, " in 'update'", update_keys);
@@ -354,14 +354,8 @@ static void load_update(struct ctx *c, yaml_node_t *root, yaml_node_t *n, yaml_n
 		perr(c, image_size->start_mark,
 		     "image.size and update both set the card's size: remove image.size (with "
 		     "slots the card is 4M, an 8M autoboot partition, two update.slot_size "
+		     "slots, then image.data; on rpi3 4M, one boot partition of 16M and both "
 		     "slots, then image.data)");
-	for (size_t i = 0; i < m->targets.n; i++)
-		if (!strcmp(m->targets.v[i], "rpi3")) {
-			yaml_node_t *t = get(c, root, "target");
-			perr(c, t ? t->start_mark : n->start_mark,
-			     "target rpi3 with 'update': the Pi 3 slot layout is not built yet "
-			     "(docs/update.md); build the update card for virt or rpi4");
-		}
 	if (c->errors == 0)
 		m->slot_size = size;
 }
@@ -635,7 +629,7 @@ static void load(struct ctx *c, yaml_node_t *root)
 	}
 
 	if ((n = get(c, root, "update")) && want_map(c, n, "update"))
-		load_update(c, root, n, image_size);
+		load_update(c, n, image_size);
 
 	if ((n = get(c, root, "network")) && want_map(c, n, "network"))
 		load_network(c, n);

@@ -286,6 +286,21 @@ int card_find(const struct sd_part *p, int n, const char *role); /* index or -1 
 /* Writes DIR/autoboot.vfat (autoboot.txt and uk-update.txt) and DIR/slot-b.vfat (empty). */
 int slots_write(const char *dir, const struct sd_part *autoboot, const struct sd_part *slot_b,
 		uint32_t vol_autoboot, uint32_t vol_b, int64_t epoch);
+/* The Pi 3's firmware has no tryboot: its slots are the directories a/ and b/ of one boot
+ * partition (role boot) of SLOTS_DIRS_ROOT_SIZE + 2 x slot_size, chosen by config.txt's
+ * os_prefix (include slot.txt). 1 for such a target. */
+int slots_in_dirs(const char *target);
+#define SLOTS_DIRS_ROOT_SIZE (16ull << 20) /* the firmware, config.txt, slot.txt, uk-update.txt */
+#define SLOTS_DIR_A	     "a"
+/* Turns the flat boot directory into the partition's tree: every file but config.txt and the
+ * root_names (the firmware) into a/, an empty b/, slot.txt and uk-update.txt, and config.txt's
+ * include of slot.txt. */
+int slots_dirs_arrange(const char *boot_dir, const struct strlist *root_names);
+/* The regular files of dir (full paths, sorted by name): the root's or a/'s of such a tree. */
+void slots_dirs_list(const char *dir, struct strlist *out);
+/* Writes the FAT32 partition image path: root files at its root, a_files in a/, an empty b/. */
+int slots_dirs_write(const char *path, const struct strlist *root, const struct strlist *a_files,
+		     const struct bootfs *b);
 
 /* ---- build_record.c: what an earlier build wrote (build.json, read with jansson) ---- */
 struct build_record {

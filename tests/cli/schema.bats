@@ -80,7 +80,7 @@ $u, frob: 1}"
 	check refused "version: 1.0.0
 image: {size: 128M}
 $u}"
-	check refused "version: 1.0.0
+	check ok "version: 1.0.0
 target: [virt, rpi3]
 $u}"
 }
