@@ -15,6 +15,16 @@ usage: pi_firmware.py CARD LOG [options] -- QEMU ARGS... (the machine without -k
   --cut B:TEXT:MS    power cut: in boot B (1-based), MS milliseconds after TEXT appears on
                      the console, QEMU is killed (SIGKILL); one per boot
   --timeout S        a boot that runs longer is cut (default 120)
+  --io               at the end of each boot that ran QEMU, a line "firmware: boot N wrote W
+                     bytes": W is the last wchar of /proc/<QEMU pid>/io, polled every 20 ms
+                     while QEMU runs and read once more when it has ended. It counts all of
+                     QEMU's write calls, the card's and the console's few KB alike, so it is an
+                     upper bound of the bytes written to the card
+  --stamp REGEX      after each whole console line that matches, a line "firmware: at S s:
+                     LINE" (S: seconds since this script started, one clock for all boots; a
+                     line's time is when its end was read, to about 20 ms); also "firmware: at
+                     S s: boot N: QEMU started" and "... QEMU ended" for every boot. The console
+                     bytes are the same as without it, only written to LOG a whole line at a time
 The console of every boot goes to LOG, each boot opened by a line
 "firmware: boot N: partition P tryboot T" and closed by "firmware: boot N ended: <how>".
 Exit status 0, or 2 on a usage or card error.
@@ -80,6 +90,46 @@ def autoboot(text):
     return normal, trial
 
 
+def qemu_wchar(pid, last=None, ended=False):
+    """--io: wchar of /proc/PID/io (all of QEMU's threads), or LAST when it cannot be read. With
+    ENDED, waits (without reaping it) until QEMU has exited, so the count is its final one."""
+    if ended:
+        try:
+            os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+        except ChildProcessError:
+            return last
+    try:
+        with open(f"/proc/{pid}/io") as f:
+            for line in f:
+                if line.startswith("wchar:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return last
+
+
+def exited(pid):
+    """True when the child PID has exited (it is left to be reaped)."""
+    try:
+        r = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:
+        return True
+    return r is not None
+
+
+def write_stamped(out, data, rx, t0):
+    """--stamp: writes DATA's whole lines, each that matches RX followed by its time stamp; returns
+    the rest (a line not ended yet)."""
+    end = data.rfind(b"\n") + 1
+    now = time.monotonic() - t0
+    for line in data[:end].splitlines(keepends=True):
+        out.write(line)
+        text = line.decode("ascii", "replace").rstrip("\r\n")
+        if rx.search(text):
+            out.write(f"firmware: at {now:.3f} s: {text}\n".encode())
+    return data[end:]
+
+
 def main():
     argv = sys.argv[1:]
     if "--" not in argv or len(argv) < 3:
@@ -88,8 +138,14 @@ def main():
     opts, qemu = argv[:sep], argv[sep + 1:]
     card, log = opts[0], opts[1]
     boots, until, append, cuts, timeout = 4, None, "", {}, 120.0
+    io, stamp = False, None
+    t0 = time.monotonic()
     i = 2
     while i < len(opts):
+        if opts[i] == "--io":
+            io = True
+            i += 1
+            continue
         o, v = opts[i], opts[i + 1] if i + 1 < len(opts) else die(f"{opts[i]} needs a value")
         if o == "--boots":
             boots = int(v)
@@ -103,6 +159,8 @@ def main():
             cuts[int(b)] = (re.compile(re.escape(rx)), int(ms) / 1000.0)
         elif o == "--timeout":
             timeout = float(v)
+        elif o == "--stamp":
+            stamp = re.compile(v)
         else:
             die(f"unknown option {o}")
         i += 2
@@ -150,6 +208,12 @@ def main():
                         "-drive", f"if=none,id=card,format=raw,file={card}",
                         "-device", "virtio-blk-device,drive=card"],
                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            if stamp:
+                out.write(f"firmware: at {time.monotonic() - t0:.3f} s: boot {boot}: "
+                          f"QEMU started\n".encode())
+            wrote = qemu_wchar(proc.pid) if io else None
+            io_at = time.monotonic()
+            pending = b""  # with --stamp: the console's last line, not yet whole
             console = b""
             cut = cuts.get(boot)
             cut_at = None
@@ -159,20 +223,34 @@ def main():
             while True:
                 chunk = proc.stdout.read(65536)
                 if chunk:
-                    out.write(chunk)
+                    if stamp:
+                        pending = write_stamped(out, pending + chunk, stamp, t0)
+                    else:
+                        out.write(chunk)
                     console += chunk
                 now = time.monotonic()
+                if io and now - io_at >= 0.02:
+                    wrote, io_at = qemu_wchar(proc.pid, wrote), now
                 if cut and cut_at is None and cut[0].search(console.decode("ascii", "replace")):
                     cut_at = now + cut[1]
+                    out.write(pending)
+                    pending = b""
                     out.write(f"\nfirmware: '{cut[0].pattern}' at {now - start:.2f} s\n".encode())
                 if (cut_at is not None and now >= cut_at) or now - start > timeout:
                     proc.send_signal(signal.SIGKILL)
+                    if io:
+                        wrote = qemu_wchar(proc.pid, wrote, ended=True)
                     proc.wait()
                     how = "power cut" if cut_at is not None else "cut: too long"
                     break
+                if io and not chunk and exited(proc.pid):
+                    wrote = qemu_wchar(proc.pid, wrote, ended=True)
                 if proc.poll() is not None and not chunk:
                     rest = proc.stdout.read() or b""
-                    out.write(rest)
+                    if stamp:
+                        pending = write_stamped(out, pending + rest, stamp, t0)
+                    else:
+                        out.write(rest)
                     console += rest
                     how = f"exit {proc.returncode}"
                     break
@@ -183,7 +261,13 @@ def main():
             if "uk: firmware: tryboot on the next reset" in text and not how.startswith("power"):
                 tryboot = True
             took = time.monotonic() - start
+            if stamp:
+                out.write(pending)
+                out.write(f"\nfirmware: at {time.monotonic() - t0:.3f} s: boot {boot}: "
+                          f"QEMU ended".encode())
             out.write(f"\nfirmware: boot {boot} ended: {how} after {took:.2f} s\n".encode())
+            if io:
+                out.write(f"firmware: boot {boot} wrote {wrote or 0} bytes\n".encode())
             if until and until.search(text):
                 break
             reset = "uk: rebooting" in text or how.startswith("power cut") or how.startswith("cut")
