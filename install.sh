@@ -131,6 +131,9 @@ packages=(
 	libc6-dev-arm64-cross cpio iproute2
 	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu picolibc-aarch64-linux-gnu
 	libyaml-dev libarchive-dev libjansson-dev libcsv-dev libssl-dev
+	# libxml2: sdcard.img.bmap, bmaptool's XML; bmap-tools: tests/cli/bmap.bats flashes a uk
+	# card with Debian's bmaptool
+	libxml2-dev bmap-tools
 	mtools dosfstools fdisk
 	bats bats-assert bats-support inotify-tools iproute2 curl
 	gdb-multiarch

@@ -196,24 +196,22 @@ int cmd_flash(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	/* the block map; with --no-map it still records the image's sha256 */
+	/* the block map (bmaptool's XML); with --no-map its range checksums (and the image's
+	 * sha256 when build.json does not record it) are still checked */
 	struct bmap map;
-	int have_map = 0;
-	char *mp = xasprintf("%s.bmap", image);
-	int ml = bmap_load(mp, &map);
+	char *mp = xasprintf("%s.bmap", image), *why = NULL;
+	int ml = bmap_load(mp, &map, &why);
 	if (ml == -2 && !no_map) {
-		error("the block map %s is malformed", mp);
+		error("the block map %s cannot be used: %s", mp, why);
 		hint("rebuild ('uk build'), or write every byte with --no-map");
-		free(mp);
+		free(mp), free(why);
 		return fail(EXIT_CORRUPT, "malformed block map", NULL, image);
 	}
-	free(mp);
+	free(mp), free(why);
 	char *expect = recorded_sha256(image);
 	if (!expect && ml == 0 && map.image_sha256[0])
 		expect = xstrdup(map.image_sha256);
-	if (ml == 0 && no_map)
-		bmap_free(&map);
-	have_map = ml == 0 && !no_map;
+	int have_map = ml == 0 && !no_map;
 
 	/* the target */
 	struct target_info t;
@@ -301,6 +299,7 @@ int cmd_flash(int argc, char **argv)
 	t.fd = -1;
 	struct flash_opts fo = {.image = image,
 				.map = have_map ? &map : NULL,
+				.check = ml == 0 ? &map : NULL,
 				.expect_sha256 = expect,
 				.verify = !no_verify,
 				.progress = pm};
@@ -316,15 +315,17 @@ int cmd_flash(int argc, char **argv)
 		error("%s", res.error);
 	} else if (!json_mode) {
 		char *w = human_size(res.written);
-		printf("%s%s%s %s to %s: %s in %.2f s, %s (sha256 %.16s...)\n",
-		       col_out("\033[1;32m"), "wrote", col_out("\033[0m"), image, t.path, w,
-		       res.seconds,
-		       res.verify_ok == 1 ? "read back and verified" : "not verified (--no-verify)",
-		       res.image_sha256);
+		printf("%s%s%s %s to %s: %s in %.2f s, %s", col_out("\033[1;32m"), "wrote",
+		       col_out("\033[0m"), image, t.path, w, res.seconds,
+		       res.verify_ok == 1 ? "read back and verified"
+					  : "not verified (--no-verify)");
+		if (res.image_sha256[0])
+			printf(" (sha256 %.16s...)", res.image_sha256);
+		putchar('\n');
 		free(w);
 	}
 	report(&j, &t, image, rc, NULL, &res, have_map);
-	if (have_map)
+	if (ml == 0)
 		bmap_free(&map);
 	free(expect), free(image), free(res.error);
 	target_free(&t);

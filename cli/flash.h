@@ -81,22 +81,26 @@ void refusals_json(struct json *j, const char *key, const struct refusals *r);
 void target_free(struct target_info *t);
 char *human_size(uint64_t bytes); /* "29.7 GiB" */
 
-/* ---- flash_bmap.c: the block map beside an image (sdcard.img.bmap) ---- */
+/* ---- flash_bmap.c: the block map beside an image (sdcard.img.bmap), bmaptool's XML ---- */
 #define BMAP_BLOCK 4096
 struct bmap {
 	uint64_t image_size;
-	uint64_t mapped;	/* bytes in ranges */
-	char image_sha256[65];	/* of the whole image, "" if unknown */
-	char mapped_sha256[65]; /* of the mapped bytes in order */
-	uint64_t (*r)[2];	/* [start, end) byte ranges, sorted, 4 KiB aligned */
+	uint64_t mapped;       /* bytes in ranges */
+	char image_sha256[65]; /* of the whole image (uk's UkImageChecksum), "" if unknown */
+	uint64_t (*r)[2];      /* [start, end) byte ranges, sorted, block aligned (the last may
+				* end at image_size) */
+	char (*sum)[65];       /* the sha256 of each range's bytes */
 	size_t n;
 };
 /* Computes the map of an image uk wrote (MBR + FAT32): the first 64 KiB, the FAT32 reserved
  * sectors and FATs, and every allocated cluster. -1 if the image is not such an image. */
 int bmap_compute(const char *image, struct bmap *b);
 int bmap_save(const char *path, const struct bmap *b);
-int bmap_load(const char *path, struct bmap *b); /* -1 missing, -2 malformed */
-/* Writes IMAGE.bmap unless it is newer than the image; image_sha256 may be NULL. */
+/* -1 missing, -2 not a map uk can use: *why (free it) says why. Checks the file's own
+ * BmapFileChecksum as bmaptool does; the ranges' checksums are checked by flash_write. */
+int bmap_load(const char *path, struct bmap *b, char **why);
+/* Writes IMAGE.bmap unless it is newer than the image; image_sha256 (of the whole image, for
+ * UkImageChecksum) is computed when NULL. */
 int bmap_write_for(const char *image, const char *image_sha256);
 void bmap_free(struct bmap *b);
 /* sha256 of a (sparse) file without reading its holes */
@@ -107,7 +111,9 @@ enum progress_mode { PROGRESS_NONE, PROGRESS_TTY, PROGRESS_JSONL };
 struct flash_opts {
 	const char *image;
 	const struct bmap *map;	   /* NULL: write every byte */
-	const char *expect_sha256; /* of the whole image (no map), or NULL */
+	const struct bmap *check;  /* ranges whose sha256 is checked (the map, or with --no-map
+				    * a map beside the image), or NULL */
+	const char *expect_sha256; /* of the whole image (checked without a map), or NULL */
 	int verify;
 	enum progress_mode progress;
 };

@@ -1,22 +1,32 @@
-/* flash_bmap.c: the block map beside an image (sdcard.img.bmap): which byte ranges matter.
- * uk flash writes only those ranges; the rest of the card may keep any old contents because
- * nothing reads it: a FAT partition uk builds (FAT32, and an A/B card's FAT16 autoboot one) is
- * read only in its reserved sectors, its FATs, its root folder and the clusters the FAT marks
- * as used; anything else (/data) is mapped whole. The map is computed from the image's own MBR and
- * FAT, never from holes in the file (a FAT sector of zeros is a hole in sdcard.img but must still
- * be written). Text, one item a line:
- *   uk-bmap 1
- *   image-size BYTES
- *   block-size 4096
- *   image-sha256 HEX         (of the whole image; "-" when unknown)
- *   mapped-bytes BYTES
- *   mapped-sha256 HEX        (of the mapped bytes, range after range)
- *   range START END          (bytes, [START, END), 4 KiB aligned, sorted, disjoint) */
+/* flash_bmap.c: the block map beside an image (sdcard.img.bmap): which blocks matter.
+ * uk flash writes only those; the rest of the card may keep any old contents because nothing
+ * reads it: a FAT partition uk builds (FAT32, and an A/B card's FAT16 autoboot one) is read only
+ * in its reserved sectors, its FATs, its root folder and the clusters the FAT marks as used;
+ * anything else (/data) is mapped whole. The map is computed from the image's own MBR and FAT,
+ * never from holes in the file (a FAT sector of zeros is a hole in sdcard.img but must still be
+ * written).
+ * The file is bmaptool's XML, format 2.0 (Debian's bmap-tools: `bmaptool copy --bmap
+ * sdcard.img.bmap sdcard.img /dev/sdX` flashes a uk card too), written and read with libxml2:
+ *   <bmap version="2.0">
+ *     <ImageSize> BYTES </ImageSize> <BlockSize> 4096 </BlockSize>
+ *     <BlocksCount> N </BlocksCount> <MappedBlocksCount> N </MappedBlocksCount>
+ *     <ChecksumType> sha256 </ChecksumType>
+ *     <BmapFileChecksum> HEX </BmapFileChecksum>  (of this file, with HEX as 64 '0's)
+ *     <UkImageChecksum> HEX </UkImageChecksum>    (uk's own, bmaptool ignores it: the sha256 of
+ *                                                  the whole image, for uk flash --no-map)
+ *     <BlockMap> <Range chksum="HEX"> FIRST-LAST </Range> ... </BlockMap>
+ *   </bmap>
+ * Ranges are block numbers, inclusive (one block: "FIRST"), sorted; chksum is the sha256 of the
+ * range's bytes (the last block ends at the image's end). */
 #define _GNU_SOURCE
 #include "flash.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlwriter.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -67,30 +77,32 @@ static int full_read(int fd, void *buf, size_t n, uint64_t off)
 	return 0;
 }
 
-/* sha256 of the mapped bytes, range after range */
+/* the sha256 of each range */
 static int hash_ranges(int fd, struct bmap *b)
 {
-	struct sha256 h;
-	sha256_init(&h);
 	size_t bs = 1 << 20;
 	unsigned char *buf = xmalloc(bs);
+	b->sum = xrealloc(b->sum, (b->n ? b->n : 1) * sizeof *b->sum);
 	b->mapped = 0;
-	for (size_t i = 0; i < b->n; i++)
-		for (uint64_t o = b->r[i][0]; o < b->r[i][1];) {
+	int rc = 0;
+	for (size_t i = 0; i < b->n && !rc; i++) {
+		struct sha256 h;
+		sha256_init(&h);
+		for (uint64_t o = b->r[i][0]; o < b->r[i][1] && !rc;) {
 			size_t n = b->r[i][1] - o < bs ? (size_t)(b->r[i][1] - o) : bs;
-			if (full_read(fd, buf, n, o) < 0) {
-				free(buf);
-				return -1;
-			}
-			sha256_update(&h, buf, n);
+			if (full_read(fd, buf, n, o) < 0)
+				rc = -1;
+			else
+				sha256_update(&h, buf, n);
 			b->mapped += n;
 			o += n;
 		}
+		unsigned char d[32];
+		sha256_final(&h, d);
+		sha256_hex(d, b->sum[i]);
+	}
 	free(buf);
-	unsigned char d[32];
-	sha256_final(&h, d);
-	sha256_hex(d, b->mapped_sha256);
-	return 0;
+	return rc;
 }
 
 /* The ranges of the FAT partition at off (size bytes) that a reader uses: its reserved
@@ -165,7 +177,7 @@ int bmap_compute(const char *image, struct bmap *b)
 	}
 	if (b->n < 2 || hash_ranges(fd, b) < 0)
 		goto out;
-	strcpy(b->image_sha256, "");
+	b->image_sha256[0] = 0;
 	rc = 0;
 out:
 	close(fd);
@@ -174,79 +186,325 @@ out:
 	return rc;
 }
 
-int bmap_save(const char *path, const struct bmap *b)
+/* "FIRST-LAST" or "FIRST", spaces allowed around the dash (bmaptool strips them) */
+static int parse_range(const char *s, uint64_t *first, uint64_t *last)
+{
+	char *e;
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*first = *last = strtoull(s, &e, 10);
+	e += strspn(e, " \t");
+	if (*e == '-') {
+		e++;
+		e += strspn(e, " \t");
+		if (*e < '0' || *e > '9')
+			return -1;
+		*last = strtoull(e, &e, 10);
+	}
+	return *e || errno ? -1 : 0;
+}
+
+/* path, replaced whole (a temporary file renamed over it) */
+static int write_atomic(const char *path, const void *data, size_t len)
 {
 	char *tmp = xasprintf("%s.tmp-%d", path, (int)getpid());
-	FILE *f = fopen(tmp, "w");
-	if (!f) {
-		free(tmp);
-		return -1;
-	}
-	fprintf(f,
-		"uk-bmap 1\nimage-size %llu\nblock-size %d\nimage-sha256 %s\nmapped-bytes "
-		"%llu\nmapped-sha256 %s\n",
-		(unsigned long long)b->image_size, BMAP_BLOCK,
-		b->image_sha256[0] ? b->image_sha256 : "-", (unsigned long long)b->mapped,
-		b->mapped_sha256);
-	for (size_t i = 0; i < b->n; i++)
-		fprintf(f, "range %llu %llu\n", (unsigned long long)b->r[i][0],
-			(unsigned long long)b->r[i][1]);
-	int bad = ferror(f);
-	bad |= fclose(f) != 0;
-	if (bad || rename(tmp, path) < 0) {
+	int rc = write_file(tmp, data, len);
+	if (rc == 0 && rename(tmp, path) < 0)
+		rc = -1;
+	if (rc)
 		unlink(tmp);
-		free(tmp);
+	free(tmp);
+	return rc;
+}
+
+static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
+
+static void xml_init(void)
+{
+	xmlInitParser(); /* once, before any thread (fleet workers write maps) uses libxml2 */
+}
+
+#define ZEROS "0000000000000000000000000000000000000000000000000000000000000000"
+
+/* The map as bmaptool's XML, in xb. Numbers and ranges are padded with a space each side as
+ * bmaptool writes them; the file checksum is written as 64 '0's, filled in by the caller. */
+static int bmap_xml(const struct bmap *b, xmlBufferPtr xb)
+{
+	xmlTextWriterPtr w = xmlNewTextWriterMemory(xb, 0);
+	if (!w)
+		return -1;
+	uint64_t blocks = (b->image_size + BMAP_BLOCK - 1) / BMAP_BLOCK, mapped = 0;
+	for (size_t i = 0; i < b->n; i++)
+		mapped += (b->r[i][1] - 1) / BMAP_BLOCK - b->r[i][0] / BMAP_BLOCK + 1;
+	int bad = xmlTextWriterSetIndent(w, 1) < 0;
+	bad |= xmlTextWriterSetIndentString(w, BAD_CAST "  ") < 0;
+	bad |= xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL) < 0;
+	/* (an XML comment may not hold a double hyphen: no option names here) */
+	bad |=
+	    xmlTextWriterWriteComment(
+		w, BAD_CAST " The blocks of a uk image in use, in bmaptool's format 2.0: uk flash "
+			    "and bmaptool copy write only these. ") < 0;
+	bad |= xmlTextWriterStartElement(w, BAD_CAST "bmap") < 0;
+	bad |= xmlTextWriterWriteAttribute(w, BAD_CAST "version", BAD_CAST "2.0") < 0;
+	const char *num[] = {"ImageSize", "BlockSize", "BlocksCount", "MappedBlocksCount"};
+	uint64_t val[] = {b->image_size, BMAP_BLOCK, blocks, mapped};
+	for (int i = 0; i < 4; i++)
+		bad |= xmlTextWriterWriteFormatElement(w, BAD_CAST num[i], " %llu ",
+						       (unsigned long long)val[i]) < 0;
+	bad |= xmlTextWriterWriteElement(w, BAD_CAST "ChecksumType", BAD_CAST " sha256 ") < 0;
+	bad |=
+	    xmlTextWriterWriteElement(w, BAD_CAST "BmapFileChecksum", BAD_CAST " " ZEROS " ") < 0;
+	if (b->image_sha256[0]) {
+		bad |= xmlTextWriterWriteComment(w, BAD_CAST " uk's own (bmaptool ignores it): the "
+							     "sha256 of the whole image ") < 0;
+		bad |= xmlTextWriterWriteFormatElement(w, BAD_CAST "UkImageChecksum", " %s ",
+						       b->image_sha256) < 0;
+	}
+	bad |= xmlTextWriterStartElement(w, BAD_CAST "BlockMap") < 0;
+	for (size_t i = 0; i < b->n && !bad; i++) {
+		unsigned long long first = b->r[i][0] / BMAP_BLOCK,
+				   last = (b->r[i][1] - 1) / BMAP_BLOCK;
+		bad |= xmlTextWriterStartElement(w, BAD_CAST "Range") < 0;
+		bad |= xmlTextWriterWriteAttribute(w, BAD_CAST "chksum", BAD_CAST b->sum[i]) < 0;
+		bad |= (first == last
+			    ? xmlTextWriterWriteFormatString(w, " %llu ", first)
+			    : xmlTextWriterWriteFormatString(w, " %llu-%llu ", first, last)) < 0;
+		bad |= xmlTextWriterEndElement(w) < 0;
+	}
+	bad |= xmlTextWriterEndDocument(w) < 0;
+	xmlFreeTextWriter(w);
+	return bad ? -1 : 0;
+}
+
+int bmap_save(const char *path, const struct bmap *b)
+{
+	pthread_once(&xml_once, xml_init);
+	xmlBufferPtr xb = xmlBufferCreate();
+	if (!xb || bmap_xml(b, xb) < 0) {
+		if (xb)
+			xmlBufferFree(xb);
 		return -1;
 	}
-	free(tmp);
+	/* BmapFileChecksum: the sha256 of the file with its own value as 64 '0's (bmaptool's
+	 * rule: BmapCreate writes zeros, hashes the file, then writes the digest over them) */
+	unsigned char *text = (unsigned char *)xmlBufferContent(xb);
+	size_t len = (size_t)xmlBufferLength(xb);
+	char *at = strstr((char *)text, "<BmapFileChecksum> " ZEROS);
+	int rc = -1;
+	if (at) {
+		struct sha256 h;
+		unsigned char d[32];
+		char hex[65];
+		sha256_init(&h);
+		sha256_update(&h, text, len);
+		sha256_final(&h, d);
+		sha256_hex(d, hex);
+		memcpy(at + strlen("<BmapFileChecksum> "), hex, 64);
+		rc = write_atomic(path, text, len);
+	}
+	xmlBufferFree(xb);
+	return rc;
+}
+
+/* The trimmed text of an element (xmlFree it), or NULL. */
+static char *text_of(xmlNode *n)
+{
+	if (!n)
+		return NULL;
+	xmlChar *c = xmlNodeGetContent(n);
+	if (!c)
+		return NULL;
+	char *s = (char *)c, *e = s + strlen(s);
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
+		e--;
+	memmove(c, s, (size_t)(e - s));
+	c[e - s] = 0;
+	return (char *)c;
+}
+
+static int parse_u64(const char *s, uint64_t *v)
+{
+	if (!s || !*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 18)
+		return -1;
+	*v = strtoull(s, NULL, 10);
 	return 0;
 }
 
-int bmap_load(const char *path, struct bmap *b)
+static xmlNode *child(xmlNode *parent, const char *name)
 {
-	memset(b, 0, sizeof *b);
-	char *text;
-	if (read_file(path, &text, NULL) < 0)
-		return -1;
+	for (xmlNode *n = parent->children; n; n = n->next)
+		if (n->type == XML_ELEMENT_NODE && !strcmp((const char *)n->name, name))
+			return n;
+	return NULL;
+}
+
+static int num_of(xmlNode *root, const char *name, uint64_t *v)
+{
+	char *s = text_of(child(root, name));
+	int rc = parse_u64(s, v);
+	xmlFree(s);
+	return rc;
+}
+
+static int is_hex64(const char *s)
+{
+	return s && strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
+}
+
+/* bmaptool's check of BmapFileChecksum: the first occurrence of the recorded digest in the
+ * file replaced by 64 '0's, the file hashed, the digests compared. */
+static int file_checksum_ok(const char *text, size_t len, const char *want)
+{
+	char *at = memmem(text, len, want, 64);
+	if (!at)
+		return 0;
+	char *copy = xmalloc(len);
+	memcpy(copy, text, len);
+	memcpy(copy + (at - text), ZEROS, 64);
+	struct sha256 h;
+	unsigned char d[32];
+	char hex[65];
+	sha256_init(&h);
+	sha256_update(&h, copy, len);
+	sha256_final(&h, d);
+	sha256_hex(d, hex);
+	free(copy);
+	return !strcmp(hex, want);
+}
+
+/* Fills b from the parsed document; a sentence in *why when it is not a map uk can use. */
+static int bmap_from_xml(xmlNode *root, const char *text, size_t len, struct bmap *b, char **why)
+{
+	char *version = root && !strcmp((const char *)root->name, "bmap")
+			    ? (char *)xmlGetProp(root, BAD_CAST "version")
+			    : NULL;
+	int rc = -1;
+	char *type = NULL, *fsum = NULL, *isum = NULL;
+	uint64_t bs, blocks, mapped, nmapped = 0, next = 0;
+	if (!version) {
+		*why = xasprintf("it is not a bmap file (no <bmap version=\"...\"> element)");
+		goto out;
+	}
+	if (strncmp(version, "2.", 2) && strcmp(version, "1.4")) {
+		*why = xasprintf("it is bmap format %s; uk reads format 2.0", version);
+		goto out;
+	}
+	if (num_of(root, "ImageSize", &b->image_size) || num_of(root, "BlockSize", &bs) ||
+	    num_of(root, "BlocksCount", &blocks) || num_of(root, "MappedBlocksCount", &mapped)) {
+		*why =
+		    xasprintf("ImageSize, BlockSize, BlocksCount or MappedBlocksCount is missing "
+			      "or not a number");
+		goto out;
+	}
+	type = text_of(child(root, "ChecksumType"));
+	if (!type || strcmp(type, "sha256")) {
+		*why = xasprintf("its ChecksumType is %s; uk checks sha256 maps",
+				 type ? type : "missing");
+		goto out;
+	}
+	fsum = text_of(child(root, "BmapFileChecksum"));
+	if (!is_hex64(fsum) || !file_checksum_ok(text, len, fsum)) {
+		*why =
+		    xasprintf("its BmapFileChecksum does not match the file: the map was changed "
+			      "or damaged");
+		goto out;
+	}
+	if (bs < 512 || bs > (1 << 20) || bs % 512 || !b->image_size ||
+	    b->image_size > (1ull << 50) || blocks != (b->image_size + bs - 1) / bs) {
+		*why = xasprintf("its ImageSize, BlockSize and BlocksCount do not agree");
+		goto out;
+	}
+	isum = text_of(child(root, "UkImageChecksum"));
+	if (is_hex64(isum))
+		memcpy(b->image_sha256, isum, 65);
+	xmlNode *map = child(root, "BlockMap");
 	size_t cap = 0;
-	int version = 0, ok = 1;
-	uint64_t last = 0, sum = 0;
-	char *save = NULL;
-	for (char *l = strtok_r(text, "\n", &save); l && ok; l = strtok_r(NULL, "\n", &save)) {
-		unsigned long long x, y;
-		char hex[80];
-		if (sscanf(l, "uk-bmap %d", &version) == 1)
+	for (xmlNode *n = map ? map->children : NULL; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, "Range"))
 			continue;
-		if (sscanf(l, "image-size %llu", &x) == 1)
-			b->image_size = x;
-		else if (sscanf(l, "block-size %llu", &x) == 1)
-			ok = x == BMAP_BLOCK;
-		else if (sscanf(l, "image-sha256 %79s", hex) == 1) {
-			if (strlen(hex) == 64)
-				memcpy(b->image_sha256, hex, 65);
-			else
-				b->image_sha256[0] = 0;
-		} else if (sscanf(l, "mapped-bytes %llu", &x) == 1)
-			b->mapped = x;
-		else if (sscanf(l, "mapped-sha256 %79s", hex) == 1)
-			ok = strlen(hex) == 64, hex[64] = 0, memcpy(b->mapped_sha256, hex, 65);
-		else if (sscanf(l, "range %llu %llu", &x, &y) == 2) {
-			ok = x < y && x >= last && y <= b->image_size && !(x % BMAP_BLOCK) &&
-			     (!(y % BMAP_BLOCK) || y == b->image_size);
+		char *t = text_of(n), *sum = (char *)xmlGetProp(n, BAD_CAST "chksum");
+		uint64_t first = 0, last = 0;
+		int ok = parse_range(t, &first, &last) == 0;
+		if (!ok || first > last || last >= blocks || first < next) {
+			*why =
+			    xasprintf("a Range (%s) is not a block range in order inside the image",
+				      t ? t : "");
+			ok = 0;
+		} else if (!is_hex64(sum)) {
+			*why = xasprintf("the Range of blocks %llu-%llu has no sha256 chksum: uk "
+					 "verifies every range",
+					 (unsigned long long)first, (unsigned long long)last);
+			ok = 0;
+		}
+		if (ok) {
 			if (b->n == cap) {
 				cap = cap ? cap * 2 : 64;
 				b->r = xrealloc(b->r, cap * sizeof *b->r);
+				b->sum = xrealloc(b->sum, cap * sizeof *b->sum);
 			}
-			b->r[b->n][0] = x, b->r[b->n][1] = y;
+			uint64_t end = (last + 1) * bs;
+			b->r[b->n][0] = first * bs;
+			b->r[b->n][1] = end < b->image_size ? end : b->image_size;
+			memcpy(b->sum[b->n], sum, 65);
+			b->mapped += b->r[b->n][1] - b->r[b->n][0];
 			b->n++;
-			last = y;
-			sum += y - x;
-		} else if (l[0] != '#')
-			ok = 0;
+			nmapped += last - first + 1;
+			next = last + 1;
+		}
+		xmlFree(t);
+		xmlFree(sum);
+		if (!ok)
+			goto out;
+	}
+	if (!b->n || b->r[0][0] != 0) {
+		*why = xasprintf("its BlockMap does not map block 0 (the partition table)");
+		goto out;
+	}
+	if (nmapped != mapped) {
+		*why = xasprintf("MappedBlocksCount is %llu but its ranges hold %llu blocks",
+				 (unsigned long long)mapped, (unsigned long long)nmapped);
+		goto out;
+	}
+	rc = 0;
+out:
+	xmlFree(version);
+	xmlFree(type);
+	xmlFree(fsum);
+	xmlFree(isum);
+	return rc;
+}
+
+int bmap_load(const char *path, struct bmap *b, char **why)
+{
+	memset(b, 0, sizeof *b);
+	*why = NULL;
+	char *text;
+	size_t len;
+	if (read_file(path, &text, &len) < 0)
+		return -1;
+	pthread_once(&xml_once, xml_init);
+	xmlDoc *doc =
+	    len > INT32_MAX
+		? NULL
+		: xmlReadMemory(text, (int)len, path, NULL,
+				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	int rc;
+	if (!doc) {
+		const xmlError *e = xmlGetLastError();
+		char *m = e && e->message ? xstrdup(e->message) : xstrdup("unreadable");
+		m[strcspn(m, "\n")] = 0;
+		*why = xasprintf("it is not well-formed XML (line %d: %s)", e ? e->line : 0, m);
+		free(m);
+		rc = -1;
+	} else {
+		rc = bmap_from_xml(xmlDocGetRootElement(doc), text, len, b, why);
+		xmlFreeDoc(doc);
 	}
 	free(text);
-	if (!ok || version != 1 || !b->image_size || !b->n || sum != b->mapped ||
-	    !b->mapped_sha256[0] || b->r[0][0] != 0) {
+	if (rc) {
 		bmap_free(b);
 		return -2;
 	}
@@ -256,7 +514,8 @@ int bmap_load(const char *path, struct bmap *b)
 void bmap_free(struct bmap *b)
 {
 	free(b->r);
-	b->r = NULL, b->n = 0;
+	free(b->sum);
+	b->r = NULL, b->sum = NULL, b->n = 0;
 }
 
 int bmap_write_for(const char *image, const char *image_sha256)

@@ -1,9 +1,10 @@
 /* flash_write.c: writes an image to a card so that a card is either right or has no partition
  * table. Order: zero the first block (the old partition table goes first), write every mapped
  * range but the first block, syncing as it goes, read everything back from the device and
- * compare it with what was written, check the image's hash, and only then write the first
+ * compare it with what was written, check the image's hashes (each range's SHA-256 against the
+ * block map's chksum, or the whole image's against build.json), and only then write the first
  * block (the MBR) and read it back.
- * The image's SHA-256 is computed by a thread from the very buffers that are written, and may
+ * The SHA-256s are computed by a thread from the very buffers that are written, and may
  * finish during the read-back; the read-back compares each chunk with a 256-bit tag of the
  * buffer written there (chunk_tag), so it costs a read and no second SHA-256 (which made a
  * verified write twice as slow as dd: bench/flash.sh). Ctrl-C, an I/O error, a corrupt image or a
@@ -206,20 +207,57 @@ static void test_flip(int fd, int *direct)
 
 /* Hashing beside the I/O: the writer fills one of nbuf buffers and hands it to a thread that
  * hashes it while the next ones are written (SHA-256 would otherwise add its time to the
- * write). In order, so the digest is the same as hashing inline. Up to NBUF (16 MiB) buffers:
- * the writer runs ahead of the hasher, which finishes during the read-back. */
+ * write). In order: the whole stream's digest (without a map) and each checked range's
+ * digest (the block map's ranges, compared with their chksum as each range ends) are the same
+ * as hashing inline. Up to NBUF (16 MiB) buffers: the writer runs ahead of the hasher, which
+ * finishes during the read-back. */
 #define NBUF 4
 struct ahash {
-	struct sha256 h;
-	size_t nbuf; /* buffers in use, at most NBUF */
+	struct sha256 h; /* the whole stream, when whole */
+	int whole;
+	const struct bmap *check; /* ranges to check, or NULL */
+	size_t ci;		  /* the range being hashed */
+	struct sha256 rh;	  /* its digest so far, when open */
+	int open;
+	size_t bad;	  /* 1 + the first range whose digest differs, or 0 */
+	char bad_hex[65]; /* what that range hashed to */
+	size_t nbuf;	  /* buffers in use, at most NBUF */
 	unsigned char *buf[NBUF];
 	size_t len[NBUF];
+	uint64_t pos[NBUF]; /* where each buffer's bytes are in the image */
 	int full[NBUF], stop, threaded, running;
 	size_t prod, cons;
 	pthread_mutex_t m;
 	pthread_cond_t c;
 	pthread_t th;
 };
+
+/* n bytes of the image at pos, in image order */
+static void ah_hash(struct ahash *a, const unsigned char *p, size_t n, uint64_t pos)
+{
+	if (a->whole)
+		sha256_update(&a->h, p, n);
+	const struct bmap *m = a->check;
+	uint64_t end = pos + n;
+	while (m && a->ci < m->n && m->r[a->ci][0] < end) {
+		uint64_t r0 = m->r[a->ci][0], r1 = m->r[a->ci][1];
+		uint64_t s = r0 > pos ? r0 : pos, e = r1 < end ? r1 : end;
+		if (!a->open)
+			sha256_init(&a->rh), a->open = 1;
+		if (s < e)
+			sha256_update(&a->rh, p + (s - pos), (size_t)(e - s));
+		if (r1 > end)
+			break;
+		unsigned char d[32];
+		char hex[65];
+		sha256_final(&a->rh, d);
+		a->open = 0;
+		sha256_hex(d, hex);
+		if (!a->bad && strcmp(hex, m->sum[a->ci]))
+			a->bad = a->ci + 1, memcpy(a->bad_hex, hex, 65);
+		a->ci++;
+	}
+}
 
 static void *ah_run(void *arg)
 {
@@ -233,7 +271,7 @@ static void *ah_run(void *arg)
 		pthread_mutex_unlock(&a->m);
 		if (!have)
 			return NULL; /* stopped, and everything handed over is hashed */
-		sha256_update(&a->h, a->buf[i], a->len[i]);
+		ah_hash(a, a->buf[i], a->len[i], a->pos[i]);
 		pthread_mutex_lock(&a->m);
 		a->full[i] = 0, a->cons++;
 		pthread_cond_broadcast(&a->c);
@@ -243,7 +281,9 @@ static void *ah_run(void *arg)
 
 static void ah_start(struct ahash *a)
 {
-	sha256_init(&a->h);
+	if (a->whole)
+		sha256_init(&a->h);
+	a->ci = 0, a->open = 0, a->bad = 0;
 	memset(a->full, 0, sizeof a->full);
 	a->stop = 0, a->prod = a->cons = 0;
 	pthread_mutex_init(&a->m, NULL);
@@ -263,22 +303,23 @@ static unsigned char *ah_get(struct ahash *a)
 	return a->buf[i];
 }
 
-/* Hands the buffer from ah_get to the hasher; it stays readable until the next nbuf-1 gets. */
-static void ah_put(struct ahash *a, size_t n)
+/* Hands the buffer from ah_get (n bytes of the image at pos) to the hasher; it stays readable
+ * until the next nbuf-1 gets. */
+static void ah_put(struct ahash *a, size_t n, uint64_t pos)
 {
 	size_t i = a->prod % a->nbuf;
 	if (!a->threaded) {
-		sha256_update(&a->h, a->buf[i], n);
+		ah_hash(a, a->buf[i], n, pos);
 		a->prod++;
 		return;
 	}
 	pthread_mutex_lock(&a->m);
-	a->len[i] = n, a->full[i] = 1, a->prod++;
+	a->len[i] = n, a->pos[i] = pos, a->full[i] = 1, a->prod++;
 	pthread_cond_broadcast(&a->c);
 	pthread_mutex_unlock(&a->m);
 }
 
-/* Waits for the hasher; the digest in hex when hex is not NULL. */
+/* Waits for the hasher; the whole stream's digest in hex when hex is not NULL. */
 static void ah_end(struct ahash *a, char *hex)
 {
 	if (!a->running)
@@ -294,9 +335,13 @@ static void ah_end(struct ahash *a, char *hex)
 	pthread_mutex_destroy(&a->m);
 	pthread_cond_destroy(&a->c);
 	unsigned char d[32];
-	sha256_final(&a->h, d);
-	if (hex)
-		sha256_hex(d, hex);
+	if (a->open) /* stopped inside a range */
+		sha256_final(&a->rh, d), a->open = 0;
+	if (a->whole) {
+		sha256_final(&a->h, d);
+		if (hex)
+			sha256_hex(d, hex);
+	}
 }
 
 /* A 256-bit tag of a chunk, to tell whether the card gave back the bytes written there. Not a
@@ -352,17 +397,17 @@ int flash_write(int fd, const struct target_info *t, const struct flash_opts *o,
 	const uint64_t(*r)[2] = one;
 	size_t nr = 1;
 	uint64_t total = size;
-	if (o->map) {
-		if (o->map->image_size != size) {
-			res->error = xasprintf("the block map is for a %llu-byte image, but %s has "
-					       "%llu bytes: a stale or foreign map",
-					       (unsigned long long)o->map->image_size, o->image,
-					       (unsigned long long)size);
-			close(in);
-			return EXIT_CORRUPT;
-		}
-		r = (const uint64_t(*)[2])o->map->r, nr = o->map->n, total = o->map->mapped;
+	const struct bmap *m = o->map ? o->map : o->check;
+	if (m && m->image_size != size) {
+		res->error = xasprintf("the block map is for a %llu-byte image, but %s has %llu "
+				       "bytes: a stale or foreign map",
+				       (unsigned long long)m->image_size, o->image,
+				       (unsigned long long)size);
+		close(in);
+		return EXIT_CORRUPT;
 	}
+	if (o->map)
+		r = (const uint64_t(*)[2])o->map->r, nr = o->map->n, total = o->map->mapped;
 	if (size < FIRST) {
 		res->error = xasprintf("%s (%llu bytes) is too small to be an SD card image",
 				       o->image, (unsigned long long)size);
@@ -373,7 +418,11 @@ int flash_write(int fd, const struct target_info *t, const struct flash_opts *o,
 	for (size_t i = 0; i < nr; i++)
 		nchunks += (size_t)((r[i][1] - r[i][0] + CHUNK - 1) / CHUNK);
 	unsigned char *first, *rbuf;
-	struct ahash ah = {.nbuf = nchunks < 2 ? 2 : nchunks < NBUF ? nchunks : NBUF};
+	struct ahash ah = {.nbuf = nchunks < 2	    ? 2
+				   : nchunks < NBUF ? nchunks
+						    : NBUF,
+			   .whole = !o->map,
+			   .check = m};
 	for (size_t b = 0; b < ah.nbuf; b++)
 		if (posix_memalign((void **)&ah.buf[b], 4096, CHUNK))
 			exit(EXIT_FAIL);
@@ -415,7 +464,7 @@ int flash_write(int fd, const struct target_info *t, const struct flash_opts *o,
 			}
 			if (tags) /* what the read-back must find (the first block: `first`) */
 				tags[k++] = chunk_tag(buf, n);
-			ah_put(&ah, n); /* hashed while it is written, and during the read-back */
+			ah_put(&ah, n, pos); /* hashed while written, and during the read-back */
 			size_t skip = pos == 0 ? (n < FIRST ? n : FIRST) : 0;
 			if (n > skip &&
 			    pwrite_all(fd, buf + skip, n - skip, pos + skip, &direct) < 0)
@@ -475,20 +524,34 @@ int flash_write(int fd, const struct target_info *t, const struct flash_opts *o,
 		progress(&p, 1);
 	}
 
-	/* the image's hash, from the buffers that were written */
+	/* the image's hashes, from the buffers that were written: the whole image's (without a
+	 * map) against the recorded one, each range's against the block map */
 	ah_end(&ah, hex);
-	const char *want = o->map ? o->map->mapped_sha256 : o->expect_sha256;
-	if (want && *want && strcmp(want, hex)) {
-		res->error = xasprintf("%s does not match its %s (sha256 %s, recorded %s): the "
-				       "image is corrupt or was changed after it was built",
-				       o->image, o->map ? "block map" : "recorded hash", hex, want);
+	if (!o->map && o->expect_sha256 && *o->expect_sha256 && strcmp(o->expect_sha256, hex)) {
+		res->error =
+		    xasprintf("%s does not match its recorded hash (sha256 %s, recorded "
+			      "%s): the image is corrupt or was changed after it was built",
+			      o->image, hex, o->expect_sha256);
 		rc = EXIT_CORRUPT;
 		goto fail;
 	}
-	if (o->map)
-		snprintf(res->image_sha256, 65, "%s", o->map->image_sha256);
-	else
+	if (m && (ah.bad || ah.ci != m->n)) {
+		size_t i = ah.bad ? ah.bad - 1 : ah.ci;
+		uint64_t b0 = m->r[i][0] / BMAP_BLOCK, b1 = (m->r[i][1] - 1) / BMAP_BLOCK;
+		res->error = xasprintf("%s does not match its block map (blocks %llu-%llu: sha256 "
+				       "%s, the map has %s): the image is corrupt or was changed "
+				       "after its map was written",
+				       o->image, (unsigned long long)b0, (unsigned long long)b1,
+				       ah.bad ? ah.bad_hex : "not read", m->sum[i]);
+		rc = EXIT_CORRUPT;
+		goto fail;
+	}
+	if (!o->map)
 		snprintf(res->image_sha256, 65, "%s", hex);
+	else if (o->map->image_sha256[0])
+		snprintf(res->image_sha256, 65, "%s", o->map->image_sha256);
+	else if (o->expect_sha256)
+		snprintf(res->image_sha256, 65, "%s", o->expect_sha256);
 
 	/* last: the partition table */
 	if (pwrite_all(fd, first, FIRST, 0, &direct) < 0 || fdatasync(fd) < 0)

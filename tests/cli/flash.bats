@@ -393,10 +393,11 @@ flash_swapping() {
 	assert_failure 12
 	assert_output --partial "does not match its recorded hash"
 	first_sector_zero "$LOOP"
-	printf 'range 1 2\n' >>b/sdcard.img.bmap
+	# a map that is not bmaptool's XML any more (tests/cli/bmap.bats: changed checksums)
+	printf '<Range> 1 </Range>\n' >>b/sdcard.img.bmap
 	run uk flash b "$LOOP" --yes --allow-loop
 	assert_failure 12
-	assert_output --partial "block map"
+	assert_output --partial "the block map b/sdcard.img.bmap cannot be used: it is not well-formed XML"
 }
 
 @test "an interrupted write leaves no partition table (exit 130)" {
@@ -482,7 +483,7 @@ flash_swapping() {
 	first_sector_zero "$T/mnt/card.img"
 }
 
-@test "--no-map still checks the image against the hash its block map records" {
+@test "--no-map still checks the image against the hash its block map records (UkImageChecksum)" {
 	mkdir b
 	cp "$IMGDIR"/build/virt/{sdcard.img,sdcard.img.bmap} b/
 	printf 'X' | dd of=b/sdcard.img bs=1 seek=$((60 << 20)) conv=notrunc status=none
