@@ -23,7 +23,8 @@ extern const char uk_app_name[] __attribute__((weak));
 extern void _init_tls(void *tls);
 extern void _set_tls(void *tls);
 extern char __tls_main[], __image_end[];
-/* In lwip_port/sys_arch.c: weak, so only apps that link lwIP pay for it. */
+/* In net/autostart.c, which lwip_port/sys_arch.c links in: weak, so only apps that link lwIP
+ * pay for it. */
 extern void uk_net_autostart(void) __attribute__((weak));
 /* In kernel/random.c: weak, so only apps that draw randomness probe the hardware RNG. */
 extern void uk_random_init(void) __attribute__((weak));

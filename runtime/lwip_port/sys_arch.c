@@ -6,11 +6,8 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <lwip/sys.h>
-#include <uk/config.h>
-#include <uk/net.h>
 #include <uk/thread.h>
 #include <uk/time.h>
 
@@ -211,27 +208,13 @@ sys_thread_t sys_thread_new(const char *name, lwip_thread_fn fn, void *arg, int 
 }
 
 /*
- * Called before main (kernel/boot.c holds a weak reference): any app that links lwIP links
- * this file, so the network comes up before main whenever a net.* boot argument is given
- * (net.ip=dhcp, or the manifest's net: section). Plain POSIX socket code then needs no uk
- * call at all. net.wait=SECONDS (default 10) bounds the wait for an address.
+ * Every app that links lwIP links this file, so it is what links uk's network bring-up
+ * (net/autostart.c) into them, for kernel/boot.c's weak reference to find: a link-time
+ * reference only, the port calls nothing of uk's network API. Unreferenced, it is then
+ * dropped by --gc-sections.
  */
-void uk_net_autostart(void)
-{
-	bool wanted = false;
-	for (size_t i = 0; i < uk_config_count(); i++)
-		wanted |= strncmp(uk_config_key(i), "net.", 4) == 0;
-	if (!wanted)
-		return;
-	int r = uk_net_start();
-	if (r != 0) {
-		kprintf("net: cannot start the network: %s\n", strerror(-r));
-		return;
-	}
-	long wait = uk_config_int("net.wait", 10);
-	if (uk_net_wait_up((uint64_t)(wait > 0 ? wait : 0) * 1000000000u) != 0)
-		kprintf("net: no IPv4 address after %ld s; going on without one\n", wait);
-}
+extern void uk_net_autostart(void);
+__attribute__((used)) static void (*const link_net_autostart)(void) = uk_net_autostart;
 
 void uk_lwip_assert(const char *msg, const char *file, int line)
 {
