@@ -230,7 +230,8 @@ sources: [main.c]"
 	assert_output ""
 	# the build's boot/ is the partition's tree
 	(cd app/build/rpi3/boot && find a -type f | sort) | grep -c . | grep -qx 8
-	[ -d app/build/rpi3/boot/b ] && [ -z "$(ls -A app/build/rpi3/boot/b)" ]
+	[ -d app/build/rpi3/boot/b ]
+	[ -z "$(ls -A app/build/rpi3/boot/b)" ]
 	cmp app/build/rpi3/boot.vfat <(dd if=$img bs=1M skip=4 count=$((P3 / M)) status=none)
 	run fsck.fat -n app/build/rpi3/boot.vfat
 	assert_success
