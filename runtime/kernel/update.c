@@ -209,7 +209,9 @@ void uk_update_boot(void)
 			running_version(), slot_letter(s->booted), secs);
 		uk_timer_init(&trial_timer, trial_over, NULL);
 		uk_timer_start(&trial_timer, trial_deadline);
-		if (uk_watchdog_start(15000) == 0) {
+		/* QEMU's model of the Pi's watchdog resets at once when armed
+		 * (drivers/bcm2835_pm.c): under QEMU the deadline's timer alone ends a trial */
+		if (!uk_under_qemu && uk_watchdog_start(15000) == 0) {
 			watchdog_ours = true;
 			uk_timer_init(&feed_timer, feed, NULL);
 			uk_timer_start(&feed_timer, uk_now_ns() + WATCHDOG_FEED_EVERY);
@@ -432,15 +434,19 @@ int uk_update_install(ssize_t (*read)(void *arg, void *buf, size_t n), void *arg
 	static char key[2048];
 	const char *inside;
 	struct mount *boot = vfs_lookup("/boot", &inside);
+	/* the key is the running slot's: a Pi 3's is in its slot directory */
+	const char *key_path = !s->prefix	? "/update.pem"
+			       : s->booted == 2 ? "/a/update.pem"
+						: "/b/update.pem";
 	int kr = -ENOENT;
 	if (boot && boot->ops) {
 		vfs_lock(boot);
-		kr = slots_read_file(boot, "/update.pem", key, sizeof key);
+		kr = slots_read_file(boot, key_path, key, sizeof key);
 		vfs_unlock(boot);
 	}
 	if (kr <= 0) {
 		say(why, why_len,
-		    "no /boot/update.pem: this build trusts no update key (uk.yaml update: key)");
+		    "no /boot%s: this build trusts no update key (uk.yaml update: key)", key_path);
 		return -1;
 	}
 	unsigned target = 5 - s->booted;

@@ -1,14 +1,19 @@
 #!/usr/bin/env python3
-"""pi_firmware.py: plays the Raspberry Pi 4 boot firmware's part for an A/B card under QEMU, which
-runs no firmware (docs/update.md). For each boot it applies the firmware's documented rules to the
-card image as it is now: partition 1's autoboot.txt with tryboot_a_b=1 names the partition a
-normal boot takes ([all] boot_partition) and the one a tryboot takes ([tryboot] boot_partition);
-the tryboot flag lasts one boot. From the chosen partition it loads kernel8.img and cmdline.txt,
-and passes the device tree with /chosen/bootloader "partition" and "tryboot" set, as the Pi 4
-firmware does. The guest asks for a tryboot by printing the line virt's runtime prints where a
-Pi 4 would send the mailbox's reboot flag.
+"""pi_firmware.py: plays the Raspberry Pi boot firmware's part for an A/B card under QEMU, which
+runs no firmware (docs/update.md). Pi 3 cards (config.txt includes slot.txt): slot.txt's
+os_prefix names the directory whose kernel8.img, cmdline.txt and device tree are loaded, and is
+ignored when that directory lacks the kernel or the board's .dtb. Pi 4 and virt cards: for
+each boot it applies the firmware's documented rules to the card image as it is now: partition
+1's autoboot.txt with tryboot_a_b=1 names the partition a normal boot takes ([all]
+boot_partition) and the one a tryboot takes ([tryboot] boot_partition); the tryboot flag lasts
+one boot and is lost with the power. From the chosen partition it loads kernel8.img and
+cmdline.txt, and passes the device tree with /chosen/bootloader "partition" and "tryboot" set,
+as the Pi 4 firmware does. The guest's runtime prints a line where a Pi 4 sends the mailbox's
+reboot flag; that line sets the flag here.
 
-usage: pi_firmware.py CARD LOG [options] -- QEMU ARGS... (the machine without -kernel/-append)
+usage: pi_firmware.py CARD LOG [options] -- QEMU ARGS... (the machine without -kernel/-append;
+       on raspi3b/raspi4b with -dtb naming the board's device tree, which is then read from the
+       card's slot as the firmware does, and the card in the SD slot: a power-of-two size)
   --boots N          at most N boots (default 4)
   --until REGEX      stop after the boot whose console matches
   --append ARGS      more kernel arguments after cmdline.txt's (the firmware adds its own too)
@@ -167,46 +172,89 @@ def main():
 
     work = tempfile.mkdtemp(prefix="pi_firmware.")
     base_dtb = os.path.join(work, "virt.dtb")
+    # raspi3b/raspi4b: the card goes in the SD slot and the device tree comes from the card
+    # (the firmware loads the board's .dtb from the slot); the -dtb given names which one
+    raspi = any(a.startswith("raspi") or ",raspi" in a or "-M raspi" in a for a in qemu) or \
+        any(qemu[k] in ("-M", "-machine") and qemu[k + 1].startswith("raspi")
+            for k in range(len(qemu) - 1))
+    board_dtb = None
+    if "-dtb" in qemu:
+        k = qemu.index("-dtb")
+        board_dtb = os.path.basename(qemu[k + 1])
+        qemu = qemu[:k] + qemu[k + 2:]
+    if raspi and not board_dtb:
+        die("a raspi machine needs -dtb naming the board's device tree")
+    if raspi and os.path.getsize(card) & (os.path.getsize(card) - 1):
+        die(f"{card}: QEMU's SD slot needs a power-of-two size")
+    drive = ["-drive", f"if=sd,format=raw,file={card}"] if raspi else \
+        ["-drive", f"if=none,id=card,format=raw,file={card}",
+         "-device", "virtio-blk-device,drive=card"]
     tryboot = False
     with open(log, "ab", buffering=0) as out:
         for boot in range(1, boots + 1):
             parts = partitions(card)
-            text = mtools_read(card, parts.get(1, (0, 0))[0], "autoboot.txt") if 1 in parts else None
-            if text is None or b"tryboot_a_b=1" not in text:
-                die(f"{card}: partition 1 has no autoboot.txt with tryboot_a_b=1")
-            normal, trial = autoboot(text.decode("ascii", "replace"))
-            chosen = trial if tryboot else normal
-            flag = 1 if tryboot else 0
-            tryboot = False  # the flag lasts one boot
-            out.write(f"firmware: boot {boot}: partition {chosen} tryboot {flag}\n".encode())
+            if 1 not in parts:
+                die(f"{card}: no partition 1")
+            p1 = parts[1][0]
+            text = mtools_read(card, p1, "autoboot.txt")
+            config = mtools_read(card, p1, "config.txt") or b""
+            prefix = None
+            if text is not None and b"tryboot_a_b=1" in text:
+                # Pi 4: autoboot.txt picks the partition; the tryboot flag lasts one boot
+                normal, trial = autoboot(text.decode("ascii", "replace"))
+                chosen = trial if tryboot else normal
+                flag = 1 if tryboot else 0
+                out.write(f"firmware: boot {boot}: partition {chosen} tryboot {flag}\n".encode())
+            elif b"include slot.txt" in config:
+                # Pi 3: config.txt includes slot.txt; its os_prefix is used only when that
+                # directory holds the kernel and the board's device tree (else ignored)
+                chosen, flag = 1, 0
+                slot = (mtools_read(card, p1, "slot.txt") or b"").decode("ascii", "replace")
+                m = re.search(r"^os_prefix=(\S*)$", slot, re.M)
+                prefix = m.group(1) if m else ""
+                if prefix and (mtools_read(card, p1, prefix + "kernel8.img") is None or
+                               (board_dtb and mtools_read(card, p1, prefix + board_dtb) is None)):
+                    prefix = ""
+                out.write(f"firmware: boot {boot}: os_prefix {prefix or '(none)'}\n".encode())
+            else:
+                die(f"{card}: neither an autoboot.txt with tryboot_a_b=1 nor a config.txt "
+                    f"that includes slot.txt on partition 1")
+            tryboot = False  # spent (the Pi 3 firmware has none)
             kernel = os.path.join(work, "kernel8.img")
             cmdline = os.path.join(work, "cmdline.txt")
-            for p in (kernel, cmdline):
+            card_dtb = os.path.join(work, "card.dtb")
+            for p in (kernel, cmdline, card_dtb):
                 if os.path.exists(p):
                     os.unlink(p)
-            if chosen not in parts or not mtools_copy(card, parts[chosen][0], "kernel8.img", kernel) \
-                    or not mtools_copy(card, parts[chosen][0], "cmdline.txt", cmdline):
+            where = parts[chosen][0] if chosen in parts else None
+            pre = prefix or ""
+            if where is None or not mtools_copy(card, where, pre + "kernel8.img", kernel) \
+                    or not mtools_copy(card, where, pre + "cmdline.txt", cmdline) \
+                    or (raspi and not mtools_copy(card, where, pre + board_dtb, card_dtb)):
                 # the firmware finds nothing to boot there: the board resets, flag spent
                 out.write(f"firmware: boot {boot} ended: no kernel in partition {chosen}\n".encode())
                 continue
             with open(cmdline, "rb") as f:
                 args = f.read().decode("ascii", "replace").strip()
             args = (args + " " + append).strip()
-            if not os.path.exists(base_dtb):
-                subprocess.run(qemu + ["-kernel", kernel, "-machine", f"dumpdtb={base_dtb}"],
-                               capture_output=True, check=True)
+            if raspi:
+                source = card_dtb
+            else:
+                if not os.path.exists(base_dtb):
+                    subprocess.run(qemu + ["-kernel", kernel, "-machine", f"dumpdtb={base_dtb}"],
+                                   capture_output=True, check=True)
+                source = base_dtb
             dtb = os.path.join(work, "boot.dtb")
-            with open(base_dtb, "rb") as src, open(dtb, "wb") as dst:
+            with open(source, "rb") as src, open(dtb, "wb") as dst:
                 dst.write(src.read())
-            subprocess.run(["fdtput", "-c", dtb, "/chosen/bootloader"], check=True)
-            subprocess.run(["fdtput", "-t", "u", dtb, "/chosen/bootloader", "partition",
-                            str(chosen)], check=True)
-            subprocess.run(["fdtput", "-t", "u", dtb, "/chosen/bootloader", "tryboot",
-                            str(flag)], check=True)
+            if prefix is None:  # the Pi 4 firmware says which partition it booted, and how
+                subprocess.run(["fdtput", "-c", dtb, "/chosen/bootloader"], check=True)
+                subprocess.run(["fdtput", "-t", "u", dtb, "/chosen/bootloader", "partition",
+                                str(chosen)], check=True)
+                subprocess.run(["fdtput", "-t", "u", dtb, "/chosen/bootloader", "tryboot",
+                                str(flag)], check=True)
             proc = subprocess.Popen(
-                qemu + ["-kernel", kernel, "-append", args, "-dtb", dtb,
-                        "-drive", f"if=none,id=card,format=raw,file={card}",
-                        "-device", "virtio-blk-device,drive=card"],
+                qemu + ["-kernel", kernel, "-append", args, "-dtb", dtb] + drive,
                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
             if stamp:
                 out.write(f"firmware: at {time.monotonic() - t0:.3f} s: boot {boot}: "
@@ -253,6 +301,10 @@ def main():
                         out.write(rest)
                     console += rest
                     how = f"exit {proc.returncode}"
+                    if cut and (cut_at is not None or cut[0].search(console.decode("ascii", "replace"))):
+                        # the guest reset or stopped before the cut's time came: the power
+                        # went at that instant instead (the firmware's flag is lost with it)
+                        how = "power cut (as QEMU ended)"
                     break
                 if not chunk:
                     time.sleep(0.02)
