@@ -7,19 +7,32 @@
 #   rpi3 (issue 6): QEMU raspi3b (-m 1G, its only size), usb-net on QEMU's USB hub behind the
 #                   DWC2 controller (uk: its own DWC2/hub/CDC-ECM drivers; Linux: dwc2, usbnet,
 #                   cdc_ether) and the bcm2837-rpi-3-b device tree
-# What runs where:
-#   UDP/TCP echo on port 7   uk examples/net-echo (event API)  Linux examples/udp-echo + /init's TCP echo
+# What runs where (the like-for-like rows first: the same C source on both sides, uk's POSIX
+# sockets layer against Linux's; then uk's own APIs against Linux's sockets, labelled so):
+#   UDP echo, port 7         uk examples/udp-echo              Linux examples/udp-echo (same source)
+#   TCP echo, port 7         uk examples/tcp-echo              Linux examples/tcp-echo (same source)
 #   HTTP on port 80          uk examples/http-server           Linux examples/http-server (same source)
+#   uk event API: UDP/TCP 7  uk examples/net-echo (event API)  Linux examples/udp-echo, and /init's
+#                                                              blocking TCP echo (guest port 7007)
 #   iperf 2 on port 5001     uk examples/iperf (lwIP lwiperf)   Linux Debian's iperf -s (arm64 package)
+# The Linux guest boots with Debian's kernel defaults (init_on_alloc=1, KASLR); on raspi3b its
+# work runs on one core, as uk's does (isolcpus=1-3 irqaffinity=0, see linux_args). A second
+# one, "tuned Linux", adds init_on_alloc=0 nokaslr; it is measured in the like-for-like echo
+# rows.
 # Rows (ratios uk/Linux, all measured in this run):
-#   QEMU start to the first answered UDP echo (virt) and HTTP GET: median of N paired boots,
-#     bench/probe polling every millisecond (HTTP on rpi3: every 10 ms, see http_poll);
-#   UDP echo round trip, median and p99: 10,000 datagrams (rpi3: 5,000) of 64 bytes after 200
-#     warm-up ones;
-#   TCP echo (virt): one connection, 20 MB each way (tests/tools/netprobe), median of 3;
+#   QEMU start to the first answered UDP echo (virt, udp-echo on both) and HTTP GET: median of N
+#     paired boots, bench/probe polling every millisecond (HTTP on rpi3: every 10 ms, see
+#     http_poll); the first echo counts whenever it comes;
+#   UDP echo round trip, median, p99 and datagrams lost (none back within 1 s): 10,000 datagrams
+#     (rpi3: 5,000) of 64 bytes after 200 warm-up ones; N rounds, each booting uk (each
+#     program), then Linux, then the tuned Linux, each guest alone on the host while measured;
+#     medians of the rounds' medians and p99s, lost summed;
+#   TCP echo (virt): one connection, 20 MB each way (tests/tools/netprobe), in the same
+#     rounds, median;
 #   TCP throughput: Debian's iperf 2 client, `iperf -c 127.0.0.1 -p PORT -t T` (T 4 s, rpi3
 #     3 s), median of 3 runs alternating between the two guests, both up;
-#   image size (uk kernel8.img; Linux vmlinuz + initramfs without iperf), smallest -m (virt);
+#   image size (uk kernel8.img; Linux vmlinuz + initramfs without iperf), smallest -m (virt,
+#     udp-echo on both);
 #   HTTP under load (virt, issue 17.15): ApacheBench (apache2-utils) `-c 100` for 5 s against
 #     each guest's http-server on a tap device in a network namespace of this script's (QEMU's
 #     hostfwd listens with a backlog of 1 and stalls such a client whatever the guest does):
@@ -27,7 +40,8 @@
 # Targets: virt (issue 4): round trip median <= 0.6x, iperf >= 1.0x, start to first HTTP answer
 #   <= 0.1x, http-server image <= 512 KiB, runs in 32 MiB. rpi3 (issue 6): median <= 0.5x,
 #   iperf >= 1.0x.
-#   bench/net.sh [--rpi3] [N]   (N boots per guest for the start rows; default 5 on virt, 3 on rpi3)
+#   bench/net.sh [--rpi3] [N]   (N boots per guest for the start rows and N rounds of the echo
+#                                rows; default 5 on virt, 3 on rpi3)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$top/build}
@@ -55,13 +69,26 @@ else
 	nic=usb-net
 fi
 img() { echo "$BUILD/examples/$1/$board/kernel8.img"; }
+# Linux's kernel command line: Debian's defaults (init_on_alloc=1 and KASLR are on in its
+# kernel's configuration); on raspi3b one core for Linux's work, as uk uses one of the
+# board's four: its tasks and interrupts on core 0, cores 1-3 online but idle in WFI. Not
+# maxcpus=1: that leaves cores 1-3 in QEMU's boot stub, a WFE loop that QEMU's TCG never
+# halts, so three host threads spin for the guest's whole life (an idle Linux guest took
+# 108% of a host core instead of 47%, and 22 s to boot instead of 10). uk releases them
+# into a WFI park for that reason (runtime/arch/aarch64/entry.S). The tuned Linux adds what
+# a careful user would set for speed.
+linux_args=
+[ $board = virt ] || linux_args=" isolcpus=1-3 irqaffinity=0"
+tuned_args="init_on_alloc=0 nokaslr"
 
 die() {
 	echo "bench/net.sh: $*" >&2
 	exit 1
 }
-for e in net-echo http-server iperf; do
-	[ -f "$(img $e)" ] || die "$(img $e) is missing: run make first"
+uk_apps="net-echo udp-echo http-server iperf"
+[ $board = rpi3 ] || uk_apps+=" tcp-echo"
+for e in $uk_apps; do
+	[ -f "$(img "$e")" ] || die "$(img "$e") is missing: run make first"
 done
 [ $board = virt ] || [ -f "$dtb" ] || die "$dtb is missing: run ./install.sh"
 command -v iperf >/dev/null || die "iperf (Debian's iperf 2) is missing: run ./install.sh"
@@ -92,16 +119,18 @@ free_port() {
 	done
 }
 
-# start GUEST KIND MEM: boots uk or linux in the background, KIND echo, http or iperf (which
-# program uk runs; Linux runs every server but iperf's only in the iperf kind, and only the
-# HTTP server in the http kind). Sets pid, the host ports uport (UDP 7), tport (TCP 7),
-# hport (TCP 80), iport (TCP 5001), and t0 (ns).
+# start GUEST KIND MEM: boots GUEST (uk, linux or linux-tuned) in the background. KIND says
+# what uk runs: udp (examples/udp-echo), tcp (tcp-echo), echo (net-echo, the event API), http
+# (http-server) or iperf; Linux runs every server, but tcp-echo and iperf only in the iperf
+# kind (their archive) and only the HTTP server in the http kind. Sets pid, the host ports
+# uport (UDP 7), tport (TCP 7), t2port (TCP 7007, Linux's own echo), hport (TCP 80), iport
+# (TCP 5001), and t0 (ns).
 start() {
 	local args con=$work/$1.console
-	uport=$(free_port) tport=$(free_port) hport=$(free_port) iport=$(free_port)
+	uport=$(free_port) tport=$(free_port) t2port=$(free_port) hport=$(free_port) iport=$(free_port)
 	: >"$con"
 	# shellcheck disable=SC2054 # the commas are QEMU's
-	local netdev="user,id=n0,hostfwd=udp:127.0.0.1:$uport-:7,hostfwd=tcp:127.0.0.1:$tport-:7,hostfwd=tcp:127.0.0.1:$hport-:80,hostfwd=tcp:127.0.0.1:$iport-:5001"
+	local netdev="user,id=n0,hostfwd=udp:127.0.0.1:$uport-:7,hostfwd=tcp:127.0.0.1:$tport-:7,hostfwd=tcp:127.0.0.1:$t2port-:7007,hostfwd=tcp:127.0.0.1:$hport-:80,hostfwd=tcp:127.0.0.1:$iport-:5001"
 	# with TAP_NS set: the namespace's tap device instead (ip netns exec execs QEMU: same pid)
 	local wrap=()
 	if [ -n "${TAP_NS:-}" ]; then
@@ -111,15 +140,22 @@ start() {
 	args=("${machine[@]}" -nic none -m "$3" -display none -monitor none -no-reboot
 		-netdev "$netdev" -device "$nic,netdev=n0")
 	if [ "$1" = uk ]; then
-		local e=net-echo
-		[ "$2" = echo ] || e=$([ "$2" = http ] && echo http-server || echo iperf)
+		local e
+		case $2 in
+		udp) e="udp-echo" ;;
+		tcp) e="tcp-echo" ;;
+		echo) e="net-echo" ;;
+		http) e="http-server" ;;
+		*) e=iperf ;;
+		esac
 		# uk's rpi3 console is the mini UART, QEMU's second serial port
 		[ $board = virt ] || args+=(-serial null)
 		# shellcheck disable=SC2054 # the commas are QEMU's
 		args+=(-serial "file:$con" -semihosting-config enable=on,target=native
 			-kernel "$(img "$e")" -append "uk.qemu=1 net.ip=10.0.2.15/24 net.gateway=10.0.2.2")
 	else
-		local initrd=$guest/initramfs.cpio.gz append="console=ttyAMA0 quiet panic=-1"
+		local initrd=$guest/initramfs.cpio.gz append="console=ttyAMA0 quiet panic=-1$linux_args"
+		[ "$1" != linux-tuned ] || append+=" $tuned_args"
 		[ "$2" != iperf ] || initrd=$guest/iperf.cpio.gz
 		[ "$2" != http ] || append+=" bench=http"
 		args+=(-serial "file:$con" -kernel "$guest/vmlinuz" -initrd "$initrd" -append "$append")
@@ -151,7 +187,15 @@ up() {
 }
 answered() { # GUEST KIND SECONDS
 	case $2 in
-	echo) "$work/probe" wait "$uport" "$3" "$pid" ;;
+	echo | udp) "$work/probe" wait "$uport" "$3" "$pid" ;;
+	tcp)
+		local end=$((SECONDS + $3))
+		while [ $SECONDS -lt $end ] && kill -0 "$pid" 2>/dev/null; do
+			grep -q 'tcp-echo: serving tcp' "$work/$1.console" && return 0
+			sleep 0.05
+		done
+		return 1
+		;;
 	http) "$work/probe" http "$hport" "$3" "$pid" "${http_poll[@]}" ;;
 	iperf)
 		local end=$((SECONDS + $3))
@@ -170,7 +214,7 @@ fail_boot() { # GUEST KIND
 # boot GUEST KIND SECONDS: up, with two more tries for a boot that never answers (on raspi3b
 # under TCG, Linux's dwc2 now and then finds no device: "dwc2 ...: Not connected"). Each
 # such boot is counted in failed[GUEST] and shown under the table.
-declare -A failed=([uk]=0 [linux]=0)
+declare -A failed=([uk]=0 [linux]=0 [linux-tuned]=0)
 boot() {
 	local try
 	for try in 1 2 3; do
@@ -190,7 +234,7 @@ min_mem() {
 	local lo=1 hi=128 mid
 	while [ "$lo" -lt "$hi" ]; do
 		mid=$(((lo + hi) / 2))
-		if up "$1" echo "${mid}M" "$2"; then
+		if up "$1" udp "${mid}M" "$2"; then
 			stop
 			hi=$mid
 		else
@@ -200,7 +244,7 @@ min_mem() {
 	minm[$1]=$lo
 }
 
-declare -A start_udp start_http rtt_med rtt_p99 tcp iperf_mbit minm
+declare -A start_udp start_http rtt_med rtt_p99 rtt_lost tcp iperf_mbit minm
 
 # start_row KIND: N paired boots, uk then Linux; sets their medians su (uk), sl (Linux).
 start_row() {
@@ -218,30 +262,80 @@ start_row() {
 	sl=$(printf '%s\n' "${lx_t[@]}" | median)
 }
 if [ $board = virt ]; then
-	start_row echo
+	start_row udp
 	start_udp[uk]=$su start_udp[linux]=$sl
 fi
 start_row http
 start_http[uk]=$su start_http[linux]=$sl
 
-# echo_rows GUEST: UDP round trips (and on virt the TCP echo) against the running guest.
-echo_rows() {
-	local med p99 lost r i rates=()
-	echo "$board: echo round trips$([ $board = rpi3 ] || echo ' and TCP echo'): $1" >&2
+words() { # "A B C ": one a line
+	local w
+	for w in $1; do echo "$w"; done
+}
+# Each run's numbers, one list per ROW,GUEST (ROW posix: the same source on both sides;
+# event: uk's event API): medians, p99s and losses of UDP round trips, TCP echo rates.
+declare -A meds p99s losts rates
+# rtt_add KEY: one run of UDP round trips against the guest just booted.
+rtt_add() {
+	local med p99 lost
 	read -r med p99 lost < <(timeout 300 "$work/probe" rtt "$uport" $rtt_n 64) ||
 		die "$1: UDP echo failed"
 	[ "$lost" -lt $((rtt_n / 100)) ] || die "$1 lost $lost of $rtt_n datagrams"
-	rtt_med[$1]=$med rtt_p99[$1]=$p99
-	[ $board = virt ] || return 0
-	# three transfers, the median: one is at the mercy of whatever else the host runs
-	for ((i = 0; i < 3; i++)); do
-		r=$(timeout 120 "$work/netprobe" tcp-echo 127.0.0.1 "$tport" 1 20000000 |
-			sed -n 's/.*: \([0-9.]*\) Mbit\/s.*/\1/p')
-		[ -n "$r" ] || die "$1: TCP echo failed"
-		rates+=("$r")
-	done
-	tcp[$1]=$(printf '%s\n' "${rates[@]}" | median)
+	meds[$1]+="$med " p99s[$1]+="$p99 " losts[$1]+="$lost "
 }
+# tcp_add KEY GUEST PORT: one TCP echo of 20 MB each way against the guest just booted. Tried
+# three times: a Linux server started just before the UDP one may not listen yet.
+tcp_add() {
+	local r try
+	for try in 1 2 3; do
+		r=$(timeout 120 "$work/netprobe" tcp-echo 127.0.0.1 "$3" 1 20000000 2>/dev/null |
+			sed -n 's/.*: \([0-9.]*\) Mbit\/s.*/\1/p') || true
+		[ -z "$r" ] || break
+		sleep 1
+	done
+	[ -n "$r" ] || die "$1: TCP echo failed: $(tail -c 1000 "$work/$2.console")"
+	rates[$1]+="$r "
+}
+# The echo rows: n rounds; each boots uk with each of its programs, then Linux, then the
+# tuned Linux, every guest alone on the host while it is measured (uk, Linux, uk, Linux...).
+# Linux's guest runs every server at once, so its udp-echo answers both UDP rows.
+echo "$board: echo rows, $n rounds, each: uk (udp-echo$([ $board = rpi3 ] || echo ', tcp-echo'), net-echo), Linux, tuned Linux" >&2
+for ((i = 0; i < n; i++)); do
+	boot uk udp 30
+	rtt_add posix,uk
+	stop
+	if [ $board = virt ]; then
+		boot uk tcp 30
+		tcp_add posix,uk uk "$tport"
+		stop
+	fi
+	boot uk echo 30
+	rtt_add event,uk
+	[ $board = rpi3 ] || tcp_add event,uk uk "$tport"
+	stop
+	for g in linux linux-tuned; do
+		boot $g iperf $boot_s
+		"$work/probe" wait "$uport" 30 "$pid" || fail_boot $g echo
+		rtt_add "posix,$g"
+		if [ $board = virt ]; then
+			tcp_add "posix,$g" $g "$tport"
+			[ $g != linux ] || tcp_add event,linux linux "$t2port"
+		fi
+		stop
+	done
+done
+meds[event,linux]=${meds[posix,linux]} p99s[event,linux]=${p99s[posix,linux]}
+losts[event,linux]=${losts[posix,linux]}
+for k in posix,uk posix,linux posix,linux-tuned event,uk event,linux; do
+	echo "$board: UDP echo ($k): median ${meds[$k]}us, p99 ${p99s[$k]}us, lost ${losts[$k]}" >&2
+	rtt_med[$k]=$(words "${meds[$k]}" | median)
+	rtt_p99[$k]=$(words "${p99s[$k]}" | median)
+	rtt_lost[$k]=$(words "${losts[$k]}" | awk '{ s += $1 } END { print s + 0 }')
+	[ $board = rpi3 ] || [ -z "${rates[$k]:-}" ] || {
+		echo "$board: TCP echo ($k): ${rates[$k]}Mbit/s" >&2
+		tcp[$k]=$(words "${rates[$k]}" | median)
+	}
+done
 # iperf_once GUEST PORT: one run of Debian's iperf 2 client; prints Mbit/s.
 iperf_once() {
 	local r
@@ -251,17 +345,10 @@ iperf_once() {
 	[ -n "$r" ] || die "$1: iperf measured nothing: $(tail -c 1000 "$work/$1.console")"
 	echo "$r"
 }
-# uk runs one program per image: two boots. The Linux guest with iperf runs every server:
-# one boot (a Linux boot on raspi3b takes ~10 s).
-boot uk echo 30
-echo_rows uk
-stop
-boot linux iperf $boot_s
-"$work/probe" wait "$uport" 30 "$pid" || fail_boot linux echo
-echo_rows linux
-lx_pid=$pid lx_iport=$iport
-# Both iperf servers up at once, the runs alternating, so a change in the host's load hits
+# iperf: both servers up at once, the runs alternating, so a change in the host's load hits
 # both sides alike (the guest not measured is idle).
+boot linux iperf $boot_s
+lx_pid=$pid lx_iport=$iport
 boot uk iperf 30
 echo "$board: iperf 2, 3 runs of ${iperf_t} s each, alternating uk and Linux" >&2
 uk_r=() lx_r=()
@@ -325,30 +412,51 @@ if [ $board = virt ]; then
 fi
 lx_size=$(($(stat -c %s "$guest/vmlinuz") + $(stat -c %s "$guest/initramfs.cpio.gz")))
 
-row() { # NAME UK LINUX
-	awk -v n="$1" -v u="$2" -v l="$3" \
-		'BEGIN { printf "%-36s %12s %12s %8.3f\n", n, u, l, (l > 0 ? u / l : 0) }'
+# row NAME UK LINUX [-]: a table row, the ratio uk/Linux last ("-" with a fourth argument
+# or when a side has no number).
+row() {
+	awk -v n="$1" -v u="$2" -v l="$3" -v r="${4:-}" 'BEGIN {
+		q = (r == "" && u ~ /^[0-9.]+$/ && l ~ /^[0-9.]+$/ && l > 0) ? sprintf("%8.3f", u / l) : sprintf("%8s", "-")
+		printf "%-56s %12s %12s %s\n", n, u, l, q }'
 }
+section() { echo "-- $*"; }
 if [ $board = virt ]; then
-	printf '%-36s %12s %12s %8s\n' "virt, virtio-net, -m $mem" uk Linux uk/Linux
-	row "QEMU start to first UDP echo (ms)" "${start_udp[uk]}" "${start_udp[linux]}"
+	printf '%-56s %12s %12s %8s\n' "virt, virtio-net, -m $mem" uk Linux uk/Linux
 else
-	printf '%-36s %12s %12s %8s\n' "raspi3b, usb-net (DWC2), -m $mem" uk Linux uk/Linux
+	printf '%-56s %12s %12s %8s\n' "raspi3b, usb-net (DWC2), -m $mem, work on 1 core" uk Linux uk/Linux
 fi
-row "QEMU start to first HTTP 200 (ms)" "${start_http[uk]}" "${start_http[linux]}"
-row "UDP echo 64 B, ${rtt_n}x, median (us)" "${rtt_med[uk]}" "${rtt_med[linux]}"
-row "UDP echo 64 B, ${rtt_n}x, p99 (us)" "${rtt_p99[uk]}" "${rtt_p99[linux]}"
-[ $board = rpi3 ] || row "TCP echo, 1 conn (Mbit/s)" "${tcp[uk]}" "${tcp[linux]}"
-row "TCP iperf 2, ${iperf_t} s (Mbit/s)" "${iperf_mbit[uk]}" "${iperf_mbit[linux]}"
-row "image, net-echo (B)" "$(stat -c %s "$(img net-echo)")" "$lx_size"
+section "same POSIX source on both sides (examples/udp-echo, tcp-echo, http-server)"
+row "UDP echo 64 B, udp-echo, median (us)" "${rtt_med[posix,uk]}" "${rtt_med[posix,linux]}"
+row "UDP echo 64 B, udp-echo, p99 (us)" "${rtt_p99[posix,uk]}" "${rtt_p99[posix,linux]}"
+row "UDP echo 64 B, udp-echo, lost of $((n * rtt_n))" "${rtt_lost[posix,uk]}" "${rtt_lost[posix,linux]}" -
+[ $board = rpi3 ] || row "TCP echo 20 MB, tcp-echo (Mbit/s)" "${tcp[posix,uk]}" "${tcp[posix,linux]}"
+[ $board = rpi3 ] || row "QEMU start to first UDP echo, udp-echo (ms)" "${start_udp[uk]}" "${start_udp[linux]}"
+row "QEMU start to first HTTP 200, http-server (ms)" "${start_http[uk]}" "${start_http[linux]}"
+row "image, udp-echo (B)" "$(stat -c %s "$(img udp-echo)")" "$lx_size"
 row "image, http-server (B)" "$(stat -c %s "$(img http-server)")" "$lx_size"
-[ $board = rpi3 ] || row "smallest -m (MiB)" "${minm[uk]}" "${minm[linux]}"
+[ $board = rpi3 ] || row "smallest -m, udp-echo (MiB)" "${minm[uk]}" "${minm[linux]}"
 if [ $board = virt ]; then
 	row "HTTP ab -c 100, tap (requests/s)" "${load_rps[uk]}" "${load_rps[linux]}"
 	row "HTTP ab -c 100, tap, p99 (ms)" "${load_p99[uk]}" "${load_p99[linux]}"
-	[ -z "$load_note" ] || echo "HTTP under load:$load_note"
 fi
-[ $((failed[uk] + failed[linux])) = 0 ] ||
-	echo "boots that never answered (tried again): uk ${failed[uk]}, Linux ${failed[linux]}"
-echo "(start rows: median of $n paired boots; round trips after 200 warm-up datagrams;" \
-	"iperf: median of 3 runs$([ $board = rpi3 ] || echo '; TCP echo: median of 3 x 20 MB each way'))"
+section "same POSIX source, Linux tuned: $tuned_args"
+row "UDP echo 64 B, udp-echo, median (us)" "${rtt_med[posix,uk]}" "${rtt_med[posix,linux-tuned]}"
+row "UDP echo 64 B, udp-echo, p99 (us)" "${rtt_p99[posix,uk]}" "${rtt_p99[posix,linux-tuned]}"
+row "UDP echo 64 B, udp-echo, lost of $((n * rtt_n))" "${rtt_lost[posix,uk]}" "${rtt_lost[posix,linux-tuned]}" -
+[ $board = rpi3 ] || row "TCP echo 20 MB, tcp-echo (Mbit/s)" "${tcp[posix,uk]}" "${tcp[posix,linux-tuned]}"
+section "uk event API and lwiperf vs Linux sockets"
+row "UDP echo 64 B, net-echo vs udp-echo, median (us)" "${rtt_med[event,uk]}" "${rtt_med[event,linux]}"
+row "UDP echo 64 B, net-echo vs udp-echo, p99 (us)" "${rtt_p99[event,uk]}" "${rtt_p99[event,linux]}"
+row "UDP echo 64 B, net-echo vs udp-echo, lost of $((n * rtt_n))" "${rtt_lost[event,uk]}" "${rtt_lost[event,linux]}" -
+[ $board = rpi3 ] || row "TCP echo 20 MB, net-echo vs /init loop (Mbit/s)" "${tcp[event,uk]}" "${tcp[event,linux]}"
+row "TCP iperf 2, ${iperf_t} s, lwiperf vs iperf -s (Mbit/s)" "${iperf_mbit[uk]}" "${iperf_mbit[linux]}"
+row "image, net-echo (B)" "$(stat -c %s "$(img net-echo)")" "$lx_size"
+[ $board = virt ] && [ -n "$load_note" ] && echo "HTTP under load:$load_note"
+[ $((failed[uk] + failed[linux] + failed[linux-tuned])) = 0 ] ||
+	echo "boots that never answered (tried again): uk ${failed[uk]}, Linux ${failed[linux]}, tuned Linux ${failed[linux-tuned]}"
+echo "(start rows: median of $n paired boots; echo rows: median of $n rounds, each booting uk," \
+	"Linux and tuned Linux in turn; round trips after 200 warm-up datagrams, lost summed; the" \
+	"Linux column of both UDP echo sections is the same runs of its udp-echo; iperf: median" \
+	"of 3 runs alternating; Linux: Debian's kernel $(basename "$(sed -n 's/.*\(linux-image-[^ ]*\.deb\).*/\1/p' "$guest/stamp")" .deb)," \
+	"command line \"console=ttyAMA0 quiet panic=-1$linux_args\")"
+echo "(at commit $(git -C "$top" rev-parse --short HEAD)$(git -C "$top" diff --quiet HEAD -- bench runtime examples 2>/dev/null || echo ' with uncommitted changes in bench, runtime or examples'), $(date -u '+%Y-%m-%d %H:%M UTC'))"

@@ -9,9 +9,11 @@
  *   4. the servers. The kernel hands init the boot argument bench=MODE as an environment
  *      variable:
  *        bench=http   only /http-server 80 (the start-to-first-HTTP-answer row)
- *        otherwise    a TCP echo on port 7, /http-server 80 and, when the initramfs has it,
- *                     Debian's iperf 2 server (/usr/bin/iperf -s, port 5001) in children,
- *                     then exec /udp-echo 7.
+ *        otherwise    a TCP echo of its own on port 7007 (a blocking read/write loop, the
+ *                     Linux side of the rows against uk's event API), /http-server 80 and,
+ *                     when the initramfs has them, /tcp-echo 7 (examples/tcp-echo, the
+ *                     same source as uk's tcp-echo) and Debian's iperf 2 server
+ *                     (/usr/bin/iperf -s, port 5001) in children, then exec /udp-echo 7.
  * Any failure powers the machine off, so QEMU (-no-reboot) exits instead of hanging.
  */
 #define _GNU_SOURCE
@@ -174,10 +176,12 @@ int main(void)
 	const char *mode = getenv("bench");
 	if (!mode || strcmp(mode, "http")) {
 		if (fork() == 0) {
-			tcp_echo(7);
+			tcp_echo(7007);
 			_exit(0);
 		}
 		spawn("/http-server", (char *const[]){"http-server", "80", NULL});
+		if (access("/tcp-echo", X_OK) == 0)
+			spawn("/tcp-echo", (char *const[]){"tcp-echo", "7", NULL});
 		if (access("/usr/bin/iperf", X_OK) == 0)
 			spawn("/usr/bin/iperf", (char *const[]){"iperf", "-s", NULL});
 		execl("/udp-echo", "udp-echo", "7", (char *)NULL);
