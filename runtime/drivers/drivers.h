@@ -62,12 +62,14 @@ void bcm2835_pm_watchdog_stop(void);
 uint32_t bcm2835_pm_watchdog_max_ms(void);
 void bcm2835_pm_reset(bool halt);
 
-struct netdev *virtio_net_probe(void);
+/* virtio devices in the board's virtio-mmio window (virtio_mmio.h) */
+struct virtio_mmio_window;
+struct netdev *virtio_net_probe(const struct virtio_mmio_window *w);
 
 /* Hardware random number generators (struct rng_dev in kernel.h), set up on first probe. The
  * caller checks the device tree first where the device may be absent. Thread context. */
-const struct rng_dev *virtio_rng_probe(void); /* NULL when no virtio entropy device */
-struct blockdev *virtio_blk_probe(void);      /* NULL when no virtio block device */
+const struct rng_dev *virtio_rng_probe(const struct virtio_mmio_window *w); /* NULL: none */
+struct blockdev *virtio_blk_probe(const struct virtio_mmio_window *w);	    /* NULL: none */
 const struct rng_dev *bcm2835_rng_probe(uintptr_t base);
 const struct rng_dev *iproc_rng200_probe(uintptr_t base);
 

@@ -165,10 +165,7 @@
 #define RX_OFF	   (RX_RSB + 2) /* where the frame starts; length_status counts these bytes */
 #define TX_BUF	   1536
 #define MAX_FRAME  1536 /* frame + VLAN tag + FCS fits */
-#define ETH_MAX	   1514 /* without FCS */
-#define ETH_MIN	   14
-#define ETH_ZLEN   60 /* shorter frames are zero-padded here rather than trusting the MAC to */
-#define PHY_ADDR   1  /* the device tree's ethernet-phy@1 */
+#define PHY_ADDR   1	/* the device tree's ethernet-phy@1 */
 #define MDIO_POLLS 100
 #define MDIO_CHECK 50000ull	/* busy-bit check period of a poll's MDIO read, ns (~30 us each) */
 #define MDIO_LIMIT 10000000ull	/* and the longest wait, as Linux's bcmgenet_mii_wait (HZ/100) */
@@ -364,7 +361,8 @@ static size_t genet_receive(struct netdev *nd, void *buf, size_t max)
 		size_t total = DESC_LEN(ls), len = total >= RX_OFF ? total - RX_OFF : 0;
 		/* one whole frame per buffer, no error flags, a length that fits everywhere */
 		bool ok = (ls & (DESC_SOP | DESC_EOP)) == (DESC_SOP | DESC_EOP) &&
-			  !(ls & DESC_RX_ERRORS) && len >= ETH_MIN && len <= ETH_MAX && len <= max;
+			  !(ls & DESC_RX_ERRORS) && len >= ETH_HLEN && len <= ETH_FRAME_MAX &&
+			  len <= max;
 		if (ok) {
 			dcache_inval_range(b + RX_OFF, len);
 			memcpy(buf, b + RX_OFF, len);
@@ -384,7 +382,7 @@ static size_t genet_receive(struct netdev *nd, void *buf, size_t max)
 static int genet_transmit(struct netdev *nd, const void *frame, size_t len)
 {
 	struct genet *g = nd->priv;
-	if (len < ETH_MIN || len > ETH_MAX) {
+	if (len < ETH_HLEN || len > ETH_FRAME_MAX) {
 		nd->stats.tx_dropped++;
 		return -EMSGSIZE;
 	}
@@ -399,6 +397,7 @@ static int genet_transmit(struct netdev *nd, const void *frame, size_t len)
 	}
 	unsigned i = g->tx_next;
 	uint8_t *b = g->tx_bufs + (size_t)i * TX_BUF;
+	/* shorter frames are zero-padded here rather than trusting the MAC to */
 	size_t n = len < ETH_ZLEN ? ETH_ZLEN : len;
 	memcpy(b, frame, len);
 	memset(b + len, 0, n - len);

@@ -133,11 +133,11 @@ static int vblk_flush(void)
 	return request(VIRTIO_BLK_T_FLUSH, 0, NULL, 0);
 }
 
-struct blockdev *virtio_blk_probe(void)
+struct blockdev *virtio_blk_probe(const struct virtio_mmio_window *w)
 {
 	if (vblk.bd.name)
 		return &vblk.bd;
-	if (!virtio_mmio_find(VIRTIO_ID_BLOCK, &vblk.dev))
+	if (!virtio_mmio_find(w, VIRTIO_ID_BLOCK, &vblk.dev))
 		return NULL;
 	int r = virtio_begin(&vblk.dev, VIRTIO_BLK_F_RO | VIRTIO_BLK_F_FLUSH);
 	if (r == 0)

@@ -1,7 +1,7 @@
 /*
  * virtio-mmio transport (virtio 1.1 spec, section 4.2.2 for version 2, 4.2.4 for the legacy
  * version 1 that QEMU uses by default) and split virtqueues (section 2.6).
- * QEMU virt: 32 transports of 0x200 bytes from 0x0a000000, on SPIs 16-47 (INTID 48 + slot).
+ * Where the transports are is the board's to say (struct virtio_mmio_window).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -43,10 +43,6 @@
 #define STATUS_FEATURES_OK 8
 #define VIRTIO_F_VERSION_1 (1ull << 32)
 
-#define SLOTS	     32
-#define SLOT_BASE    0x0a000000ul
-#define SLOT_SIZE    0x200
-#define SLOT_IRQ0    48
 #define LEGACY_ALIGN 4096
 
 static uint32_t rd(struct virtio_dev *d, unsigned reg)
@@ -58,15 +54,16 @@ static void wr(struct virtio_dev *d, unsigned reg, uint32_t v)
 	mmio_write32(d->base + reg, v);
 }
 
-bool virtio_mmio_find(uint32_t device_id, struct virtio_dev *dev)
+bool virtio_mmio_find(const struct virtio_mmio_window *w, uint32_t device_id,
+		      struct virtio_dev *dev)
 {
-	for (unsigned i = 0; i < SLOTS; i++) {
-		uintptr_t base = SLOT_BASE + i * SLOT_SIZE;
+	for (unsigned i = 0; i < w->slots; i++) {
+		uintptr_t base = w->base + i * w->slot_size;
 		if (mmio_read32(base + MAGIC) != 0x74726976 ||
 		    mmio_read32(base + DEVICE_ID) != device_id)
 			continue;
 		dev->base = base;
-		dev->irq = SLOT_IRQ0 + i;
+		dev->irq = w->irq0 + i;
 		dev->legacy = mmio_read32(base + VERSION) == 1;
 		return true;
 	}

@@ -41,8 +41,18 @@ struct virtio_dev {
 	uint64_t features; /* negotiated */
 };
 
-/* Finds the first transport holding a device of type id; returns false when none. */
-bool virtio_mmio_find(uint32_t device_id, struct virtio_dev *dev);
+/* A board's virtio-mmio transports: slots of slot_size bytes from base, slot i interrupting on
+ * irq0 + i. The platform file gives it (platform/virt/platform.c). */
+struct virtio_mmio_window {
+	uintptr_t base;
+	uintptr_t slot_size;
+	unsigned slots;
+	unsigned irq0;
+};
+
+/* Finds the first transport in w holding a device of type id; returns false when none. */
+bool virtio_mmio_find(const struct virtio_mmio_window *w, uint32_t device_id,
+		      struct virtio_dev *dev);
 /* Resets the device and negotiates: wanted & offered (VERSION_1 is added for modern). */
 int virtio_begin(struct virtio_dev *dev, uint64_t wanted);
 /* Sets up queue index with up to size entries (memory from the heap, zeroed). */

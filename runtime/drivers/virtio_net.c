@@ -24,8 +24,6 @@
 #define TX_QUEUE	     1
 #define QUEUE_SIZE	     128
 #define BUF_SIZE	     2048
-#define ETH_MAX		     1514 /* without FCS */
-#define ETH_MIN		     14
 #define RX_KICK_BATCH	     16
 
 struct vnet {
@@ -100,7 +98,8 @@ static size_t vnet_receive(struct netdev *nd, void *buf, size_t max)
 			continue;
 		}
 		size_t frame = len > v->hdr_len ? len - v->hdr_len : 0;
-		bool ok = frame >= ETH_MIN && frame <= ETH_MAX && frame <= max && len <= BUF_SIZE;
+		bool ok =
+		    frame >= ETH_HLEN && frame <= ETH_FRAME_MAX && frame <= max && len <= BUF_SIZE;
 		if (ok)
 			memcpy(buf, v->rx_bufs + (size_t)id * BUF_SIZE + v->hdr_len, frame);
 		post_rx(v, id);
@@ -136,7 +135,7 @@ static void tx_kick(struct vnet *v)
 static int vnet_transmit(struct netdev *nd, const void *frame, size_t len)
 {
 	struct vnet *v = (struct vnet *)nd;
-	if (len > ETH_MAX || len + v->hdr_len > BUF_SIZE) {
+	if (len > ETH_FRAME_MAX || len + v->hdr_len > BUF_SIZE) {
 		nd->stats.tx_dropped++;
 		return -EMSGSIZE;
 	}
@@ -171,12 +170,12 @@ static void vnet_batch(struct netdev *nd, bool begin)
 	}
 }
 
-struct netdev *virtio_net_probe(void)
+struct netdev *virtio_net_probe(const struct virtio_mmio_window *w)
 {
 	struct vnet *v = &vnet;
 	if (v->netdev.transmit)
 		return &v->netdev; /* already probed */
-	if (!virtio_mmio_find(VIRTIO_ID_NET, &v->dev))
+	if (!virtio_mmio_find(w, VIRTIO_ID_NET, &v->dev))
 		return NULL;
 	if (virtio_begin(&v->dev, VIRTIO_NET_F_MAC | VIRTIO_NET_F_STATUS) != 0)
 		return NULL;

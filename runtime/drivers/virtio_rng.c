@@ -81,11 +81,11 @@ static int virtio_rng_read(void *out, size_t n)
 
 static const struct rng_dev virtio_rng_dev = {.name = "virtio-rng", .read = virtio_rng_read};
 
-const struct rng_dev *virtio_rng_probe(void)
+const struct rng_dev *virtio_rng_probe(const struct virtio_mmio_window *w)
 {
 	if (rng.ready)
 		return &virtio_rng_dev;
-	if (!virtio_mmio_find(VIRTIO_ID_RNG, &rng.dev))
+	if (!virtio_mmio_find(w, VIRTIO_ID_RNG, &rng.dev))
 		return NULL;
 	int r = virtio_begin(&rng.dev, 0); /* the device defines no feature bits (5.4.3) */
 	if (r == 0)

@@ -125,7 +125,8 @@ void heap_init(struct heap *h, uintptr_t start, uintptr_t end);
 void *heap_grow(struct heap *h, intptr_t incr); /* sbrk semantics; (void *)-1 when out */
 extern struct heap uk_heap;
 
-/* ---- exit paths (kernel/exit.c) ---- */
+/* ---- exit paths and boot state (uk_halt, uk_under_qemu, uk_fdt: kernel/boot.c; panic:
+ * kernel/panic.c) ---- */
 #define UK_EXIT_PANIC 134
 __attribute__((noreturn)) void uk_halt(int status);
 __attribute__((noreturn)) void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

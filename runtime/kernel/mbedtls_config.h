@@ -2,7 +2,7 @@
  * mbed TLS 2.28 (Debian's mbedtls source package, unmodified), configured for uk:
  * - randomness: the CTR_DRBG of NIST SP 800-90A with AES-256 (kernel/random.c), seeded by the
  *   board's hardware RNG; SHA-256 for the TCP sequence-number hash (lwip_port/random.c);
- * - TLS 1.2 for tls/tls.c (uk/tls.h): ECDHE key exchange with ECDSA or RSA certificates,
+ * - TLS 1.2 for net/tls.c (uk/tls.h): ECDHE key exchange with ECDSA or RSA certificates,
  *   AES-GCM and ChaCha20-Poly1305, curves P-256, P-384 and X25519, X.509 certificates in PEM or
  *   DER with their validity checked against the wall clock (kernel/walltime.c), SNI.
  * Apps pay only for what they call: the library is in libuk.a, linked with --gc-sections. The

@@ -9,6 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Ethernet frame sizes, as drivers and the stack pass frames: without the FCS. */
+#define ETH_HLEN	   14	/* a header alone: the shortest frame a driver passes up */
+#define ETH_FRAME_MAX	   1514 /* untagged: the header and a 1500-byte payload */
+#define ETH_FRAME_MAX_VLAN 1518 /* with one 802.1Q tag */
+#define ETH_ZLEN	   60	/* the shortest frame on the wire: shorter ones are padded */
+#define ETH_FCS_LEN	   4
+
 struct netdev_stats {
 	uint64_t rx_frames, tx_frames;
 	uint64_t rx_dropped; /* malformed, oversized, or no room upstream */

@@ -21,7 +21,7 @@
 #define TCPIP_MBOX_SIZE		      128
 
 /* POSIX sockets: socket(), bind()... are lwIP's functions under their POSIX names; read(),
- * write() and close() dispatch between the console and sockets in libc/sys.c. */
+ * write() and close() dispatch between the console and sockets in libc/fd.c. */
 #define LWIP_SOCKET		    1
 #define LWIP_NETCONN		    1
 #define LWIP_COMPAT_SOCKETS	    2

@@ -9,10 +9,8 @@
 
 #include "netdev.h"
 
-extern volatile bool net_rx_pending;	 /* set from the receive interrupt */
 int net_attach(struct netif *netif);	 /* probes the board's device; -ENODEV without one */
 void net_link_sync(struct netif *netif); /* link up or down as the device says */
-unsigned net_poll_input(struct netif *netif);
 const struct netdev_stats *net_device_stats(void);
 extern uint64_t uk_tcp_refused;	     /* connection requests refused with a reset (listen.c) */
 extern uint64_t uk_tcp_unacceptable; /* segments 2^31 from the window, dropped (listen.c) */

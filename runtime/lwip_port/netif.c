@@ -116,7 +116,7 @@ static err_t linkoutput(struct netif *netif, struct pbuf *p)
 		return ERR_OK;
 	}
 	send_held_ack(); /* frames leave in the order lwIP sent them */
-	static uint8_t frame[1514];
+	static uint8_t frame[ETH_FRAME_MAX];
 	const void *data = p->payload;
 	if (p->next) { /* chained: make it contiguous, the device copies one buffer */
 		if (p->tot_len > sizeof(frame))
@@ -151,16 +151,16 @@ static bool drain(struct netif *netif)
 	for (;;) {
 		/* The pool is fast; when it is empty (received data waiting in many sockets), the
 		 * heap takes over, so ACKs still get in and a blocked sender can finish. */
-		struct pbuf *p = pbuf_alloc(PBUF_RAW, 1514, PBUF_POOL);
+		struct pbuf *p = pbuf_alloc(PBUF_RAW, ETH_FRAME_MAX, PBUF_POOL);
 		if (!p)
-			p = pbuf_alloc(PBUF_RAW, 1514, PBUF_RAM);
+			p = pbuf_alloc(PBUF_RAW, ETH_FRAME_MAX, PBUF_RAM);
 		if (!p)
 			return false; /* frames stay in the ring until memory is free again */
 		size_t len;
 		if (p->next == NULL)
 			len = dev->receive(dev, p->payload, p->len);
 		else {
-			static uint8_t frame[1514];
+			static uint8_t frame[ETH_FRAME_MAX];
 			len = dev->receive(dev, frame, sizeof(frame));
 			if (len)
 				pbuf_take(p, frame, (u16_t)len);

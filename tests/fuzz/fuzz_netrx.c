@@ -109,6 +109,9 @@ static struct netdev *device_record(unsigned control, unsigned len)
 #include "virtio_net.c"
 
 #define SLOT_BASE 0x0a000000ul
+/* QEMU virt's window, as platform/virt/platform.c gives it */
+static const struct virtio_mmio_window virt_slots = {
+    .base = SLOT_BASE, .slot_size = 0x200, .slots = 32, .irq0 = 48};
 static uint32_t regs[0x200 / 4];
 static uint16_t dev_avail; /* the next available-ring entry the device takes */
 
@@ -157,7 +160,7 @@ static void device_begin(void)
 	}
 	memset(regs, 0, sizeof(regs));
 	dev_avail = 0;
-	if (!virtio_net_probe())
+	if (!virtio_net_probe(&virt_slots))
 		abort();
 }
 

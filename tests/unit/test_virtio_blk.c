@@ -32,6 +32,9 @@
 #define BASE	  (SLOT0 + BLK_SLOT * 0x200ul)
 #define TICK_NS	  1000000ull /* the fake clock's step while a thread sleeps: 1 ms */
 #define DISK_SECT 2000ull    /* the model disk: 1,024,000 bytes */
+/* QEMU virt's window, as platform/virt/platform.c gives it */
+static const struct virtio_mmio_window virt_slots = {
+    .base = SLOT0, .slot_size = 0x200, .slots = SLOTS, .irq0 = 48};
 
 #define F_RO	    (1ull << 5)
 #define F_FLUSH	    (1ull << 9)
@@ -279,7 +282,7 @@ static struct blockdev *fresh(uint64_t offered, uint64_t capacity)
 	memset(&vblk, 0, sizeof vblk);
 	irq_fn = NULL;
 	model_reset(offered, capacity);
-	return virtio_blk_probe();
+	return virtio_blk_probe(&virt_slots);
 }
 
 static uint8_t *disk_at(uint64_t lba)
@@ -322,7 +325,7 @@ int main(void)
 	/* ---- probe ---- */
 	model_reset(0, DISK_SECT);
 	dev.t.present = false;
-	CHECK(virtio_blk_probe() == NULL, "no block device in any slot: probe finds none");
+	CHECK(virtio_blk_probe(&virt_slots) == NULL, "no block device in any slot: probe finds none");
 
 	struct blockdev *bd = fresh(0, DISK_SECT);
 	CHECK(bd != NULL && strcmp(bd->name, "virtio-blk") == 0,
@@ -338,7 +341,7 @@ int main(void)
 	      "the interrupt handler is registered for the slot's SPI (INTID %u)", irq_no);
 	CHECK(bd->blocks == DISK_SECT && !bd->read_only,
 	      "capacity from config space: %llu sectors, writable", (unsigned long long)bd->blocks);
-	CHECK(virtio_blk_probe() == bd, "a second probe returns the same device");
+	CHECK(virtio_blk_probe(&virt_slots) == bd, "a second probe returns the same device");
 
 	/* ---- reads and writes ---- */
 	memset(buf, 0xaa, 4 * 512);

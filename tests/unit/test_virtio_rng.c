@@ -20,6 +20,9 @@
 #define SLOT0	 0x0a000000ul
 #define RNG_SLOT 5
 #define BASE	 (SLOT0 + RNG_SLOT * 0x200ul)
+/* QEMU virt's window, as platform/virt/platform.c gives it */
+static const struct virtio_mmio_window virt_slots = {
+    .base = SLOT0, .slot_size = 0x200, .slots = 32, .irq0 = 48};
 
 enum mode { FILL, SHORT, EMPTY_ONCE, SILENT, LATE, BAD_LEN, BAD_ID };
 static struct {
@@ -146,10 +149,10 @@ int main(void)
 
 	model_reset(FILL);
 	dev.t.present = false;
-	CHECK(virtio_rng_probe() == NULL, "no entropy device in any slot: probe finds none");
+	CHECK(virtio_rng_probe(&virt_slots) == NULL, "no entropy device in any slot: probe finds none");
 
 	model_reset(FILL);
-	const struct rng_dev *rng = virtio_rng_probe();
+	const struct rng_dev *rng = virtio_rng_probe(&virt_slots);
 	CHECK(rng != NULL && strcmp(rng->name, "virtio-rng") == 0,
 	      "probe finds the device in slot %d", RNG_SLOT);
 	CHECK(dev.t.status == 0xf, "status: ACKNOWLEDGE, DRIVER, FEATURES_OK, DRIVER_OK (got %#x)",
@@ -159,7 +162,7 @@ int main(void)
 	CHECK(dev.t.queue_sel == 0 && dev.t.ready == 1 && dev.t.queue_num >= 1 &&
 		  dev.t.queue_num <= 8,
 	      "request queue 0 set up within the device's maximum (%u entries)", dev.t.queue_num);
-	CHECK(virtio_rng_probe() == rng, "a second probe returns the same device");
+	CHECK(virtio_rng_probe(&virt_slots) == rng, "a second probe returns the same device");
 
 	memset(buf, 0, sizeof(buf));
 	CHECK(rng->read(buf, 48) == 0 && counting(buf, 48, 1), "48 bytes: what the device wrote");

@@ -37,7 +37,7 @@ static const struct ue_chip ecm_chip = {
     .rx_slots = 32,
     .rx_buf = 2048, /* more than a frame: QEMU's DWC2 moves such transfers in one go */
     .tx_unpadded = true,
-    .frame_max = 1514, /* without FCS or VLAN tag */
+    .frame_max = ETH_FRAME_MAX, /* no VLAN tag */
 };
 
 static struct usb_ether *ecm;

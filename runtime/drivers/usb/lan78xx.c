@@ -270,8 +270,8 @@ static int lan_init(struct usb_ether *ue)
 	/* Transmit on (MAC, then its FIFO), then receive (largest frame with FCS, then FIFO). */
 	if ((r = ue_set(ue, MAC_TX, 0, MAC_TX_TXEN)) < 0 ||
 	    (r = ue_set(ue, FCT_TX_CTL, 0, FCT_CTL_EN)) < 0 ||
-	    (r = ue_set(ue, MAC_RX, MAC_RX_MAX_SIZE_MASK, MAC_RX_MAX_SIZE(UE_ETH_MAX + UE_FCS))) <
-		0 ||
+	    (r = ue_set(ue, MAC_RX, MAC_RX_MAX_SIZE_MASK,
+			MAC_RX_MAX_SIZE(ETH_FRAME_MAX_VLAN + ETH_FCS_LEN))) < 0 ||
 	    (r = ue_set(ue, MAC_RX, 0, MAC_RX_RXEN)) < 0 ||
 	    (r = ue_set(ue, FCT_RX_CTL, 0, FCT_CTL_EN)) < 0)
 		return r;

@@ -12,7 +12,6 @@
 #include "drivers.h"
 #include "sysreg.h"
 
-#define ETH_PAD		 60   /* the shortest frame on the wire without FCS */
 #define EEPROM_SIGNATURE 0xa5 /* byte 0 of a programmed EEPROM; the MAC address follows */
 /* E2P_CMD, the same on both chips (LAN9514 and LAN7800 datasheets, E2P_CMD) */
 #define E2P_CMD_BUSY	(1u << 31)
@@ -280,7 +279,7 @@ static void rx_start(struct usb_ether *ue)
 
 static uint32_t frame_max(const struct ue_chip *c)
 {
-	return c->frame_max ? c->frame_max : UE_ETH_MAX;
+	return c->frame_max ? c->frame_max : ETH_FRAME_MAX_VLAN;
 }
 
 /* Interrupt context. */
@@ -306,7 +305,7 @@ static void rx_done(struct usb_xfer *x)
 	if (!ue->chip->rx_frame) {
 		/* A short packet (a ZLP included) ended the transfer: a frame ends here. */
 		bool ended = x->actual < ue->rx_buf;
-		keep = !ue->rx_discard && ended && x->actual >= UE_ETH_MIN &&
+		keep = !ue->rx_discard && ended && x->actual >= ETH_HLEN &&
 		       x->actual <= frame_max(ue->chip);
 		if (!keep && !ue->rx_discard)
 			ue->netdev.stats.rx_dropped++; /* a runt, or longer than a frame */
@@ -345,7 +344,7 @@ static bool next_frame(struct usb_ether *ue, const uint8_t *b, uint32_t len, uin
 		bool bad = false;
 		uint32_t n = c->rx_frame(b + o, &bad);
 		o += c->rx_hdr;
-		if (n < UE_ETH_MIN + UE_FCS || n > frame_max(c) + UE_FCS || n > len - o) {
+		if (n < ETH_HLEN + ETH_FCS_LEN || n > frame_max(c) + ETH_FCS_LEN || n > len - o) {
 			ue->netdev.stats.rx_dropped++; /* garbage or a truncated frame */
 			*off = len;
 			return false;
@@ -358,7 +357,7 @@ static bool next_frame(struct usb_ether *ue, const uint8_t *b, uint32_t len, uin
 			continue;
 		}
 		*frame = b + o;
-		*flen = n - UE_FCS;
+		*flen = n - ETH_FCS_LEN;
 		return true;
 	}
 	return false;
@@ -471,7 +470,7 @@ static int ue_transmit(struct netdev *nd, const void *frame, size_t len)
 	unsigned slot = (ue->tx_head + ue->tx_count) % UE_TX_SLOTS;
 	irq_restore(flags);
 	uint8_t *b = ue->tx_bufs + (size_t)slot * UE_TX_BUF;
-	size_t n = len < ETH_PAD && !c->tx_unpadded ? ETH_PAD : len;
+	size_t n = len < ETH_ZLEN && !c->tx_unpadded ? ETH_ZLEN : len;
 	memcpy(b + c->tx_hdr, frame, len);
 	memset(b + c->tx_hdr + len, 0, n - len);
 	if (c->tx_frame)

@@ -38,9 +38,6 @@
 #define UE_TX_SLOTS	32
 #define UE_RX_SLOTS_MAX 32
 #define UE_TX_BUF	2048
-#define UE_ETH_MIN	14
-#define UE_ETH_MAX	1518 /* a VLAN-tagged frame without FCS */
-#define UE_FCS		4
 #define UE_WAIT_MS	1000 /* register polls give up after this */
 
 struct usb_ether;
@@ -126,7 +123,7 @@ struct ue_chip {
 	uint8_t tx_hdr;
 	bool tx_unpadded;
 	void (*tx_frame)(uint8_t *hdr, uint32_t len);
-	uint16_t frame_max; /* the longest frame sent or received (0: UE_ETH_MAX) */
+	uint16_t frame_max; /* the longest frame sent or received (0: ETH_FRAME_MAX_VLAN) */
 	/* Bring-up after SET_CONFIGURATION, thread context: resets, netdev.mac (ue_choose_mac),
 	 * data path, PHY, enables; sets ue->id. 0 or -errno. */
 	int (*init)(struct usb_ether *ue);

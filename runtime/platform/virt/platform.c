@@ -6,6 +6,7 @@
  */
 #include "drivers.h"
 #include "netdev.h"
+#include "virtio_mmio.h"
 
 #define GICD_BASE 0x08000000
 #define GICC_BASE 0x08010000
@@ -64,22 +65,26 @@ static int virt_set_tryboot(void)
 static const struct board_ops virt_board = {
     .reset = virt_reset, .power_off = virt_power_off, .set_tryboot = virt_set_tryboot};
 
+/* hw/arm/virt.c's VIRT_MMIO: 32 transports of 0x200 bytes, on SPIs 16-47 (INTID 48 + slot). */
+static const struct virtio_mmio_window virtio_window = {
+    .base = 0x0a000000, .slot_size = 0x200, .slots = 32, .irq0 = 48};
+
 struct netdev *netdev_probe(void)
 {
-	return virtio_net_probe();
+	return virtio_net_probe(&virtio_window);
 }
 
 /* A virtio entropy device when QEMU has one (`-device virtio-rng-device`, which target.conf's
  * QEMU command includes). */
 const struct rng_dev *rng_probe(void)
 {
-	return virtio_rng_probe();
+	return virtio_rng_probe(&virtio_window);
 }
 
 /* The card uk run attaches as a virtio block device. */
 struct blockdev *block_probe(void)
 {
-	return virtio_blk_probe();
+	return virtio_blk_probe(&virtio_window);
 }
 
 /* The PL061 at 0x09030000, SPI 7 = INTID 39 (hw/arm/virt.c's VIRT_GPIO; its device tree says
