@@ -12,6 +12,10 @@
 #define CORE0_TIMER_IRQCNTL 0x40 /* bit n: timer source n raises an IRQ on core 0 */
 #define CORE0_IRQ_SOURCE    0x60 /* bit 3: CNTV, bit 8: GPU interrupt */
 #define SOURCE_GPU	    (1u << 8)
+/* core n's mailbox m: interrupt control (bit m: IRQ), write-set and write-clear (QA7 4.7, 4.8) */
+#define CORE_MBOX_IRQCNTL(n) (0x50 + 4 * (n))
+#define CORE_MBOX_SET(n, m)  (0x80 + 16 * (n) + 4 * (m))
+#define CORE_MBOX_CLR(n, m)  (0xc0 + 16 * (n) + 4 * (m))
 
 /* GPU controller (registers from 0x...b200) */
 #define IRQ_PENDING1 0x04
@@ -73,6 +77,24 @@ static const struct irq_chip bcm2836_chip = {
     .ack = bcm_ack,
     .eoi = bcm_eoi,
 };
+
+/* Wakes core n from entry.S's park with its mailbox 0 interrupt (QA7 rev 3.4, 4.7 and 4.8):
+ * the interrupt stays masked there, but ends the core's WFI. */
+int bcm2836_core_wake(unsigned core, uintptr_t entry)
+{
+	(void)entry; /* the core is in entry.S's park already */
+	mmio_write32(local + CORE_MBOX_IRQCNTL(core), 1u);
+	dsb(sy); /* the boot block is in memory before the interrupt */
+	mmio_write32(local + CORE_MBOX_SET(core, 0), 1u);
+	return 0;
+}
+
+/* On the woken core: the mailbox cleared and its interrupt off, so WFI halts again. */
+void bcm2836_core_woken(unsigned core)
+{
+	mmio_write32(local + CORE_MBOX_IRQCNTL(core), 0);
+	mmio_write32(local + CORE_MBOX_CLR(core, 0), 0xffffffffu);
+}
 
 void bcm2836_intc_init(uintptr_t local_base, uintptr_t gpu_base)
 {

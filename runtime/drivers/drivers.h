@@ -8,7 +8,13 @@ const struct uart_ops *pl011_init(uintptr_t base, uint32_t clock_hz, uint32_t ba
 const struct uart_ops *miniuart_init(uintptr_t aux_base, uint32_t core_clock_hz, uint32_t baud);
 
 void gicv2_init(uintptr_t dist_base, uintptr_t cpu_base);
+/* Wakes core n from entry.S's park: a software-generated interrupt (it stays masked there). */
+int gicv2_core_wake(unsigned core, uintptr_t entry);
+void gicv2_core_woken(unsigned core); /* on that core: acknowledge it */
 void bcm2836_intc_init(uintptr_t local_base, uintptr_t gpu_base);
+/* The same through the local controller's mailbox 0 (its interrupt, enabled for the wake). */
+int bcm2836_core_wake(unsigned core, uintptr_t entry);
+void bcm2836_core_woken(unsigned core);
 
 void bcm_mailbox_init(uintptr_t base);
 uint64_t bcm_mailbox_arm_memory(void);
@@ -43,6 +49,7 @@ const struct gpio_chip *pl061_probe(uintptr_t base, unsigned irq);
 
 void psci_system_off(bool hvc);
 void psci_system_reset(bool hvc);
+int psci_cpu_on(bool hvc, uint64_t mpidr, uintptr_t entry);
 /* bcm2835_i2c.c: one BSC controller at base */
 int bcm2835_i2c_set_speed(uintptr_t base, uint32_t core_hz, uint32_t hz);
 int bcm2835_i2c_transfer(uintptr_t base, uint8_t addr, const uint8_t *out, size_t out_len,

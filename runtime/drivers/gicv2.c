@@ -12,6 +12,7 @@
 #define GICD_ICENABLER	0x180
 #define GICD_IPRIORITYR 0x400
 #define GICD_ITARGETSR	0x800
+#define GICD_SGIR	0xf00
 
 #define GICC_CTLR 0x00
 #define GICC_PMR  0x04 /* priority mask: 0xff lets everything through */
@@ -58,6 +59,29 @@ static const struct irq_chip gicv2_chip = {
     .ack = gic_ack,
     .eoi = gic_eoi,
 };
+
+/* The SGI that wakes a parked core (kernel/core.c); entry.S opened that core's CPU interface. */
+#define SGI_WAKE 0
+
+int gicv2_core_wake(unsigned core, uintptr_t entry)
+{
+	(void)entry; /* the core is in entry.S's park already */
+	dsb(sy);     /* the boot block is in memory before the interrupt */
+	/* GICD_SGIR (GIC v2 spec 4.3.15): TargetListFilter 0 (the list), CPUTargetList, INTID. */
+	mmio_write32(gicd + GICD_SGIR, (1u << (16 + core)) | SGI_WAKE);
+	return 0;
+}
+
+void gicv2_core_woken(unsigned core)
+{
+	(void)core;
+	for (;;) { /* acknowledge and end whatever is pending here: only the wake-up SGI */
+		uint32_t iar = mmio_read32(gicc + GICC_IAR);
+		if ((iar & 0x3ff) >= INTID_SPURIOUS - 3)
+			return;
+		mmio_write32(gicc + GICC_EOIR, iar); /* with the source CPU bits, as read */
+	}
+}
 
 void gicv2_init(uintptr_t dist_base, uintptr_t cpu_base)
 {

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include <uk/core.h>
 #include <uk/thread.h>
 
 #include "kernel.h"
@@ -44,15 +45,31 @@ void console_attach(const struct uart_ops *ops, unsigned irq)
 	}
 }
 
+/* Once other cores run (a fault dump can come from any), one write at a time. The wait is
+ * bounded: a core that failed while holding the lock must not silence the others for good. */
+static struct uk_spinlock write_lock;
+
 void console_write(const char *s, size_t n)
 {
 	if (!uart)
 		return;
+	bool locked = false;
+	uint64_t daif = 0;
+	if (cores_started) {
+		daif = irq_save();
+		for (unsigned spins = 0;
+		     !(locked = uk_spin_trylock(&write_lock)) && spins < 10000000; spins++)
+			__asm__ volatile("yield");
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '\n')
 			uart->put_byte('\r');
 		uart->put_byte(s[i]);
 	}
+	if (locked)
+		uk_spin_unlock(&write_lock);
+	if (cores_started)
+		irq_restore(daif);
 }
 
 void console_puts(const char *s)

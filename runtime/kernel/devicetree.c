@@ -83,6 +83,23 @@ int dt_psci_method(const void *fdt)
 	return strcmp(m, "hvc") == 0 ? 1 : strcmp(m, "smc") == 0 ? 0 : -1;
 }
 
+int dt_cpu_count(const void *fdt)
+{
+	int cpus = fdt ? fdt_path_offset(fdt, "/cpus") : -1;
+	if (cpus < 0)
+		return 0;
+	int n = 0, node;
+	fdt_for_each_subnode(node, fdt, cpus)
+	{
+		const char *type = string_prop(fdt, node, "device_type");
+		const char *status = fdt_getprop(fdt, node, "status", NULL);
+		if (type && !strcmp(type, "cpu") &&
+		    (!status || !strcmp(status, "okay") || !strcmp(status, "ok")))
+			n++;
+	}
+	return n;
+}
+
 bool dt_device_enabled(const void *fdt, const char *compatible)
 {
 	if (!fdt)

@@ -23,6 +23,13 @@ struct platform {
 	uint64_t (*ram_size_fallback)(void); /* when the device tree gives none (Pi: mailbox) */
 	void (*halt)(int status);	     /* hardware stop (no semihosting) */
 	const struct board_ops *board;	     /* reset, watchdog, identity (kernel/board.c) */
+	/* Cores (kernel/core.c): how many the board has when the device tree does not say; how
+	 * core n (1-3) is started once its boot block is in uk_core_go[n] (entry: secondary_entry's
+	 * physical address; 0 or -ENODEV, -EBUSY); on the started core, how it clears the wake-up
+	 * (NULL: nothing to clear). */
+	unsigned cores;
+	int (*core_wake)(unsigned core, uintptr_t entry);
+	void (*core_woken)(unsigned core);
 };
 extern const struct platform platform;
 
@@ -79,6 +86,7 @@ uint64_t ns_to_ticks(uint64_t ns);
 
 /* ---- MMU (arch/aarch64/mmu.c) ---- */
 void mmu_init(uintptr_t fdt); /* fdt: keep its page mapped even if it is page 0 */
+void mmu_enable(void);	      /* this core's MMU on over mmu_init's tables (every core) */
 
 /* ---- boot arguments (kernel/bootargs.c): pure, host-testable ---- */
 #define BOOTARGS_MAX	  128
@@ -109,6 +117,8 @@ int dt_read(const void *fdt, size_t max_size, struct dt_info *out); /* 0 or -err
 /* The /psci method of a tree dt_read accepted: 1 hvc, 0 smc, -1 none. Asked only when needed
  * (at power-off), as it may walk the whole tree. */
 int dt_psci_method(const void *fdt);
+/* The cores the tree lists under /cpus (device_type "cpu", not disabled): 0 when none. */
+int dt_cpu_count(const void *fdt);
 /* Whether the tree has a node compatible with `compatible` whose status is okay (or absent):
  * the Pi firmware and QEMU's raspi machines disable or remove nodes of devices that are not
  * there, and reading an absent device's registers can abort. Any context. */
@@ -218,6 +228,11 @@ uint64_t walltime_now_ns(void);
 
 /* ---- threads (kernel/thread.c; the API is include/uk/thread.h) ---- */
 bool thread_stack_contains(uintptr_t addr); /* on the running thread's heap stack? any context */
+
+/* ---- cores 1-3 (kernel/core.c; the API is include/uk/core.h) ---- */
+extern volatile bool cores_started;	  /* a core other than 0 was started: lock the console */
+bool core_stack_contains(uintptr_t addr); /* on a started core's stack? any context */
+void core_fatal_enter(void);		  /* the first core to fail prints; later ones stop */
 
 /* ---- boot record (kernel/boot.c) ---- */
 extern struct bootargs uk_bootargs;

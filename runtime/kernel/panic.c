@@ -6,6 +6,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include <uk/core.h>
+
 #include "kernel.h"
 #include "sysreg.h"
 
@@ -25,7 +27,8 @@ static bool in(uint64_t a, const char *lo, const char *hi)
 static bool on_a_stack(uint64_t a)
 {
 	return in(a, __stack_bottom, __stack_top) ||
-	       in(a, __exception_stack_bottom, __exception_stack_top) || thread_stack_contains(a);
+	       in(a, __exception_stack_bottom, __exception_stack_top) || thread_stack_contains(a) ||
+	       core_stack_contains(a);
 }
 
 /* Walks AAPCS64 frame records {previous fp, return address}; prints call sites. */
@@ -102,16 +105,29 @@ static void describe_abort(const struct uk_regs *r, unsigned ec)
 		console_puts("  the address is in page 0: NULL pointer dereference\n");
 }
 
+/* Once other cores run, every dump names the core it comes from. */
+static const char *on_core(char buf[16])
+{
+	if (!cores_started)
+		return "";
+	snprintf(buf, 16, " on core %u", uk_core_id());
+	return buf;
+}
+
 /* Called from vectors.S on the exception stack, IRQs masked. kind: 0 sync, 2 FIQ, 3 SError;
  * +0x10 when taken on the exception stack itself, +0x20/+0x30 from a lower level. */
 __attribute__((noreturn)) void uk_fatal_exception(struct uk_regs *r, unsigned kind)
 {
+	core_fatal_enter();
 	unsigned ec = (r->esr >> 26) & 0x3f;
 	const char *where = kind >= 0x10 ? " inside an exception handler" : "";
+	char core[16];
 	if ((kind & 0xf) == 0)
-		kprintf("\nuk: panic: %s (EC 0x%02x)%s\n", class_name(ec), ec, where);
+		kprintf("\nuk: panic: %s (EC 0x%02x)%s%s\n", class_name(ec), ec, where,
+			on_core(core));
 	else
-		kprintf("\nuk: panic: %s%s\n", (kind & 0xf) == 2 ? "FIQ" : "SError", where);
+		kprintf("\nuk: panic: %s%s%s\n", (kind & 0xf) == 2 ? "FIQ" : "SError", where,
+			on_core(core));
 	kprintf("  ESR 0x%08llx  FAR 0x%016llx  ELR 0x%016llx  SPSR 0x%08llx\n",
 		(unsigned long long)r->esr, (unsigned long long)r->far, (unsigned long long)r->elr,
 		(unsigned long long)r->spsr);
@@ -133,12 +149,13 @@ __attribute__((noreturn)) void uk_fatal_exception(struct uk_regs *r, unsigned ki
 __attribute__((noreturn)) void panic(const char *fmt, ...)
 {
 	irq_disable();
-	char buf[200];
+	core_fatal_enter();
+	char buf[200], core[16];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	kprintf("\nuk: panic: %s\n", buf);
+	kprintf("\nuk: panic%s: %s\n", on_core(core), buf);
 	backtrace(0, (uint64_t)(uintptr_t)__builtin_frame_address(0));
 	uk_halt(UK_EXIT_PANIC);
 }

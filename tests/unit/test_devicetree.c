@@ -39,6 +39,8 @@ int main(int argc, char **argv)
 	CHECK(dt.mem_base == 0x40000000 && dt.mem_size == 128u << 20,
 	      "virt memory 128 MiB at 1 GiB");
 	CHECK(dt_psci_method(virt) == 1, "virt PSCI through HVC");
+	CHECK(dt_cpu_count(virt) == 1, "virt tree (QEMU's default -smp) lists 1 core");
+	CHECK(dt_cpu_count(NULL) == 0, "no tree: 0 cores (the board's count is used)");
 	CHECK(dt.model && strcmp(dt.model, "linux,dummy-virt") == 0, "virt model");
 
 	/* /chosen/bootargs, as QEMU -append writes it */
@@ -68,6 +70,7 @@ int main(int argc, char **argv)
 		CHECK(pi && dt_read(pi, pn, &dt) == 0, "%s reads", pis[i][0]);
 		CHECK(dt.model && strcmp(dt.model, pis[i][1]) == 0, "model is %s", pis[i][1]);
 		CHECK(dt_psci_method(pi) == -1, "%s: no PSCI", pis[i][0]);
+		CHECK(dt_cpu_count(pi) == 4, "%s: 4 cores under /cpus", pis[i][0]);
 		CHECK(dt.mem_base == 0 && dt.mem_size == pi_mem[i], "%s: memory 0x%llx", pis[i][0],
 		      (unsigned long long)dt.mem_size);
 		free(pi);

@@ -116,6 +116,13 @@ void mmu_init(uintptr_t fdt)
 		map(A(__image_end), hi - A(__image_end), PROT_RW);
 	}
 
+	mmu_enable();
+}
+
+/* Turns this core's MMU and caches on over the tables mmu_init built: core 0 at boot, cores 1-3
+ * from entry.S when they start (kernel/core.c), so every core has the same map and attributes. */
+void mmu_enable(void)
+{
 	/* Physical address size: what the CPU supports (ID_AA64MMFR0_EL1.PARange). */
 	uint64_t ips = read_sysreg(id_aa64mmfr0_el1) & 7;
 	uint64_t tcr = 25	      /* T0SZ: 39-bit addresses, walks start at level 1 */
@@ -133,7 +140,8 @@ void mmu_init(uintptr_t fdt)
 	dsb(ish);
 	isb();
 	/* Instruction cache invalidation is not needed: it holds nothing stale from before, the
-	 * loader ran with caches off. WXN makes any writable page execute-never as a second net. */
+	 * loader ran with caches off (and cores 1-3 never had theirs on). WXN makes any writable
+	 * page execute-never as a second net. */
 	uint64_t sctlr = read_sysreg(sctlr_el1);
 	sctlr |= SCTLR_M | SCTLR_C | SCTLR_I | SCTLR_SA | SCTLR_WXN;
 	write_sysreg(sctlr_el1, sctlr);

@@ -130,4 +130,7 @@ const struct platform platform = {
     .ram_size_fallback = rpi3_ram_size,
     .halt = rpi_halt,
     .board = &rpi_board_ops,
+    .cores = 4,
+    .core_wake = bcm2836_core_wake,
+    .core_woken = bcm2836_core_woken,
 };

@@ -25,6 +25,9 @@
 #define EMMC2	  (PERIPH + 0x340000)
 #define EMMC_IRQ  (96 + 62) /* GIC SPI 126, shared by EMMC and EMMC2 (bcm2711.dtsi) */
 
+/* entry.S's park opens each parked core's GIC CPU interface here, so an SGI wakes it. */
+const uint64_t uk_park_gicc = GICC_BASE;
+
 static const struct mem_region rpi4_map[] = {
     {0, RAM_LIMIT, MEM_NORMAL},
     {DEVICES, 0x04000000, MEM_DEVICE},
@@ -142,4 +145,7 @@ const struct platform platform = {
     .ram_size_fallback = rpi4_ram_size,
     .halt = rpi_halt,
     .board = &rpi_board_ops,
+    .cores = 4,
+    .core_wake = gicv2_core_wake,
+    .core_woken = gicv2_core_woken,
 };

@@ -4,6 +4,8 @@
  *   0x09000000 PL011 UART (SPI 1 = INTID 33)
  *   0x0a000000 virtio-mmio transports, 32 x 0x200 (SPI 16-47)
  */
+#include <errno.h>
+
 #include "drivers.h"
 #include "netdev.h"
 #include "virtio_mmio.h"
@@ -60,6 +62,17 @@ static void virt_power_off(void)
 static int virt_set_tryboot(void)
 {
 	return 0;
+}
+
+/* Cores 1-3 start powered off (QEMU's -smp); PSCI CPU_ON starts them at entry. QEMU's virt
+ * numbers them MPIDR Aff0 = 0, 1, ... (hw/arm/virt.c, 8 per cluster with GICv2). */
+static int virt_core_wake(unsigned core, uintptr_t entry)
+{
+	int method = dt_psci_method(uk_fdt);
+	if (method < 0)
+		return -ENODEV;
+	int r = psci_cpu_on(method == 1, core, entry);
+	return r == 0 ? 0 : r == -4 /* ALREADY_ON */ ? -EBUSY : -ENODEV;
 }
 
 static const struct board_ops virt_board = {
@@ -125,4 +138,6 @@ const struct platform platform = {
     .ram_size_fallback = NULL,
     .halt = virt_halt,
     .board = &virt_board,
+    .cores = 1,
+    .core_wake = virt_core_wake,
 };

@@ -1,0 +1,146 @@
+/* Test app for uk/core.h, chosen by the boot argument test=report|queue|errors|fault:
+ *   report  every other core runs a function that reports the core's number
+ *   queue   core 1 sends 1,000,000 sequence numbers through an SPSC queue to core 0
+ *   errors  uk_core_start's refusals: core 0, a core the board lacks, a core started twice
+ *   fault   core 2 writes through NULL: its dump names core 2 and the board stops (134) */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <uk/config.h>
+#include <uk/core.h>
+#include <uk/time.h>
+
+#define MESSAGES 1000000u
+
+static volatile unsigned reported[UK_CORES_MAX];
+static volatile int tls_ok[UK_CORES_MAX];
+static uint32_t slots[1024];
+static struct uk_spsc q;
+static struct uk_spinlock lock = UK_SPINLOCK_INIT;
+static unsigned shared_count; /* under lock: every core adds to it */
+
+static void report(void *arg)
+{
+	unsigned expect = (unsigned)(uintptr_t)arg;
+	errno = (int)expect; /* per-core TLS: each core sees its own */
+	uk_spin_lock(&lock);
+	shared_count += 1000;
+	uk_spin_unlock(&lock);
+	tls_ok[expect] = errno == (int)expect;
+	reported[expect] = uk_core_id() + 1; /* 0: not yet */
+}
+
+static void produce(void *arg)
+{
+	(void)arg;
+	reported[1] = uk_core_id() + 1;
+	for (uint32_t i = 0; i < MESSAGES; i++)
+		while (!uk_spsc_push(&q, &i))
+			;
+}
+
+static int *volatile null_pointer;
+
+__attribute__((noinline)) void fault_on_core(void *arg)
+{
+	(void)arg;
+	*null_pointer = 42;
+}
+
+static bool wait_reported(unsigned core)
+{
+	uint64_t until = uk_now_ns() + 5000000000ull;
+	while (!reported[core])
+		if (uk_now_ns() > until)
+			return false;
+	return true;
+}
+
+static int test_report(void)
+{
+	int n = uk_core_count();
+	printf("cores: %d, main on core %u\n", n, uk_core_id());
+	for (int c = 1; c < n; c++) {
+		int err = uk_core_start((unsigned)c, report, (void *)(uintptr_t)c);
+		if (err) {
+			printf("core %d: start failed: %d\n", c, err);
+			return 1;
+		}
+	}
+	int bad = 0;
+	for (int c = 1; c < n; c++) {
+		if (!wait_reported((unsigned)c)) {
+			printf("core %d: no report\n", c);
+			bad++;
+			continue;
+		}
+		printf("core %d reports core %u, errno %s\n", c, reported[c] - 1,
+		       tls_ok[c] ? "its own" : "shared");
+	}
+	uk_spin_lock(&lock);
+	printf("spinlock count: %u\n", shared_count);
+	uk_spin_unlock(&lock);
+	return bad;
+}
+
+static int test_queue(void)
+{
+	if (uk_spsc_init(&q, slots, sizeof slots[0], 1024) != 0)
+		return 1;
+	int err = uk_core_start(1, produce, NULL);
+	if (err) {
+		printf("core 1: start failed: %d\n", err);
+		return 1;
+	}
+	uint64_t t0 = uk_now_ns();
+	uint32_t expect = 0, v;
+	unsigned wrong = 0;
+	while (expect < MESSAGES) {
+		if (!uk_spsc_pop(&q, &v))
+			continue;
+		if (v != expect && wrong++ < 5)
+			printf("queue: got %u, expected %u\n", v, expect);
+		expect = v + 1;
+	}
+	printf("queue: %u messages from core %u in %llu ms, %u lost or out of order\n", MESSAGES,
+	       reported[1] - 1, (unsigned long long)((uk_now_ns() - t0) / 1000000), wrong);
+	return wrong != 0;
+}
+
+static int test_errors(void)
+{
+	int n = uk_core_count();
+	printf("start core 0: %s\n", strerror(-uk_core_start(0, report, 0)));
+	printf("start core %d of %d: %s\n", n, n, strerror(-uk_core_start((unsigned)n, report, 0)));
+	printf("start core 1 with no function: %s\n", strerror(-uk_core_start(1, NULL, 0)));
+	int first = uk_core_start(1, report, (void *)1);
+	printf("start core 1: %d\n", first);
+	printf("start core 1 again: %s\n", strerror(-uk_core_start(1, report, (void *)1)));
+	return first != 0 || !wait_reported(1);
+}
+
+static int test_fault(void)
+{
+	int err = uk_core_start(2, fault_on_core, NULL);
+	printf("core 2 started: %d\n", err);
+	uk_sleep_until(uk_now_ns() + 5000000000ull); /* core 2's dump stops the board first */
+	printf("fault: core 2 did not stop the board\n");
+	return 1;
+}
+
+int main(void)
+{
+	const char *t = uk_config_get("test");
+	if (!t || !strcmp(t, "report"))
+		return test_report();
+	if (!strcmp(t, "queue"))
+		return test_queue();
+	if (!strcmp(t, "errors"))
+		return test_errors();
+	if (!strcmp(t, "fault"))
+		return test_fault();
+	printf("unknown test %s\n", t);
+	return 2;
+}

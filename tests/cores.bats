@@ -1,0 +1,100 @@
+#!/usr/bin/env bats
+# uk/core.h: functions started on cores 1-3, a lock-free queue between two cores, the start
+# errors, and a fault on another core (tests/apps/cores). virt runs with -smp 4 (its cores start
+# powered off, PSCI starts them); QEMU's raspi3b always has 4 (uk holds 1-3 in its WFI park).
+load 'lib/boot'
+
+setup() {
+	load '/usr/lib/bats/bats-support/load'
+	load '/usr/lib/bats/bats-assert/load'
+}
+
+app() { echo "$BUILD/tests/apps/cores/$1/kernel8.img"; }
+
+# boot_cores TARGET TEST: the app with test=TEST, on 4 cores.
+boot_cores() {
+	local cmd
+	cmd=$(qemu_cmd "$1" "$(app "$1")")
+	[ "$1" != virt ] || cmd="$cmd -smp 4"
+	# shellcheck disable=SC2086
+	run timeout -k 5 "$BOOT_TIMEOUT" $cmd -append "uk.qemu=1 test=$2" </dev/null
+	strip_cr
+}
+
+reports() {
+	boot_cores "$1" report
+	assert_success
+	assert_line "cores: 4, main on core 0"
+	assert_line "core 1 reports core 1, errno its own"
+	assert_line "core 2 reports core 2, errno its own"
+	assert_line "core 3 reports core 3, errno its own"
+	assert_line "spinlock count: 3000"
+}
+
+@test "virt -smp 4: each core started reports its number" {
+	reports virt
+}
+
+@test "rpi3: each core started reports its number" {
+	reports rpi3
+}
+
+@test "virt with one core: uk_core_count is 1, nothing to start" {
+	run timeout -k 5 "$BOOT_TIMEOUT" $(qemu_cmd virt "$(app virt)") -append "uk.qemu=1 test=errors" </dev/null
+	strip_cr
+	assert_line "start core 1 of 1: No such device"
+}
+
+queue() {
+	boot_cores "$1" queue
+	assert_success
+	assert_line --regexp '^queue: 1000000 messages from core 1 in [0-9]+ ms, 0 lost or out of order$'
+	refute_line --partial "expected"
+}
+
+@test "virt: a million messages from core 1 to core 0, none lost or reordered" {
+	queue virt
+}
+
+@test "rpi3: a million messages from core 1 to core 0, none lost or reordered" {
+	queue rpi3
+}
+
+@test "uk_core_start refuses core 0, a core the board lacks, no function, and a second start" {
+	for t in virt rpi3; do
+		boot_cores $t errors
+		assert_success
+		assert_line "start core 0: Invalid argument"
+		assert_line "start core 4 of 4: No such device"
+		assert_line "start core 1 with no function: Invalid argument"
+		assert_line "start core 1: 0"
+		assert_line "start core 1 again: Device or resource busy"
+	done
+}
+
+fault() {
+	boot_cores "$1" fault
+	assert_equal "$status" 134
+	assert_line "uk: panic: data abort (EC 0x25) on core 2"
+	assert_line --partial "NULL pointer dereference"
+	assert_line "backtrace:"
+	refute_line --partial "did not stop the board"
+	# the first frame is the faulting function, on core 2's stack
+	local addr
+	addr=$(sed -n 's/^  #0 \(0x[0-9a-f]*\).*/\1/p' <<<"$output" | head -n1)
+	run aarch64-linux-gnu-addr2line -f -e "$BUILD/tests/apps/cores/$1/app.elf" "$addr"
+	assert_line --index 0 fault_on_core
+}
+
+@test "virt: a fault on core 2 prints its dump naming core 2, QEMU exits 134" {
+	fault virt
+}
+
+@test "rpi3: a fault on core 2 prints its dump naming core 2, QEMU exits 134" {
+	fault rpi3
+}
+
+@test "rpi4: cores start through the GIC (an SGI wakes the parked core)" {
+	[ -f "$(app rpi4)" ] || skip "no rpi4 build"
+	reports rpi4
+}
