@@ -424,6 +424,10 @@ int cmd_run(int argc, char **argv)
 	sl_push(&a, "-m");
 	const char *qm = conf_get(&tc, "QEMU_MEM");
 	sl_push(&a, mem ? mem : m.memory ? m.memory : qm && *qm ? qm : "256M");
+	if (m.cores > 1 && !strcmp(target, "virt")) { /* raspi3b and raspi4b always have 4 */
+		sl_push(&a, "-smp");
+		sl_pushf(&a, "%d", m.cores);
+	}
 	sl_push(&a, "-display");
 	sl_push(&a, "none");
 	sl_push(&a, "-monitor");

@@ -20,9 +20,10 @@ struct ctx {
 	int errors;
 };
 
-static const char *const top_keys[] = {
-    "name",   "target",	  "sources",	"version", "include", "cflags",	 "defines", "libs",
-    "memory", "bootargs", "config_txt", "image",   "network", "devices", "update",  NULL};
+static const char *const top_keys[] = {"name",	     "target",	"sources", "version", "include",
+				       "cflags",     "defines", "libs",	   "memory",  "bootargs",
+				       "config_txt", "image",	"network", "devices", "update",
+				       "cores",	     NULL};
 static const char *const image_keys[] = {"size", "data", NULL};
 static const char *const update_keys[] = {"slots", "slot_size", "key", NULL};
 static const char *const net_keys[] = {"ip", "gateway", "dns", "ntp", "hostname", "hostfwd", NULL};
@@ -549,6 +550,18 @@ static void load(struct ctx *c, yaml_node_t *root)
 				     s);
 			m->memory = xasprintf("%lluM", (unsigned long long)(b >> 20));
 		}
+	}
+
+	/* cores: how many QEMU virt gets (-smp); uk/core.h uses at most 4, and the Pi has 4 */
+	if ((n = get(c, root, "cores"))) {
+		const char *s = scalar(c, n, "cores");
+		if (s && (strlen(s) != 1 || s[0] < '1' || s[0] > '4'))
+			perr(c, n->start_mark,
+			     "cores '%s': write a number from 1 to 4 (QEMU virt gets that many; "
+			     "a Pi always has 4)",
+			     s);
+		else if (s)
+			m->cores = s[0] - '0';
 	}
 
 	if ((n = get(c, root, "bootargs")) && want_map(c, n, "bootargs")) {

@@ -193,6 +193,7 @@ struct manifest {
 	struct strlist targets, sources, include, cflags, defines, libs, config_txt;
 	struct bootargs bootargs; /* bootargs: and network:'s net.*, checked */
 	char *memory;		  /* QEMU -m, e.g. 256M */
+	int cores;		  /* cores: 1-4, QEMU virt's -smp; 0: not set (1) */
 	uint64_t image_size;	  /* bytes; 0: board default */
 	uint64_t data_size;	  /* image.data: the /data partition after it; 0: none */
 	uint64_t slot_size;	  /* update: slots: ab, each slot's size; 0: no slots */

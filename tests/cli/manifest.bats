@@ -73,6 +73,27 @@ memory: lots'
 	assert_output --partial "a/uk.yaml:5:9: error: memory 'lots' is not a size"
 }
 
+@test "cores: 1 to 4" {
+	for bad in 0 5 two 1.5 -1; do
+		make_app a "name: a
+sources: [main.c]
+cores: $bad"
+		build_fails_clean a
+		assert_output --partial "a/uk.yaml:3:8: error:"
+		assert_output --partial "a number from 1 to 4"
+	done
+	make_app a 'name: a
+sources: [main.c]
+cores: [4]'
+	build_fails_clean a
+	assert_output --partial "a/uk.yaml:3:8: error: 'cores' must be a string, not a list"
+	make_app a 'name: a
+sources: [main.c]
+cores: 4'
+	run uk build a
+	assert_success
+}
+
 @test "every error of a manifest is reported, not just the first" {
 	make_app a 'name: a
 target: pc

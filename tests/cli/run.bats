@@ -165,6 +165,29 @@ network:
 	assert_output --partial "-kernel $T/app/build/virt/kernel8.img -append 'uk.qemu=1 net.ip=dhcp'"
 }
 
+@test "cores: 4 gives QEMU virt -smp 4 and the app 4 cores; rpi3 gets no -smp (it has 4)" {
+	make_app app "name: app
+sources: [main.c]
+cores: 4"
+	printf '%s\n' '#include <stdio.h>
+#include <uk/core.h>
+int main(void) { printf("cores %d\n", uk_core_count()); return 0; }' >app/main.c
+	run timeout 60 "$UK" -v run --qemu app --timeout 30
+	assert_success
+	assert_line --regexp "^\+ qemu-system-aarch64 -M virt.* -m [0-9]+M -smp 4 -display none"
+	assert_output --partial "cores 4"
+	sed -i 's/^cores: 4/cores: 1/' app/uk.yaml
+	run timeout 60 "$UK" -v run --qemu app --timeout 30
+	assert_success
+	refute_output --partial "-smp"
+	assert_output --partial "cores 1"
+	printf 'name: app\nsources: [main.c]\ncores: 4\ntarget: rpi3\n' >app/uk.yaml
+	run timeout 60 "$UK" -v run --qemu app --timeout 30
+	assert_success
+	refute_output --partial "-smp"
+	assert_output --partial "cores 4"
+}
+
 @test "rpi3 boots with its dtb and console from target.conf" {
 	uk new app --target rpi3 >/dev/null
 	run timeout 60 "$UK" -v run --qemu app --timeout 30

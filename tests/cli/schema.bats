@@ -23,7 +23,7 @@ check() {
 	[ "$schema" = "$want" ] || fail "the schema: $schema, want $want, for: $extra"
 }
 
-@test "version, network.ip, gateway, dns, ntp, hostname, hostfwd: uk build and the schema agree" {
+@test "version, cores, network.ip, gateway, dns, ntp, hostname, hostfwd: uk build and the schema agree" {
 	command -v python3 >/dev/null && python3 -c 'import jsonschema, yaml' 2>/dev/null ||
 		skip "python3-jsonschema or python3-yaml is missing (install.sh installs them)"
 	check ok 'version: 1.4.2+build_7'
@@ -52,6 +52,12 @@ check() {
 	check refused 'network: {frob: 1}'
 	check ok 'target: [virt, rpi3]'
 	check refused 'target: pi5'
+	check ok 'cores: 1'
+	check ok 'cores: 4'
+	check refused 'cores: 0'
+	check refused 'cores: 5'
+	check refused 'cores: two'
+	check refused 'cores: [2]'
 	check refused 'nmae: x'
 }
 
