@@ -98,3 +98,17 @@ fault() {
 	[ -f "$(app rpi4)" ] || skip "no rpi4 build"
 	reports rpi4
 }
+
+@test "examples/cores: a million numbers from core 1 to core 0, every core reports (virt -smp 4)" {
+	local cmd
+	cmd=$(qemu_cmd virt "$BUILD/examples/cores/virt/kernel8.img")
+	# shellcheck disable=SC2086
+	run timeout -k 5 "$BOOT_TIMEOUT" $cmd -smp 4 -append "uk.qemu=1" </dev/null
+	strip_cr
+	assert_success
+	assert_line "cores: 4 (main on core 0)"
+	assert_line "core 1: ran"
+	assert_line "core 2: ran"
+	assert_line "core 3: ran"
+	assert_line --regexp '^1000000 numbers from core 1 in [0-9]+ ms: 0 lost or out of order$'
+}
