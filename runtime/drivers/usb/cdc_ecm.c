@@ -131,6 +131,7 @@ static int ecm_probe(struct usb_device *d, const uint8_t *cfg, size_t len)
 	d->class_priv = e;
 	ue_data_start(e);
 	ecm = e;
+	usb_net_register(&e->netdev, NULL); /* no link check: the link counts as up */
 	return 0;
 }
 

@@ -160,6 +160,10 @@ struct usb_driver {
 	int (*probe)(struct usb_device *d, const uint8_t *config, size_t len);
 };
 extern const struct usb_driver usb_hub_driver, cdc_ecm_driver, smsc95xx_driver, lan78xx_driver;
+/* Offers every device enumerated from now on to drv, after the drivers added before it (a
+ * driver added twice counts once). The board adds the ones it wants before usb_start: the
+ * core names none, so it links only those. Thread context. */
+void usb_add_driver(const struct usb_driver *drv);
 
 /* Vendor-specific register access both SMSC/Microchip chips use (LAN9514 and LAN7800
  * datasheets, "USB Vendor Commands"): bRequest 0xA0 writes, 0xA1 reads one 32-bit register,

@@ -18,8 +18,13 @@
 #define CTRL_BUF	4096
 #define CONFIG_MAX	1024
 
-static const struct usb_driver *const drivers[] = {&usb_hub_driver, &cdc_ecm_driver,
-						   &smsc95xx_driver, &lan78xx_driver};
+#define DRIVERS_MAX 8
+
+/* The class drivers the board added (usb_add_driver), in the order it added them. */
+static struct {
+	unsigned count;
+	const struct usb_driver *drv[DRIVERS_MAX];
+} drivers;
 
 static struct {
 	bool started;
@@ -31,6 +36,15 @@ static struct {
 void usb_sleep_ms(unsigned ms)
 {
 	uk_thread_sleep_until(uk_now_ns() + (uint64_t)ms * 1000000);
+}
+
+void usb_add_driver(const struct usb_driver *drv)
+{
+	for (unsigned i = 0; i < drivers.count; i++)
+		if (drivers.drv[i] == drv)
+			return;
+	if (drivers.count < DRIVERS_MAX)
+		drivers.drv[drivers.count++] = drv;
 }
 
 const char *usb_speed_name(uint8_t speed)
@@ -171,8 +185,8 @@ static bool bind(struct usb_device *d)
 		n = get_descriptor(d, USB_DT_CONFIG, c, 0, cfg, total);
 		if (n < 9 || cfg[1] != USB_DT_CONFIG)
 			continue;
-		for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++)
-			if (drivers[i]->probe(d, cfg, (size_t)n) == 0)
+		for (unsigned i = 0; i < drivers.count; i++)
+			if (drivers.drv[i]->probe(d, cfg, (size_t)n) == 0)
 				return true; /* the driver keeps what it needs; cfg stays allocated
 					      */
 	}
@@ -309,8 +323,7 @@ void usb_net_link_event(void)
 
 struct netdev *usb_netdev(void)
 {
-	/* CDC-ECM keeps its own (cdc_ecm.c predates the list) */
-	return net.count ? net.dev[0] : cdc_ecm_netdev();
+	return net.count ? net.dev[0] : NULL;
 }
 
 int usb_net_link(const struct netdev *nd)
@@ -318,7 +331,7 @@ int usb_net_link(const struct netdev *nd)
 	for (unsigned i = 0; i < net.count; i++)
 		if (net.dev[i] == nd)
 			return net.link[i];
-	return nd && nd == cdc_ecm_netdev() ? 1 : -1;
+	return -1;
 }
 
 int usb_start(uintptr_t base, unsigned irq, uint32_t bus_offset)

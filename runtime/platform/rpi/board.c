@@ -25,6 +25,11 @@ struct netdev *rpi_usb_netdev(const struct rpi_board *b)
 	if (!asked) {
 		asked = true;
 		rpi_usb_power_on();
+		/* the class drivers, in the order a new device is offered to them */
+		usb_add_driver(&usb_hub_driver);
+		usb_add_driver(&cdc_ecm_driver);
+		usb_add_driver(&smsc95xx_driver);
+		usb_add_driver(&lan78xx_driver);
 	}
 	if (usb_start(RPI_USB(b), b->usb_irq, RPI_BUS_OFFSET) != 0)
 		return NULL;
