@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # uk/core.h: functions started on cores 1-3, a lock-free queue between two cores, the start
-# errors, and a fault on another core (tests/apps/cores). virt runs with -smp 4 (its cores start
-# powered off, PSCI starts them); QEMU's raspi3b always has 4 (uk holds 1-3 in its WFI park).
+# errors, a fault on another core, and a device interrupt routed to core 1 (tests/apps/cores).
+# virt runs with -smp 4 (its cores start powered off, PSCI starts them); QEMU's raspi3b always
+# has 4 (uk holds 1-3 in its WFI park).
 load 'lib/boot'
 
 setup() {
@@ -111,4 +112,48 @@ fault() {
 	assert_line "core 2: ran"
 	assert_line "core 3: ran"
 	assert_line --regexp '^1000000 numbers from core 1 in [0-9]+ ms: 0 lost or out of order$'
+}
+
+@test "virt: PL061 line 3's interrupt routed to core 1 is taken there (system_powerdown)" {
+	local T=$BATS_TEST_TMPDIR cmd qpid
+	cmd=$(qemu_cmd virt "$(app virt)" | sed "s| -monitor none| -monitor unix:$T/mon,server,nowait|")
+	# shellcheck disable=SC2086
+	timeout -k 5 "$BOOT_TIMEOUT" $cmd -smp 4 -append "uk.qemu=1 test=irq" </dev/null >"$T/out" 2>&1 &
+	qpid=$!
+	for _ in $(seq 300); do # the interrupt is routed and core 1 waits for it
+		grep -q "routed to core 1" "$T/out" && break
+		kill -0 "$qpid" 2>/dev/null || break
+		sleep 0.1
+	done
+	python3 - "$T/mon" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+s.connect(sys.argv[1])
+def until_prompt():
+    buf = b""
+    while not buf.endswith(b"(qemu) "):
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        buf += chunk
+until_prompt()
+s.sendall(b"system_powerdown\n")
+until_prompt()
+PY
+	wait "$qpid"
+	status=$?
+	output=$(tr -d '\r' <"$T/out")
+	mapfile -t lines <<<"$output"
+	assert_success
+	assert_line "irq: attach 0, route to core 4 of 4: -22"
+	assert_line "irq: route the timer (27): -22"
+	assert_line --regexp '^irq: pin 3.s interrupt [0-9]+ routed to core 1: 0$'
+	assert_line "irq: edge on pin 3 taken on core 1"
+}
+
+@test "rpi3: routing is refused (its controller moves all peripheral interrupts together)" {
+	boot_cores rpi3 irq
+	assert_failure 1
+	assert_line "irq: pin 3's interrupt 49 routed to core 1: -19"
 }

@@ -1,8 +1,11 @@
 /*
  * ARM Generic Interrupt Controller v2 (ARM IHI 0048B): QEMU virt's GIC and the Pi 4's GIC-400.
- * Every interrupt goes to CPU 0 at one priority; level/edge configuration is left as reset
- * (PPIs per the architecture, SPIs level, which every device uk drives uses).
+ * Every interrupt goes to CPU 0 at one priority unless routed to another core (uk/core.h);
+ * level/edge configuration is left as reset (PPIs per the architecture, SPIs level, which every
+ * device uk drives uses).
  */
+#include <errno.h>
+
 #include "drivers.h"
 #include "sysreg.h"
 
@@ -37,6 +40,18 @@ static void gic_enable(unsigned irq)
 	mmio_write32(gicd + GICD_ISENABLER + 4 * (irq / 32), 1u << (irq % 32));
 }
 
+/* An SPI's target (GICD_ITARGETSR, GIC v2 spec 4.3.12: one byte per INTID, a CPU bit mask);
+ * SGIs and PPIs belong to their own core. */
+static int gic_route(unsigned irq, unsigned core)
+{
+	if (irq < 32 || core > 7)
+		return -EINVAL;
+	uintptr_t r = gicd + GICD_ITARGETSR + (irq & ~3u);
+	mmio_write32(r,
+		     (mmio_read32(r) & ~(0xffu << 8 * (irq & 3))) | (1u << (8 * (irq & 3) + core)));
+	return 0;
+}
+
 static void gic_disable(unsigned irq)
 {
 	mmio_write32(gicd + GICD_ICENABLER + 4 * (irq / 32), 1u << (irq % 32));
@@ -58,6 +73,7 @@ static const struct irq_chip gicv2_chip = {
     .disable = gic_disable,
     .ack = gic_ack,
     .eoi = gic_eoi,
+    .route = gic_route,
 };
 
 /* The SGI that wakes a parked core (kernel/core.c); entry.S opened that core's CPU interface. */

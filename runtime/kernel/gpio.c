@@ -117,6 +117,15 @@ int uk_gpio_irq_attach(unsigned pin, enum uk_gpio_irq_mode mode, uk_gpio_callbac
 	return 0;
 }
 
+int uk_gpio_irq_number(unsigned pin)
+{
+	int r = check(pin);
+	if (r)
+		return r;
+	unsigned irq = chip->irq[pin / GPIO_BANK_PINS];
+	return irq ? (int)irq : -ENODEV;
+}
+
 int uk_gpio_irq_detach(unsigned pin)
 {
 	int r = check(pin);

@@ -1,5 +1,10 @@
 /* Interrupt dispatch: one handler per interrupt number, over the board's interrupt controller. */
+#include <errno.h>
+
+#include <uk/core.h>
+
 #include "kernel.h"
+#include "sysreg.h"
 
 struct handler {
 	void (*fn)(void *arg);
@@ -24,7 +29,25 @@ void irq_register(unsigned irq, void (*fn)(void *arg), void *arg)
 	chip->enable(irq);
 }
 
-/* Called from vectors.S with IRQs masked, on the exception stack. */
+/* uk/core.h: an interrupt taken by another core. Its handler (registered on core 0 as usual)
+ * then runs there, once that core unmasks interrupts (uk_core_irq_enable). */
+int uk_core_irq_route(unsigned irq, unsigned core)
+{
+	if (core >= (unsigned)uk_core_count())
+		return -EINVAL;
+	if (irq >= IRQ_MAX || !chip)
+		return -EINVAL;
+	if (!chip->route)
+		return -ENODEV;
+	return chip->route(irq, core);
+}
+
+void uk_core_irq_enable(void)
+{
+	irq_enable();
+}
+
+/* Called from vectors.S with IRQs masked, on the exception stack, on any core. */
 void uk_irq_dispatch(void)
 {
 	for (;;) {

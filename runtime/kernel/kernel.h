@@ -55,6 +55,8 @@ struct irq_chip {
 	void (*disable)(unsigned irq);
 	unsigned (*ack)(void); /* returns IRQ_NONE when nothing is pending */
 	void (*eoi)(unsigned irq);
+	/* sends irq to core n's CPU interface instead of core 0's; NULL: the chip cannot */
+	int (*route)(unsigned irq, unsigned core);
 };
 #define IRQ_NONE 0xffffffffu
 #define IRQ_MAX	 256

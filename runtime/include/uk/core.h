@@ -39,11 +39,11 @@
  * A function started on another core has the core to itself: it runs with the MMU and caches
  * on (core 0's page tables), its own 64 KiB stack and errno, the same exception vectors (a
  * fault there prints the usual dump naming the core, and the board stops with status 134 as on
- * core 0), and interrupts masked. It must not call the thread API (uk/thread.h, uk/time.h's
- * sleeps and timers), lwIP or socket calls, files, stdio or malloc: those belong to core 0.
- * What it may use: memory it shares with core 0 (through these queues or under a spinlock), the
- * counter (uk_now_ns), and devices core 0 leaves alone. When the function returns, the core halts
- * (WFI) and cannot be started again.
+ * core 0), and interrupts masked unless it takes some (uk_core_irq_route). It must not call the
+ * thread API (uk/thread.h, uk/time.h's sleeps and timers), lwIP or socket calls, files, stdio or
+ * malloc: those belong to core 0. What it may use: memory it shares with core 0 (through these
+ * queues or under a spinlock), the counter (uk_now_ns), and devices core 0 leaves alone. When
+ * the function returns, the core halts (WFI) and cannot be started again.
  *
  * Boards: QEMU virt has as many cores as -smp gives it (uk.yaml `cores:`, at most 4), started
  * with PSCI CPU_ON; the Pi 3 and Pi 4 have 4, held by uk in a WFI park until started.
@@ -75,6 +75,18 @@ static inline unsigned uk_core_id(void)
  * from another core), -ENODEV (no such core, or the board would not start it), -EBUSY (that
  * core was started before), -ETIMEDOUT (it did not come up within a second). */
 int uk_core_start(unsigned core, void (*fn)(void *arg), void *arg);
+
+/*
+ * Interrupts on another core (GIC boards: virt and the Pi 4). uk_core_irq_route sends a device
+ * interrupt (an SPI: uk's number for it, e.g. uk_gpio_irq_number(pin)) to core `core`; its
+ * handler, attached on core 0 as usual (uk_gpio_irq_attach), then runs there, in interrupt
+ * context, once the function on that core called uk_core_irq_enable (and while that core
+ * sleeps in WFI, say). Route after attaching: attaching again sends it back to core 0. 0, or
+ * -EINVAL (no such core, or an interrupt that cannot move: the timer's), -ENODEV (the Pi 3: its
+ * controller sends all peripheral interrupts to one core together). From core 0.
+ */
+int uk_core_irq_route(unsigned irq, unsigned core);
+void uk_core_irq_enable(void); /* on a started core: unmask its interrupts */
 
 /*
  * A single-producer/single-consumer queue of fixed-size items over a buffer the caller gives:

@@ -90,6 +90,9 @@ int uk_gpio_set_pull(unsigned pin, enum uk_gpio_pull pull);
 typedef void (*uk_gpio_callback)(unsigned pin, void *arg);
 int uk_gpio_irq_attach(unsigned pin, enum uk_gpio_irq_mode mode, uk_gpio_callback fn, void *arg);
 int uk_gpio_irq_detach(unsigned pin); /* 0, or -EINVAL when nothing is attached */
+/* The interrupt that carries pin's events (its bank's), for uk_core_irq_route (uk/core.h):
+ * then callbacks of every pin of that bank run on that core. -EINVAL, -ENODEV. */
+int uk_gpio_irq_number(unsigned pin);
 /* Arms a level interrupt again (edges need not: 0). Any context, a callback included. */
 int uk_gpio_irq_rearm(unsigned pin);
 

@@ -18,6 +18,10 @@
 #define RAM_BASE  0x40000000ul
 #define RAM_LIMIT 0x4000000000ul /* 256 GiB: where virt's high PCIe window starts */
 
+/* entry.S's park opens each started core's GIC CPU interface, so an interrupt routed to the
+ * core (uk_core_irq_route) reaches it. */
+const uint64_t uk_park_gicc = GICC_BASE;
+
 static const struct mem_region virt_map[] = {
     {0x08000000, 0x04000000, MEM_DEVICE}, /* GIC, UART, RTC, GPIO, virtio-mmio */
     {RAM_BASE, RAM_LIMIT - RAM_BASE, MEM_NORMAL},
@@ -140,4 +144,5 @@ const struct platform platform = {
     .board = &virt_board,
     .cores = 1,
     .core_wake = virt_core_wake,
+    .core_woken = gicv2_core_woken,
 };

@@ -2,7 +2,8 @@
  *   report  every other core runs a function that reports the core's number
  *   queue   core 1 sends 1,000,000 sequence numbers through an SPSC queue to core 0
  *   errors  uk_core_start's refusals: core 0, a core the board lacks, a core started twice
- *   fault   core 2 writes through NULL: its dump names core 2 and the board stops (134) */
+ *   fault   core 2 writes through NULL: its dump names core 2 and the board stops (134)
+ *   irq     virt's PL061 line 3 interrupt (system_powerdown) routed to core 1 is taken there */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 
 #include <uk/config.h>
 #include <uk/core.h>
+#include <uk/gpio.h>
 #include <uk/time.h>
 
 #define MESSAGES 1000000u
@@ -121,6 +123,44 @@ static int test_errors(void)
 	return first != 0 || !wait_reported(1);
 }
 
+static volatile unsigned edges, edge_core;
+
+static void edge(unsigned pin, void *arg) /* interrupt context, on core 1 */
+{
+	(void)pin;
+	(void)arg;
+	edge_core = uk_core_id();
+	edges++;
+}
+
+static void take_interrupts(void *arg)
+{
+	(void)arg;
+	reported[1] = uk_core_id() + 1;
+	uk_core_irq_enable();
+	for (;;)
+		__asm__ volatile("wfi");
+}
+
+static int test_irq(void)
+{
+	int irq = uk_gpio_irq_number(3);
+	printf("irq: attach %d, route to core %d of %d: %d\n",
+	       uk_gpio_irq_attach(3, UK_GPIO_EDGE_RISING, edge, NULL), uk_core_count(),
+	       uk_core_count(), uk_core_irq_route((unsigned)irq, (unsigned)uk_core_count()));
+	printf("irq: route the timer (27): %d\n", uk_core_irq_route(27, 1));
+	int err = uk_core_irq_route((unsigned)irq, 1);
+	if (!err)
+		err = uk_core_start(1, take_interrupts, NULL);
+	printf("irq: pin 3's interrupt %d routed to core 1: %d\n", irq, err);
+	if (err)
+		return 1;
+	while (!edges)
+		uk_sleep_until(uk_now_ns() + 10000000);
+	printf("irq: edge on pin 3 taken on core %u\n", edge_core);
+	return edge_core != 1;
+}
+
 static int test_fault(void)
 {
 	int err = uk_core_start(2, fault_on_core, NULL);
@@ -141,6 +181,8 @@ int main(void)
 		return test_errors();
 	if (!strcmp(t, "fault"))
 		return test_fault();
+	if (!strcmp(t, "irq"))
+		return test_irq();
 	printf("unknown test %s\n", t);
 	return 2;
 }
