@@ -55,7 +55,10 @@ static inline void netdev_link_changed(struct netdev *dev, bool up)
 		dev->rx_ready(dev); /* the network thread looks at link_down when it wakes */
 }
 
-/* The board's network device, probed on first use; NULL when it has none. */
+/* The board's network device, probed on first use; NULL when it has none. Each board's
+ * platform.c defines it, a free function like rng_probe and block_probe rather than a member
+ * of struct platform: struct platform is in every image, so its members' drivers would be too,
+ * while this pulls the NIC drivers (on the Pi the whole USB stack) only into apps that network. */
 struct netdev *netdev_probe(void);
 
 #endif
