@@ -325,7 +325,8 @@ int main(void)
 	/* ---- probe ---- */
 	model_reset(0, DISK_SECT);
 	dev.t.present = false;
-	CHECK(virtio_blk_probe(&virt_slots) == NULL, "no block device in any slot: probe finds none");
+	CHECK(virtio_blk_probe(&virt_slots) == NULL,
+	      "no block device in any slot: probe finds none");
 
 	struct blockdev *bd = fresh(0, DISK_SECT);
 	CHECK(bd != NULL && strcmp(bd->name, "virtio-blk") == 0,

@@ -149,7 +149,8 @@ int main(void)
 
 	model_reset(FILL);
 	dev.t.present = false;
-	CHECK(virtio_rng_probe(&virt_slots) == NULL, "no entropy device in any slot: probe finds none");
+	CHECK(virtio_rng_probe(&virt_slots) == NULL,
+	      "no entropy device in any slot: probe finds none");
 
 	model_reset(FILL);
 	const struct rng_dev *rng = virtio_rng_probe(&virt_slots);
