@@ -113,16 +113,40 @@ EOF
 	cmp first.json "$F/fleet.json"
 }
 
-@test "each fleet image boots in QEMU virt and prints its own hostname and address" {
+@test "each fleet card boots in QEMU virt: its own hostname and address, and its own files read from the card" {
+	# the app also reads the files the fleet stamped, from the card it boots with
+	cat >>hello/main.c <<'EOF'
+
+int print_card_files(void)
+{
+	const char *names[] = {"device.key", "shared.key"};
+	for (int i = 0; i < 2; i++) {
+		char path[64], line[64] = "none\n";
+		snprintf(path, sizeof path, "/boot/%s", names[i]);
+		FILE *f = fopen(path, "r");
+		if (f && !fgets(line, sizeof line, f))
+			snprintf(line, sizeof line, "unreadable\n");
+		if (f)
+			fclose(f);
+		printf("file %s: %s", names[i], line);
+	}
+	return ferror(stdout);
+}
+EOF
+	sed -i -e 's/^int main(void)$/int print_card_files(void);\nint main(void)/' \
+		-e 's/^\treturn 0;$/\treturn print_card_files();/' hello/main.c
+	grep -q 'return print_card_files();' hello/main.c
 	uk build hello --fleet fleet.yaml >/dev/null 2>&1
 	eval "$(grep -E '^QEMU(_SERIAL|_MEM)? =' "$BUILD/lib/uk/virt/target.conf" | sed 's/ = /="/; s/$/"/')"
 	for d in sensor-1 sensor-2 sensor-3; do
-		img="$F/$d/sdcard.img"
-		boot_file "$img" kernel8.img >"$d.kernel"
-		args=$(boot_file "$img" cmdline.txt)
+		cp "$F/$d/sdcard.img" "$d.card"
+		# the firmware's part: the kernel and its command line from the card's boot partition
+		boot_file "$d.card" kernel8.img >"$d.kernel"
+		args=$(boot_file "$d.card" cmdline.txt)
 		# shellcheck disable=SC2086
 		run timeout 60 $QEMU -m "$QEMU_MEM" -display none -monitor none $QEMU_SERIAL -no-reboot \
 			-semihosting-config enable=on,target=native -kernel "$d.kernel" \
+			-drive "if=none,id=card,format=raw,file=$d.card" -device virtio-blk-device,drive=card \
 			-append "uk.qemu=1 $args"
 		assert_success
 		output=${output//$'\r'/}
@@ -130,12 +154,17 @@ EOF
 		case $d in
 		sensor-1) assert_line "  net.hostname=sensor-1"
 			assert_line "  net.ip=10.0.2.15/24"
-			assert_line "  site=north" ;;
+			assert_line "  site=north"
+			assert_line "file device.key: key of sensor-1"
+			assert_line "file shared.key: none" ;;
 		sensor-2) assert_line "  net.hostname=s2-yard"
 			assert_line "  net.ip=dhcp"
-			assert_line "  site=south yard" ;;
+			assert_line "  site=south yard"
+			assert_line "file device.key: none"
+			assert_line "file shared.key: one key for two" ;;
 		sensor-3) assert_line "  net.hostname=sensor-3"
-			assert_line "  net.ip=10.0.2.17/24" ;;
+			assert_line "  net.ip=10.0.2.17/24"
+			assert_line "file shared.key: one key for two" ;;
 		esac
 	done
 }
