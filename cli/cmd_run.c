@@ -326,90 +326,106 @@ static void add_network(struct strlist *a, const struct net_plan *np, const char
 	sl_push(a, !strcmp(target, "virt") ? "virtio-net-device,netdev=n0" : "usb-net,netdev=n0");
 }
 
-int cmd_run(int argc, char **argv)
+/* what uk run was asked: the options, and --append and -p parsed */
+struct run_req {
+	int qemu, timeout, gdb, fresh;
+	const char *target, *mem, *out, *net;
+	struct strlist appends, rest, publish;
+	struct bootargs extra; /* --append, checked by the rules uk build applies */
+	struct hostfwd *pub;   /* -p, parsed */
+};
+
+/* phase 1: the command line, checked before uk.yaml is read */
+static void parse_run(int argc, char **argv, struct run_req *r)
 {
-	int qemu = 0, timeout = 0, gdb = 0, fresh = 0;
-	const char *target = NULL, *mem = NULL, *out = NULL;
-	const char *net = NULL;
-	struct strlist appends = {0}, rest = {0}, publish = {0};
 	struct option opts[] = {
-	    {OPT_BOOL, 0, "qemu", &qemu, "run in QEMU"},
-	    {OPT_STRING, 't', "target", &target, "target"},
-	    {OPT_STRING, 'm', "memory", &mem, "memory"},
-	    {OPT_LIST, 'a', "append", &appends, "boot argument"},
-	    {OPT_INT, 0, "timeout", &timeout, "seconds"},
-	    {OPT_OPTINT, 0, "gdb", &gdb, "gdb port"},
-	    {OPT_STRING, 'o', "out", &out, "output directory"},
-	    {OPT_LIST, 'p', "publish", &publish, "port forward"},
-	    {OPT_STRING, 0, "net", &net, "network"},
-	    {OPT_BOOL, 0, "fresh", &fresh, "start the card again"},
+	    {OPT_BOOL, 0, "qemu", &r->qemu, "run in QEMU"},
+	    {OPT_STRING, 't', "target", &r->target, "target"},
+	    {OPT_STRING, 'm', "memory", &r->mem, "memory"},
+	    {OPT_LIST, 'a', "append", &r->appends, "boot argument"},
+	    {OPT_INT, 0, "timeout", &r->timeout, "seconds"},
+	    {OPT_OPTINT, 0, "gdb", &r->gdb, "gdb port"},
+	    {OPT_STRING, 'o', "out", &r->out, "output directory"},
+	    {OPT_LIST, 'p', "publish", &r->publish, "port forward"},
+	    {OPT_STRING, 0, "net", &r->net, "network"},
+	    {OPT_BOOL, 0, "fresh", &r->fresh, "start the card again"},
 	    {OPT_END, 0, NULL, NULL, NULL},
 	};
-	parse_options(argc, argv, opts, usage_run, &rest);
-	if (!qemu)
+	parse_options(argc, argv, opts, usage_run, &r->rest);
+	if (!r->qemu)
 		usage_error(usage_run,
 			    "say where to run: --qemu (real boards: write sdcard.img to a "
 			    "card; 'uk flash' comes later)");
-	if (rest.n > 1)
-		usage_error(usage_run, "one app directory at most, got %zu", rest.n);
-	if (target && !valid_target(target))
-		usage_error(usage_run, "unknown target '%s'; allowed: virt, rpi3, rpi4", target);
-	struct bootargs extra = {0}; /* --append, checked by the rules uk build applies */
-	for (size_t i = 0; i < appends.n; i++) {
+	if (r->rest.n > 1)
+		usage_error(usage_run, "one app directory at most, got %zu", r->rest.n);
+	if (r->target && !valid_target(r->target))
+		usage_error(usage_run, "unknown target '%s'; allowed: virt, rpi3, rpi4", r->target);
+	for (size_t i = 0; i < r->appends.n; i++) {
 		const char *why;
-		if (bootarg_split(appends.v[i], &extra, &why) < 0)
-			usage_error(usage_run, "--append '%s': %s", appends.v[i], why);
+		if (bootarg_split(r->appends.v[i], &r->extra, &why) < 0)
+			usage_error(usage_run, "--append '%s': %s", r->appends.v[i], why);
 	}
 	uint64_t bytes;
-	if (mem && (parse_size(mem, &bytes) < 0 || !bytes))
-		usage_error(usage_run, "-m wants a size such as 256M, not '%s'", mem);
-	if (gdb < 0)
-		gdb = 1234;
-	struct hostfwd *pub = xmalloc((publish.n + 1) * sizeof *pub);
-	for (size_t i = 0; i < publish.n; i++) {
+	if (r->mem && (parse_size(r->mem, &bytes) < 0 || !bytes))
+		usage_error(usage_run, "-m wants a size such as 256M, not '%s'", r->mem);
+	if (r->gdb < 0)
+		r->gdb = 1234;
+	r->pub = xmalloc((r->publish.n + 1) * sizeof *r->pub);
+	for (size_t i = 0; i < r->publish.n; i++) {
 		const char *why;
-		if (hostfwd_parse(publish.v[i], &pub[i], &why) < 0)
-			usage_error(usage_run, "-p '%s': %s", publish.v[i], why);
+		if (hostfwd_parse(r->publish.v[i], &r->pub[i], &why) < 0)
+			usage_error(usage_run, "-p '%s': %s", r->publish.v[i], why);
 	}
+	const char *net = r->net;
 	if (net && strcmp(net, "user") &&
 	    (strncmp(net, "tap:", 4) || !net[4] || strlen(net + 4) > 15 ||
 	     strpbrk(net + 4, "/, \t:=") || !strcmp(net + 4, ".") || !strcmp(net + 4, "..")))
 		usage_error(usage_run, "--net wants user or tap:NAME (a tap device name), not '%s'",
 			    net);
-	if (net && !strncmp(net, "tap:", 4) && publish.n)
+	if (net && !strncmp(net, "tap:", 4) && r->publish.n)
 		usage_error(usage_run,
 			    "-p forwards ports through QEMU's user networking; it does not work "
 			    "with --net %s (reach the guest at its own address on the tap)",
 			    net);
+}
 
-	struct manifest m;
-	int rc = manifest_load(rest.n ? rest.v[0] : ".", &m);
+/* phase 2: uk.yaml, the boot arguments and the network, then the build when stale */
+static int prepare(struct run_req *r, struct manifest *m, struct bootargs *args,
+		   struct net_plan *np, struct build_result *br)
+{
+	int rc = manifest_load(r->rest.n ? r->rest.v[0] : ".", m);
 	if (rc)
 		return rc;
-	if (!target)
-		target = m.targets.v[0];
+	if (!r->target)
+		r->target = m->targets.v[0];
 	/* the boot arguments: uk.qemu=1, the manifest's, then --append (the last one wins) */
-	struct bootargs args = {0};
-	bootargs_set(&args, "uk.qemu", "1");
-	bootargs_merge(&args, &m.bootargs);
-	bootargs_merge(&args, &extra);
-	struct net_plan np;
-	if ((rc = plan_network(&m, pub, publish.n, &publish, net, &args, &np)))
+	bootargs_set(args, "uk.qemu", "1");
+	bootargs_merge(args, &m->bootargs);
+	bootargs_merge(args, &r->extra);
+	if ((rc = plan_network(m, r->pub, r->publish.n, &r->publish, r->net, args, np)))
 		return rc;
-	if (np.on && !bootargs_get(&args, "net.ip"))
-		bootargs_set(&args, "net.ip", "dhcp"); /* -p or --net: the runtime starts it */
-	char *over = bootargs_problem(&args);
+	if (np->on && !bootargs_get(args, "net.ip"))
+		bootargs_set(args, "net.ip", "dhcp"); /* -p or --net: the runtime starts it */
+	char *over = bootargs_problem(args);
 	if (over)
 		usage_error(usage_run, "with --append: %s", over);
-	struct build_result br;
-	char *o = default_out(&m, target, out, 0);
-	rc = build_target(&m, target, o, &br);
+	char *o = default_out(m, r->target, r->out, 0);
+	rc = build_target(m, r->target, o, br);
 	free(o);
 	if (rc)
 		return rc;
-	if (!br.up_to_date)
-		note("built %s for %s in %s", m.name, target, br.out);
+	if (!br->up_to_date)
+		note("built %s for %s in %s", m->name, r->target, br->out);
+	return 0;
+}
 
+/* phase 3: the QEMU command line, from the target's target.conf, the network, the card, the
+ * kernel and its boot arguments */
+static int qemu_command(const struct run_req *r, const struct manifest *m,
+			const struct net_plan *np, const struct build_result *br,
+			const struct bootargs *args, struct strlist *a)
+{
+	const char *target = r->target;
 	struct conf tc;
 	char *tcp = xasprintf("%s/%s/target.conf", uk_home(), target);
 	conf_read(tcp, &tc, uk_home(), uk_cache());
@@ -419,52 +435,49 @@ int cmd_run(int argc, char **argv)
 		error("%s/%s/target.conf sets no QEMU command", uk_home(), target);
 		return EXIT_ENV;
 	}
-	struct strlist a = {0};
-	split_words(q, &a);
-	sl_push(&a, "-m");
+	split_words(q, a);
+	sl_push(a, "-m");
 	const char *qm = conf_get(&tc, "QEMU_MEM");
-	sl_push(&a, mem ? mem : m.memory ? m.memory : qm && *qm ? qm : "256M");
-	if (m.cores > 1 && !strcmp(target, "virt")) { /* raspi3b and raspi4b always have 4 */
-		sl_push(&a, "-smp");
-		sl_pushf(&a, "%d", m.cores);
+	sl_push(a, r->mem ? r->mem : m->memory ? m->memory : qm && *qm ? qm : "256M");
+	if (m->cores > 1 && !strcmp(target, "virt")) { /* raspi3b and raspi4b always have 4 */
+		sl_push(a, "-smp");
+		sl_pushf(a, "%d", m->cores);
 	}
-	sl_push(&a, "-display");
-	sl_push(&a, "none");
-	sl_push(&a, "-monitor");
-	sl_push(&a, "none");
+	sl_push(a, "-display");
+	sl_push(a, "none");
+	sl_push(a, "-monitor");
+	sl_push(a, "none");
 	const char *ser = conf_get(&tc, "QEMU_SERIAL");
-	split_words(ser && *ser ? ser : "-serial stdio", &a);
-	sl_push(&a, "-no-reboot");
-	sl_push(&a, "-semihosting-config");
-	sl_push(&a, "enable=on,target=native");
+	split_words(ser && *ser ? ser : "-serial stdio", a);
+	sl_push(a, "-no-reboot");
+	sl_push(a, "-semihosting-config");
+	sl_push(a, "enable=on,target=native");
 	const char *dtb = conf_get(&tc, "QEMU_DTB");
 	if (dtb && *dtb) {
-		sl_push(&a, "-dtb");
-		sl_push(&a, dtb);
+		sl_push(a, "-dtb");
+		sl_push(a, dtb);
 	}
-	add_network(&a, &np, target);
-	if ((rc = run_card(target, br.out, fresh, &a)))
+	add_network(a, np, target);
+	int rc = run_card(target, br->out, r->fresh, a);
+	if (rc)
 		return rc;
-	if (gdb) {
-		sl_push(&a, "-S");
-		sl_push(&a, "-gdb");
-		sl_pushf(&a, "tcp::%d", gdb);
+	if (r->gdb) {
+		sl_push(a, "-S");
+		sl_push(a, "-gdb");
+		sl_pushf(a, "tcp::%d", r->gdb);
 	}
-	sl_push(&a, "-kernel");
-	sl_push(&a, br.kernel);
-	char *cmdline = bootargs_format(&args);
-	sl_push(&a, "-append");
-	sl_push(&a, cmdline);
+	sl_push(a, "-kernel");
+	sl_push(a, br->kernel);
+	char *cmdline = bootargs_format(args);
+	sl_push(a, "-append");
+	sl_push(a, cmdline);
 	free(cmdline);
-	if (verbose)
-		print_cmd(&a);
-	if (gdb) {
-		fprintf(stderr,
-			"uk: QEMU is paused, waiting for gdb on port %d. In another terminal:\n"
-			"  gdb-multiarch %s -ex 'target remote :%d'\n",
-			gdb, br.elf, gdb);
-	}
+	return 0;
+}
 
+/* phase 4: QEMU started with its console on a pipe, and Ctrl-C, TERM and HUP caught */
+static int start_qemu(const struct strlist *a, pid_t *pid, int *console)
+{
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return EXIT_FAIL;
@@ -475,20 +488,45 @@ int cmd_run(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN); /* a closed stdout is noticed as EPIPE, and QEMU is stopped */
 	struct spawn_opts so = {.out_fd = p[1], .keep_stdin = 1};
-	pid_t pid = spawn(a.v, &so);
+	*pid = spawn(a->v, &so);
 	close(p[1]);
-	if (pid < 0) {
-		error("cannot run %s: %s", a.v[0], strerror(errno));
+	if (*pid < 0) {
+		error("cannot run %s: %s", a->v[0], strerror(errno));
 		hint("install QEMU (qemu-system-arm); 'uk doctor' checks it");
 		return EXIT_ENV;
 	}
+	*console = p[0];
+	return 0;
+}
 
+/* a panic's backtrace as the console printed it */
+struct panic_trace {
+	int panic, nframes, nums[64];
+	unsigned long long addrs[64], lr;
+};
+
+/* one console line: a panic starts a trace; x30 and the frames after it fill it */
+static void watch_line(const char *line, struct panic_trace *t)
+{
+	int num;
+	unsigned long long ad;
+	const char *x30;
+	if (strstr(line, "uk: panic"))
+		t->panic = 1, t->nframes = 0, t->lr = 0;
+	else if (t->panic && (x30 = strstr(line, "x30 0x")))
+		t->lr = strtoull(x30 + 4, NULL, 16);
+	else if (t->panic && t->nframes < 64 && parse_frame(line, &num, &ad))
+		t->nums[t->nframes] = num, t->addrs[t->nframes++] = ad;
+}
+
+/* phase 5: the console passed through to stdout until QEMU closes it. Returns why it stopped
+ * early: 0 QEMU exited, EXIT_TIMEOUT, EXIT_INTR, 141 stdout closed. */
+static int pass_console(int fd, int timeout, struct panic_trace *t)
+{
 	int64_t deadline = timeout > 0 ? now_ms() + (int64_t)timeout * 1000 : 0;
 	char line[1024];
 	size_t ll = 0;
-	int panic = 0, nframes = 0, nums[64];
-	unsigned long long addrs[64], lr = 0;
-	int why = 0; /* 0 exited, EXIT_TIMEOUT, EXIT_INTR, 141 stdout closed */
+	int why = 0;
 	for (;;) {
 		if (got_signal) {
 			why = EXIT_INTR;
@@ -503,14 +541,14 @@ int cmd_run(int argc, char **argv)
 			}
 			wait_ms = (int)left;
 		}
-		struct pollfd pf = {.fd = p[0], .events = POLLIN};
+		struct pollfd pf = {.fd = fd, .events = POLLIN};
 		int r = poll(&pf, 1, wait_ms);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r == 0)
 			continue;
 		char buf[4096];
-		ssize_t n = read(p[0], buf, sizeof buf);
+		ssize_t n = read(fd, buf, sizeof buf);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -535,19 +573,17 @@ int cmd_run(int argc, char **argv)
 			if (buf[i] != '\n')
 				continue;
 			line[ll] = 0;
-			int num;
-			unsigned long long ad;
-			const char *x30;
-			if (strstr(line, "uk: panic"))
-				panic = 1, nframes = 0, lr = 0;
-			else if (panic && (x30 = strstr(line, "x30 0x")))
-				lr = strtoull(x30 + 4, NULL, 16);
-			else if (panic && nframes < 64 && parse_frame(line, &num, &ad))
-				nums[nframes] = num, addrs[nframes++] = ad;
+			watch_line(line, t);
 			ll = 0;
 		}
 	}
-	close(p[0]);
+	close(fd);
+	return why;
+}
+
+/* phase 6: QEMU stopped (when uk stopped early) or reaped, and the exit status */
+static int qemu_status(pid_t pid, int why, int timeout)
+{
 	int status;
 	if (why) {
 		stop_qemu(pid);
@@ -565,11 +601,42 @@ int cmd_run(int argc, char **argv)
 			status = EXIT_INTR;
 		}
 	}
-	if (nframes)
-		symbolise(br.elf, addrs, nums, nframes, lr);
+	return status;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_req r = {0};
+	parse_run(argc, argv, &r);
+	struct manifest m;
+	struct bootargs args = {0};
+	struct net_plan np;
+	struct build_result br;
+	int rc = prepare(&r, &m, &args, &np, &br);
+	if (rc)
+		return rc;
+	struct strlist a = {0};
+	if ((rc = qemu_command(&r, &m, &np, &br, &args, &a)))
+		return rc;
+	if (verbose)
+		print_cmd(&a);
+	if (r.gdb) {
+		fprintf(stderr,
+			"uk: QEMU is paused, waiting for gdb on port %d. In another terminal:\n"
+			"  gdb-multiarch %s -ex 'target remote :%d'\n",
+			r.gdb, br.elf, r.gdb);
+	}
+	pid_t pid;
+	int console;
+	if ((rc = start_qemu(&a, &pid, &console)))
+		return rc;
+	struct panic_trace t = {0};
+	int status = qemu_status(pid, pass_console(console, r.timeout, &t), r.timeout);
+	if (t.nframes)
+		symbolise(br.elf, t.addrs, t.nums, t.nframes, t.lr);
 	sl_free(&a);
-	bootargs_free(&args), bootargs_free(&extra);
-	free(np.fwds), free(pub);
+	bootargs_free(&args), bootargs_free(&r.extra);
+	free(np.fwds), free(r.pub);
 	sl_free(&np.why);
 	return status;
 }
