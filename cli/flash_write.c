@@ -377,174 +377,215 @@ static struct tag chunk_tag(const unsigned char *p, size_t n)
 	return t;
 }
 
-int flash_write(int fd, const struct target_info *t, const struct flash_opts *o,
-		struct flash_result *res)
+/* one write of an image to a card, shared by its phases */
+struct job {
+	int fd, in, direct;
+	const struct target_info *t;
+	const struct flash_opts *o;
+	struct flash_result *res;
+	const struct bmap *m;	/* the map the image is checked against: o->map, else o->check */
+	uint64_t one[1][2];	/* without a map: the whole image, one range */
+	const uint64_t (*r)[2]; /* the ranges written: the map's, or `one` */
+	size_t nr, nchunks;
+	uint64_t size, total, pos;
+	struct ahash ah;
+	struct tag *tags; /* with verify: each chunk's tag, as written */
+	unsigned char *first, *rbuf;
+	struct prog p;
+	long intr_after, delay_ms;
+	struct sigaction o_int, o_term, o_hup;
+};
+
+/* what a phase returns besides 0 and an exit code with res->error set */
+#define STOP_IO	  (-1) /* an I/O error on the card (errno says which) */
+#define STOP_INTR (-2) /* a signal: stop_signal */
+
+/* the image, and the block map checked against it */
+static int open_image(struct job *j)
 {
-	memset(res, 0, sizeof *res);
-	res->verify_ok = -1;
-	double t0 = now();
-	int direct = (fcntl(fd, F_GETFL) & O_DIRECT) != 0;
-	int in = open(o->image, O_RDONLY | O_CLOEXEC);
+	const struct flash_opts *o = j->o;
+	j->in = open(o->image, O_RDONLY | O_CLOEXEC);
 	struct stat st;
-	if (in < 0 || fstat(in, &st) < 0) {
-		res->error = xasprintf("cannot read %s: %s", o->image, strerror(errno));
-		if (in >= 0)
-			close(in);
+	if (j->in < 0 || fstat(j->in, &st) < 0) {
+		j->res->error = xasprintf("cannot read %s: %s", o->image, strerror(errno));
+		if (j->in >= 0)
+			close(j->in);
 		return EXIT_CORRUPT;
 	}
-	uint64_t size = (uint64_t)st.st_size;
-	uint64_t one[1][2] = {{0, size}};
-	const uint64_t(*r)[2] = one;
-	size_t nr = 1;
-	uint64_t total = size;
-	const struct bmap *m = o->map ? o->map : o->check;
-	if (m && m->image_size != size) {
-		res->error = xasprintf("the block map is for a %llu-byte image, but %s has %llu "
-				       "bytes: a stale or foreign map",
-				       (unsigned long long)m->image_size, o->image,
-				       (unsigned long long)size);
-		close(in);
+	j->size = (uint64_t)st.st_size;
+	j->one[0][0] = 0, j->one[0][1] = j->size;
+	j->r = j->one, j->nr = 1, j->total = j->size;
+	j->m = o->map ? o->map : o->check;
+	if (j->m && j->m->image_size != j->size) {
+		j->res->error = xasprintf("the block map is for a %llu-byte image, but %s has %llu "
+					  "bytes: a stale or foreign map",
+					  (unsigned long long)j->m->image_size, o->image,
+					  (unsigned long long)j->size);
+		close(j->in);
 		return EXIT_CORRUPT;
 	}
 	if (o->map)
-		r = (const uint64_t(*)[2])o->map->r, nr = o->map->n, total = o->map->mapped;
-	if (size < FIRST) {
-		res->error = xasprintf("%s (%llu bytes) is too small to be an SD card image",
-				       o->image, (unsigned long long)size);
-		close(in);
+		j->r = (const uint64_t(*)[2])o->map->r, j->nr = o->map->n,
+		j->total = o->map->mapped;
+	if (j->size < FIRST) {
+		j->res->error = xasprintf("%s (%llu bytes) is too small to be an SD card image",
+					  o->image, (unsigned long long)j->size);
+		close(j->in);
 		return EXIT_CORRUPT;
 	}
-	size_t nchunks = 0, k = 0;
-	for (size_t i = 0; i < nr; i++)
-		nchunks += (size_t)((r[i][1] - r[i][0] + CHUNK - 1) / CHUNK);
-	unsigned char *first, *rbuf;
-	struct ahash ah = {.nbuf = nchunks < 2	    ? 2
-				   : nchunks < NBUF ? nchunks
-						    : NBUF,
-			   .whole = !o->map,
-			   .check = m};
-	for (size_t b = 0; b < ah.nbuf; b++)
-		if (posix_memalign((void **)&ah.buf[b], 4096, CHUNK))
+	return 0;
+}
+
+/* the buffers, the signals caught, and the test hooks read */
+static void setup(struct job *j)
+{
+	for (size_t i = 0; i < j->nr; i++)
+		j->nchunks += (size_t)((j->r[i][1] - j->r[i][0] + CHUNK - 1) / CHUNK);
+	size_t nchunks = j->nchunks;
+	j->ah = (struct ahash){.nbuf = nchunks < 2	? 2
+				       : nchunks < NBUF ? nchunks
+							: NBUF,
+			       .whole = !j->o->map,
+			       .check = j->m};
+	for (size_t b = 0; b < j->ah.nbuf; b++)
+		if (posix_memalign((void **)&j->ah.buf[b], 4096, CHUNK))
 			exit(EXIT_FAIL);
-	struct tag *tags = o->verify ? xmalloc((nchunks ? nchunks : 1) * sizeof *tags) : NULL;
-	if (posix_memalign((void **)&first, 4096, FIRST) ||
-	    posix_memalign((void **)&rbuf, 4096, CHUNK))
+	j->tags = j->o->verify ? xmalloc((nchunks ? nchunks : 1) * sizeof *j->tags) : NULL;
+	if (posix_memalign((void **)&j->first, 4096, FIRST) ||
+	    posix_memalign((void **)&j->rbuf, 4096, CHUNK))
 		exit(EXIT_FAIL);
-	struct sigaction sa = {.sa_handler = on_signal}, o_int, o_term, o_hup;
+	struct sigaction sa = {.sa_handler = on_signal};
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &o_int);
-	sigaction(SIGTERM, &sa, &o_term);
-	sigaction(SIGHUP, &sa, &o_hup);
+	sigaction(SIGINT, &sa, &j->o_int);
+	sigaction(SIGTERM, &sa, &j->o_term);
+	sigaction(SIGHUP, &sa, &j->o_hup);
 	stop_signal = 0;
-	long intr_after = env_num("UK_FLASH_TEST_INTERRUPT_AFTER", -1);
-	long delay_ms = env_num("UK_FLASH_TEST_DELAY_MS", 0);
-	struct prog p = {.mode = o->progress};
-	int rc = 0;
-	uint64_t pos = 0;
-	char hex[65];
+	j->intr_after = env_num("UK_FLASH_TEST_INTERRUPT_AFTER", -1);
+	j->delay_ms = env_num("UK_FLASH_TEST_DELAY_MS", 0);
+	j->p = (struct prog){.mode = j->o->progress};
+}
 
-	if (!t->is_block && ftruncate(fd, (off_t)size) < 0)
-		goto io;
-	if (zero_first(fd, &direct) < 0 || pread_all(in, first, FIRST, 0, NULL) < 0)
-		goto io;
+/* first: the card's old partition table goes, and the image's first block is kept aside */
+static int clear_first(struct job *j)
+{
+	if (!j->t->is_block && ftruncate(j->fd, (off_t)j->size) < 0)
+		return STOP_IO;
+	if (zero_first(j->fd, &j->direct) < 0 || pread_all(j->in, j->first, FIRST, 0, NULL) < 0)
+		return STOP_IO;
+	return 0;
+}
 
-	/* write */
-	ah_start(&ah);
-	prog_start(&p, "write", total);
+/* write: every range but the first block, hashed while written, synced as it goes */
+static int write_ranges(struct job *j)
+{
+	struct flash_result *res = j->res;
+	size_t k = 0;
+	ah_start(&j->ah);
+	prog_start(&j->p, "write", j->total);
 	uint64_t since_sync = 0;
-	for (size_t i = 0; i < nr && !stop_signal; i++)
-		for (pos = r[i][0]; pos < r[i][1] && !stop_signal;) {
-			size_t n = r[i][1] - pos < CHUNK ? (size_t)(r[i][1] - pos) : CHUNK;
-			unsigned char *buf = ah_get(&ah);
-			if (pread_all(in, buf, n, pos, NULL) < 0) {
-				res->error = xasprintf("reading %s at %llu: %s", o->image,
+	for (size_t i = 0; i < j->nr && !stop_signal; i++)
+		for (j->pos = j->r[i][0]; j->pos < j->r[i][1] && !stop_signal;) {
+			uint64_t pos = j->pos;
+			size_t n = j->r[i][1] - pos < CHUNK ? (size_t)(j->r[i][1] - pos) : CHUNK;
+			unsigned char *buf = ah_get(&j->ah);
+			if (pread_all(j->in, buf, n, pos, NULL) < 0) {
+				res->error = xasprintf("reading %s at %llu: %s", j->o->image,
 						       (unsigned long long)pos, strerror(errno));
-				rc = EXIT_CORRUPT;
-				goto fail;
+				return EXIT_CORRUPT;
 			}
-			if (tags) /* what the read-back must find (the first block: `first`) */
-				tags[k++] = chunk_tag(buf, n);
-			ah_put(&ah, n, pos); /* hashed while written, and during the read-back */
+			if (j->tags) /* what the read-back must find (the first block: `first`) */
+				j->tags[k++] = chunk_tag(buf, n);
+			ah_put(&j->ah, n, pos); /* hashed while written, and during the read-back */
 			size_t skip = pos == 0 ? (n < FIRST ? n : FIRST) : 0;
 			if (n > skip &&
-			    pwrite_all(fd, buf + skip, n - skip, pos + skip, &direct) < 0)
-				goto io;
-			pos += n, p.done += n, res->written += n, since_sync += n;
+			    pwrite_all(j->fd, buf + skip, n - skip, pos + skip, &j->direct) < 0)
+				return STOP_IO;
+			j->pos += n, j->p.done += n, res->written += n, since_sync += n;
 			if (since_sync >= SYNC_EVERY) {
-				if (fdatasync(fd) < 0)
-					goto io;
+				if (fdatasync(j->fd) < 0)
+					return STOP_IO;
 				since_sync = 0;
 			}
-			if (intr_after >= 0 && res->written >= (uint64_t)intr_after) {
-				intr_after = -1;
+			if (j->intr_after >= 0 && res->written >= (uint64_t)j->intr_after) {
+				j->intr_after = -1;
 				raise(SIGINT);
 			}
-			if (delay_ms > 0) {
-				struct timespec ts = {delay_ms / 1000, (delay_ms % 1000) * 1000000};
+			if (j->delay_ms > 0) {
+				struct timespec ts = {j->delay_ms / 1000,
+						      (j->delay_ms % 1000) * 1000000};
 				nanosleep(&ts, NULL);
 			}
-			progress(&p, 0);
+			progress(&j->p, 0);
 		}
 	if (stop_signal)
-		goto intr;
-	if (fdatasync(fd) < 0)
-		goto io;
-	progress(&p, 1);
-	test_flip(fd, &direct);
+		return STOP_INTR;
+	if (fdatasync(j->fd) < 0)
+		return STOP_IO;
+	progress(&j->p, 1);
+	test_flip(j->fd, &j->direct);
+	return 0;
+}
 
-	/* verify: every written byte, from the card, against the tag of what was written there */
-	if (o->verify) {
-		drop_cache(fd, t);
-		prog_start(&p, "verify", total);
-		k = 0;
-		for (size_t i = 0; i < nr && !stop_signal; i++)
-			for (pos = r[i][0]; pos < r[i][1] && !stop_signal;) {
-				size_t n = r[i][1] - pos < CHUNK ? (size_t)(r[i][1] - pos) : CHUNK;
-				if (pread_all(fd, rbuf, n, pos, &direct) < 0)
-					goto io;
-				if (pos == 0) /* the MBR is not on the card yet: checked below */
-					memcpy(rbuf, first, n < FIRST ? n : FIRST);
-				struct tag g = chunk_tag(rbuf, n);
-				if (memcmp(&g, &tags[k++], sizeof g)) {
-					res->verify_ok = 0;
-					res->error = xasprintf(
-					    "the card does not hold what was written (the %llu "
-					    "bytes at "
-					    "offset %llu read back differently): a failing card or "
-					    "reader",
-					    (unsigned long long)n, (unsigned long long)pos);
-					rc = EXIT_VERIFY;
-					goto fail;
-				}
-				pos += n, p.done += n, res->verified += n;
-				progress(&p, 0);
+/* verify: every written byte, from the card, against the tag of what was written there */
+static int verify_ranges(struct job *j)
+{
+	struct flash_result *res = j->res;
+	size_t k = 0;
+	drop_cache(j->fd, j->t);
+	prog_start(&j->p, "verify", j->total);
+	for (size_t i = 0; i < j->nr && !stop_signal; i++)
+		for (j->pos = j->r[i][0]; j->pos < j->r[i][1] && !stop_signal;) {
+			uint64_t pos = j->pos;
+			size_t n = j->r[i][1] - pos < CHUNK ? (size_t)(j->r[i][1] - pos) : CHUNK;
+			if (pread_all(j->fd, j->rbuf, n, pos, &j->direct) < 0)
+				return STOP_IO;
+			if (pos == 0) /* the MBR is not on the card yet: checked below */
+				memcpy(j->rbuf, j->first, n < FIRST ? n : FIRST);
+			struct tag g = chunk_tag(j->rbuf, n);
+			if (memcmp(&g, &j->tags[k++], sizeof g)) {
+				res->verify_ok = 0;
+				res->error = xasprintf(
+				    "the card does not hold what was written (the %llu "
+				    "bytes at "
+				    "offset %llu read back differently): a failing card or "
+				    "reader",
+				    (unsigned long long)n, (unsigned long long)pos);
+				return EXIT_VERIFY;
 			}
-		if (stop_signal)
-			goto intr;
-		progress(&p, 1);
-	}
+			j->pos += n, j->p.done += n, res->verified += n;
+			progress(&j->p, 0);
+		}
+	if (stop_signal)
+		return STOP_INTR;
+	progress(&j->p, 1);
+	return 0;
+}
 
-	/* the image's hashes, from the buffers that were written: the whole image's (without a
-	 * map) against the recorded one, each range's against the block map */
-	ah_end(&ah, hex);
+/* the image's hashes, from the buffers that were written: the whole image's (without a map)
+ * against the recorded one, each range's against the block map */
+static int check_hashes(struct job *j)
+{
+	const struct flash_opts *o = j->o;
+	const struct bmap *m = j->m;
+	struct flash_result *res = j->res;
+	char hex[65];
+	ah_end(&j->ah, hex);
 	if (!o->map && o->expect_sha256 && *o->expect_sha256 && strcmp(o->expect_sha256, hex)) {
 		res->error =
 		    xasprintf("%s does not match its recorded hash (sha256 %s, recorded "
 			      "%s): the image is corrupt or was changed after it was built",
 			      o->image, hex, o->expect_sha256);
-		rc = EXIT_CORRUPT;
-		goto fail;
+		return EXIT_CORRUPT;
 	}
-	if (m && (ah.bad || ah.ci != m->n)) {
-		size_t i = ah.bad ? ah.bad - 1 : ah.ci;
+	if (m && (j->ah.bad || j->ah.ci != m->n)) {
+		size_t i = j->ah.bad ? j->ah.bad - 1 : j->ah.ci;
 		uint64_t b0 = m->r[i][0] / BMAP_BLOCK, b1 = (m->r[i][1] - 1) / BMAP_BLOCK;
 		res->error = xasprintf("%s does not match its block map (blocks %llu-%llu: sha256 "
 				       "%s, the map has %s): the image is corrupt or was changed "
 				       "after its map was written",
 				       o->image, (unsigned long long)b0, (unsigned long long)b1,
-				       ah.bad ? ah.bad_hex : "not read", m->sum[i]);
-		rc = EXIT_CORRUPT;
-		goto fail;
+				       j->ah.bad ? j->ah.bad_hex : "not read", m->sum[i]);
+		return EXIT_CORRUPT;
 	}
 	if (!o->map)
 		snprintf(res->image_sha256, 65, "%s", hex);
@@ -552,39 +593,47 @@ int flash_write(int fd, const struct target_info *t, const struct flash_opts *o,
 		snprintf(res->image_sha256, 65, "%s", o->map->image_sha256);
 	else if (o->expect_sha256)
 		snprintf(res->image_sha256, 65, "%s", o->expect_sha256);
+	return 0;
+}
 
-	/* last: the partition table */
-	if (pwrite_all(fd, first, FIRST, 0, &direct) < 0 || fdatasync(fd) < 0)
-		goto io;
-	if (o->verify) {
-		drop_cache(fd, t);
-		if (pread_all(fd, rbuf, FIRST, 0, &direct) < 0)
-			goto io;
-		if (memcmp(rbuf, first, FIRST)) {
-			res->verify_ok = 0;
-			res->error =
+/* last: the partition table */
+static int write_first(struct job *j)
+{
+	if (pwrite_all(j->fd, j->first, FIRST, 0, &j->direct) < 0 || fdatasync(j->fd) < 0)
+		return STOP_IO;
+	if (j->o->verify) {
+		drop_cache(j->fd, j->t);
+		if (pread_all(j->fd, j->rbuf, FIRST, 0, &j->direct) < 0)
+			return STOP_IO;
+		if (memcmp(j->rbuf, j->first, FIRST)) {
+			j->res->verify_ok = 0;
+			j->res->error =
 			    xasprintf("the first block read back differs from the image's");
-			rc = EXIT_VERIFY;
-			goto fail;
+			return EXIT_VERIFY;
 		}
-		res->verify_ok = 1;
+		j->res->verify_ok = 1;
 	}
-	goto done;
-intr:
-	if (p.drawn)
-		fputc('\n', stderr);
-	rc = EXIT_INTR;
-	res->error = xasprintf("interrupted (%s)", strsignal(stop_signal));
-	goto fail;
-io:
-	if (p.drawn)
-		fputc('\n', stderr);
-	res->error =
-	    xasprintf("writing %s at %llu: %s", t->path, (unsigned long long)pos, strerror(errno));
-	rc = EXIT_WRITE;
-fail:
-	ah_end(&ah, NULL);
-	if (zero_first(fd, &direct) < 0) {
+	return 0;
+}
+
+/* a phase stopped: says why, and zeroes the first block again. Returns the exit code. */
+static int undo(struct job *j, int rc)
+{
+	struct flash_result *res = j->res;
+	if (rc == STOP_INTR) {
+		if (j->p.drawn)
+			fputc('\n', stderr);
+		rc = EXIT_INTR;
+		res->error = xasprintf("interrupted (%s)", strsignal(stop_signal));
+	} else if (rc == STOP_IO) {
+		if (j->p.drawn)
+			fputc('\n', stderr);
+		res->error = xasprintf("writing %s at %llu: %s", j->t->path,
+				       (unsigned long long)j->pos, strerror(errno));
+		rc = EXIT_WRITE;
+	}
+	ah_end(&j->ah, NULL);
+	if (zero_first(j->fd, &j->direct) < 0) {
 		char *e = xasprintf("%s; zeroing its first block failed too (%s): do not boot this "
 				    "card, flash it again",
 				    res->error, strerror(errno));
@@ -593,22 +642,47 @@ fail:
 	} else {
 		char *e = xasprintf("%s; %s now holds no partition table (its first block is "
 				    "zeroed): flash it again",
-				    res->error, t->path);
+				    res->error, j->t->path);
 		free(res->error);
 		res->error = e;
 	}
-done:
-	sigaction(SIGINT, &o_int, NULL);
-	sigaction(SIGTERM, &o_term, NULL);
-	sigaction(SIGHUP, &o_hup, NULL);
-	res->direct = direct;
+	return rc;
+}
+
+int flash_write(int fd, const struct target_info *t, const struct flash_opts *o,
+		struct flash_result *res)
+{
+	memset(res, 0, sizeof *res);
+	res->verify_ok = -1;
+	double t0 = now();
+	struct job j = {.fd = fd, .t = t, .o = o, .res = res};
+	j.direct = (fcntl(fd, F_GETFL) & O_DIRECT) != 0;
+	int rc = open_image(&j);
+	if (rc)
+		return rc;
+	setup(&j);
+	rc = clear_first(&j);
+	if (!rc)
+		rc = write_ranges(&j);
+	if (!rc && o->verify)
+		rc = verify_ranges(&j);
+	if (!rc)
+		rc = check_hashes(&j);
+	if (!rc)
+		rc = write_first(&j);
+	if (rc)
+		rc = undo(&j, rc);
+	sigaction(SIGINT, &j.o_int, NULL);
+	sigaction(SIGTERM, &j.o_term, NULL);
+	sigaction(SIGHUP, &j.o_hup, NULL);
+	res->direct = j.direct;
 	res->seconds = now() - t0;
-	ah_end(&ah, NULL);
-	for (size_t b = 0; b < ah.nbuf; b++)
-		free(ah.buf[b]);
-	free(tags);
-	free(rbuf);
-	free(first);
-	close(in);
+	ah_end(&j.ah, NULL);
+	for (size_t b = 0; b < j.ah.nbuf; b++)
+		free(j.ah.buf[b]);
+	free(j.tags);
+	free(j.rbuf);
+	free(j.first);
+	close(j.in);
 	return rc;
 }
