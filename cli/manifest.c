@@ -424,17 +424,11 @@ static void expand_sources(struct ctx *c, yaml_node_t *n)
 	sl_sort(&m->files);
 }
 
-static void load(struct ctx *c, yaml_node_t *root)
+/* name: and version: */
+static void load_name(struct ctx *c, yaml_node_t *root)
 {
 	struct manifest *m = c->m;
 	yaml_node_t *n;
-	if (root->type != YAML_MAPPING_NODE) {
-		perr(c, root->start_mark,
-		     "uk.yaml must be a mapping of keys such as 'name:', 'target:' and 'sources:'");
-		return;
-	}
-	check_keys(c, root, "", top_keys);
-
 	if (!(n = get(c, root, "name"))) {
 		perr(c, root->start_mark, "missing field 'name': add a line such as 'name: hello'");
 	} else {
@@ -456,7 +450,13 @@ static void load(struct ctx *c, yaml_node_t *root)
 		else if (s)
 			m->version = xstrdup(s);
 	}
+}
 
+/* target: (default virt) */
+static void load_targets(struct ctx *c, yaml_node_t *root)
+{
+	struct manifest *m = c->m;
+	yaml_node_t *n;
 	if ((n = get(c, root, "target"))) {
 		int lines[64], cols[64];
 		strings(c, n, "target", &m->targets, 0, lines, cols);
@@ -474,7 +474,13 @@ static void load(struct ctx *c, yaml_node_t *root)
 	} else {
 		sl_push(&m->targets, "virt");
 	}
+}
 
+/* sources:, include:, cflags: and libs:. Returns sources: (NULL when missing) */
+static yaml_node_t *load_code(struct ctx *c, yaml_node_t *root)
+{
+	struct manifest *m = c->m;
+	yaml_node_t *n;
 	yaml_node_t *src = get(c, root, "sources");
 	if (!src)
 		perr(c, root->start_mark,
@@ -503,7 +509,14 @@ static void load(struct ctx *c, yaml_node_t *root)
 				    "library '%s': write a name such as 'm' or a path to a .a file",
 				    m->libs.v[i]);
 	}
+	return src;
+}
 
+/* defines: a mapping (NAME: value, or NAME: with no value) or a list */
+static void load_defines(struct ctx *c, yaml_node_t *root)
+{
+	struct manifest *m = c->m;
+	yaml_node_t *n;
 	if ((n = get(c, root, "defines"))) {
 		if (n->type == YAML_MAPPING_NODE) {
 			for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
@@ -529,7 +542,13 @@ static void load(struct ctx *c, yaml_node_t *root)
 			strings(c, n, "defines", &m->defines, 0, NULL, NULL);
 		}
 	}
+}
 
+/* memory: and cores: */
+static void load_machine(struct ctx *c, yaml_node_t *root)
+{
+	struct manifest *m = c->m;
+	yaml_node_t *n;
 	if ((n = get(c, root, "memory"))) {
 		const char *s = scalar(c, n, "memory");
 		uint64_t b;
@@ -563,7 +582,13 @@ static void load(struct ctx *c, yaml_node_t *root)
 		else if (s)
 			m->cores = s[0] - '0';
 	}
+}
 
+/* bootargs: key: value, checked by the rules every path shares */
+static void load_bootargs(struct ctx *c, yaml_node_t *root)
+{
+	struct manifest *m = c->m;
+	yaml_node_t *n;
 	if ((n = get(c, root, "bootargs")) && want_map(c, n, "bootargs")) {
 		for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
 		     p < n->data.mapping.pairs.top; p++) {
@@ -590,7 +615,13 @@ static void load(struct ctx *c, yaml_node_t *root)
 				bootargs_set(&m->bootargs, ks, vs);
 		}
 	}
+}
 
+/* config_txt: the Pi firmware's config.txt lines */
+static void load_config_txt(struct ctx *c, yaml_node_t *root)
+{
+	struct manifest *m = c->m;
+	yaml_node_t *n;
 	if ((n = get(c, root, "config_txt"))) {
 		strings(c, n, "config_txt", &m->config_txt, 0, NULL, NULL);
 		for (size_t i = 0; i < m->config_txt.n; i++)
@@ -605,7 +636,13 @@ static void load(struct ctx *c, yaml_node_t *root)
 				     "'[section]'",
 				     m->config_txt.v[i]);
 	}
+}
 
+/* image: data: and size:. Returns image.size's node, which update: checks against */
+static yaml_node_t *load_image(struct ctx *c, yaml_node_t *root)
+{
+	struct manifest *m = c->m;
+	yaml_node_t *n;
 	yaml_node_t *image_size = NULL;
 	if ((n = get(c, root, "image")) && want_map(c, n, "image")) {
 		check_keys(c, n, " in 'image'", image_keys);
@@ -640,6 +677,28 @@ static void load(struct ctx *c, yaml_node_t *root)
 				m->image_size = b;
 		}
 	}
+	return image_size;
+}
+
+static void load(struct ctx *c, yaml_node_t *root)
+{
+	struct manifest *m = c->m;
+	yaml_node_t *n;
+	if (root->type != YAML_MAPPING_NODE) {
+		perr(c, root->start_mark,
+		     "uk.yaml must be a mapping of keys such as 'name:', 'target:' and 'sources:'");
+		return;
+	}
+	check_keys(c, root, "", top_keys);
+
+	load_name(c, root);
+	load_targets(c, root);
+	yaml_node_t *src = load_code(c, root);
+	load_defines(c, root);
+	load_machine(c, root);
+	load_bootargs(c, root);
+	load_config_txt(c, root);
+	yaml_node_t *image_size = load_image(c, root);
 
 	if ((n = get(c, root, "update")) && want_map(c, n, "update"))
 		load_update(c, n, image_size);
