@@ -10,6 +10,7 @@
 #include "sysreg.h"
 
 static struct uk_timer *pending; /* sorted, earliest first */
+static bool in_timer_irq;	  /* callbacks running: timer_irq programs once when they return */
 
 uint64_t uk_now_ns(void)
 {
@@ -18,6 +19,8 @@ uint64_t uk_now_ns(void)
 
 static void program(void)
 {
+	if (in_timer_irq)
+		return;
 	if (pending)
 		timer_set_deadline(ns_to_ticks(pending->deadline_ns));
 	else
@@ -70,10 +73,14 @@ void uk_timer_stop(struct uk_timer *t)
 	irq_restore(daif);
 }
 
-/* Timer interrupt: run every expired timer, then aim the hardware at the next one. */
+/* Timer interrupt: run every expired timer, then aim the hardware at the next one, once: a
+ * callback that re-arms its timer does not program the hardware itself. Each move of the
+ * deadline is a trip through QEMU's timer code (~25 us on TCG here); programming twice per tick
+ * made the ticker's handler ~57 us instead of ~32 us (issue 16, docs/bench.md "Latency"). */
 static void timer_irq(void *arg)
 {
 	(void)arg;
+	in_timer_irq = true;
 	uint64_t now = uk_now_ns();
 	while (pending && pending->deadline_ns <= now) {
 		struct uk_timer *t = pending;
@@ -82,6 +89,7 @@ static void timer_irq(void *arg)
 		t->fn(t, t->arg);
 		now = uk_now_ns();
 	}
+	in_timer_irq = false;
 	program();
 }
 
