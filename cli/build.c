@@ -211,6 +211,132 @@ static void remove_stale(const char *out)
 	free(pat);
 }
 
+/* An output that is not provably uk's is refused (replaceable says why). */
+static int check_output(const char *out)
+{
+	char *why = NULL;
+	if (!replaceable(out, &why)) {
+		error("%s exists and is not a uk build output (%s); uk replaces its output as a "
+		      "whole, so it touched nothing",
+		      out, why ? why : strerror(errno));
+		hint("give --out a new or empty directory (an output of an older uk, without the "
+		     "marker, can be removed by hand)");
+		free(why);
+		json_error(EXIT_USAGE, "the output directory is not a uk build output");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* The directory the output and its temporary sibling go in, created when missing. */
+static int make_parent(const char *out)
+{
+	char *parent = xstrdup(out);
+	*strrchr(parent, '/') = 0;
+	if (mkdir_p(parent) < 0 || !dir_writable(parent)) {
+		error("cannot write the output directory %s: %s", parent,
+		      mkdir_p(parent) < 0 ? strerror(errno) : "permission denied");
+		hint("choose another one with --out DIR, or fix its permissions");
+		free(parent);
+		return EXIT_FAIL;
+	}
+	free(parent);
+	return 0;
+}
+
+/* One build of an output at a time; the lock file sits beside it. *lock: its descriptor, or -1.
+ * Returns 1 when the build waited for holds the output up to date (the lock is closed then). */
+static int lock_output(struct ctx *c, const char *stamp, int *lock)
+{
+	char *lockp = xasprintf("%s.lock", c->out);
+	*lock = open(lockp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	free(lockp);
+	if (*lock >= 0 && flock(*lock, LOCK_EX | LOCK_NB) < 0) {
+		note("waiting for another build of %s", c->out);
+		flock(*lock, LOCK_EX);
+		if (is_dir(c->out) &&
+		    up_to_date(c, stamp)) { /* that build may have done our work */
+			close(*lock);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* The temporary directory, with the previous output's objects linked in for an incremental
+ * build. */
+static int make_tmp(struct ctx *c)
+{
+	if (mkdir(c->tmp, 0755) < 0) {
+		error("cannot create %s: %s", c->tmp, strerror(errno));
+		return EXIT_FAIL;
+	}
+	char *objdir = path_join(c->tmp, "obj");
+	if (is_dir(c->out)) {
+		c->old = c->out;
+		char *oo = path_join(c->out, "obj");
+		link_tree(oo, objdir);
+		free(oo);
+	}
+	mkdir_p(objdir);
+	free(objdir);
+	return 0;
+}
+
+/* In the temporary directory: compile, link, boot/, the images, build.json, the marker and the
+ * input stamp. Returns 0 or an exit code. */
+static int produce(struct ctx *c, const char *stamp, char **fw)
+{
+	int compiled = 0, relinked = 0;
+	uint64_t size = 0;
+	uint32_t vol = 0, sig = 0;
+	if (compile(c, &compiled) < 0 || interrupted || link_app(c, compiled, &relinked) < 0 ||
+	    interrupted)
+		return EXIT_FAIL;
+	int b = boot_files(c, fw);
+	if (b < 0 || interrupted || images(c, &size, &vol, &sig) < 0 ||
+	    build_json(c, *fw, size, vol, sig) < 0 || interrupted)
+		return b == -2 ? EXIT_ENV : EXIT_FAIL;
+	if (build_marker_write(c->tmp) < 0) {
+		error("cannot write %s/%s: %s", c->tmp, build_marker_name, strerror(errno));
+		return EXIT_FAIL;
+	}
+	char *sf = path_join(c->tmp, "obj/input.stamp");
+	unlink(sf);
+	write_file(sf, stamp, strlen(stamp));
+	free(sf);
+	return 0;
+}
+
+/* The new output takes the old one's place in one step. */
+static int swap_in(const struct ctx *c)
+{
+	if (c->old) {
+		if (renameat2(AT_FDCWD, c->tmp, AT_FDCWD, c->out, RENAME_EXCHANGE) < 0) {
+			error("cannot replace %s: %s", c->out, strerror(errno));
+			return EXIT_FAIL;
+		}
+		rm_rf(c->tmp); /* now the previous output */
+	} else if (rename(c->tmp, c->out) < 0) {
+		error("cannot create %s: %s", c->out, strerror(errno));
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
+/* A failed build: the temporary directory goes; the previous output stays as it was. */
+static int failed(const struct ctx *c, int rc)
+{
+	rm_rf(c->tmp);
+	if (tool_missing)
+		rc = EXIT_ENV;
+	if (interrupted) {
+		error("interrupted: the previous output is untouched");
+		rc = EXIT_INTR;
+	}
+	return rc;
+}
+
 int build_target(struct manifest *m, const char *target, const char *out, struct build_result *r)
 {
 	struct ctx c;
@@ -228,20 +354,8 @@ int build_target(struct manifest *m, const char *target, const char *out, struct
 	r->elf = path_join(out, "app.elf");
 	r->kernel = path_join(out, "kernel8.img");
 	int rc = load_conf(&c);
-	if (rc)
+	if (rc || (rc = check_output(out)))
 		return rc;
-
-	char *why = NULL;
-	if (!replaceable(out, &why)) {
-		error("%s exists and is not a uk build output (%s); uk replaces its output as a "
-		      "whole, so it touched nothing",
-		      out, why ? why : strerror(errno));
-		hint("give --out a new or empty directory (an output of an older uk, without the "
-		     "marker, can be removed by hand)");
-		free(why);
-		json_error(EXIT_USAGE, "the output directory is not a uk build output");
-		return EXIT_USAGE;
-	}
 	char *stamp = input_stamp(&c);
 	if (is_dir(out) && up_to_date(&c, stamp)) {
 		r->up_to_date = 1;
@@ -250,32 +364,13 @@ int build_target(struct manifest *m, const char *target, const char *out, struct
 	}
 
 	/* build beside the output, then swap: a failure leaves the previous output as it was */
-	char *parent = xstrdup(out);
-	*strrchr(parent, '/') = 0;
-	if (mkdir_p(parent) < 0 || !dir_writable(parent)) {
-		error("cannot write the output directory %s: %s", parent,
-		      mkdir_p(parent) < 0 ? strerror(errno) : "permission denied");
-		hint("choose another one with --out DIR, or fix its permissions");
-		free(parent), free(stamp);
-		return EXIT_FAIL;
-	}
-	free(parent);
-	/* one build of an output at a time; the lock file sits beside it */
-	char *lockp = xasprintf("%s.lock", out);
-	int lock = open(lockp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	free(lockp);
-	if (lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) < 0) {
-		note("waiting for another build of %s", out);
-		flock(lock, LOCK_EX);
-		if (is_dir(out) && up_to_date(&c, stamp)) { /* that build may have done our work */
-			r->up_to_date = 1;
-			close(lock);
-			free(stamp);
-			return 0;
-		}
+	int lock;
+	if ((rc = make_parent(out)) || (r->up_to_date = lock_output(&c, stamp, &lock))) {
+		free(stamp);
+		return rc;
 	}
 	remove_stale(out);
-	char *tmp = xasprintf("%s.tmp-%d", out, (int)getpid());
+	char *tmp = xasprintf("%s.tmp-%d", out, (int)getpid()), *fw = NULL;
 	c.tmp = tmp;
 	rm_rf(tmp);
 	/* Ctrl-C: the compilers die with us; clean up the temporary directory, keep the output */
@@ -283,65 +378,13 @@ int build_target(struct manifest *m, const char *target, const char *out, struct
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-	int compiled = 0, relinked = 0;
-	char *fw = NULL;
-	uint64_t size = 0;
-	uint32_t vol = 0, sig = 0;
-	if (mkdir(tmp, 0755) < 0) {
-		error("cannot create %s: %s", tmp, strerror(errno));
-		rc = EXIT_FAIL;
-		goto done;
+	if (!(rc = make_tmp(&c))) {
+		rc = produce(&c, stamp, &fw);
+		if (!rc)
+			rc = swap_in(&c);
+		if (rc)
+			rc = failed(&c, rc);
 	}
-	char *objdir = path_join(tmp, "obj");
-	if (is_dir(out)) {
-		c.old = out;
-		char *oo = path_join(out, "obj");
-		link_tree(oo, objdir);
-		free(oo);
-	}
-	mkdir_p(objdir);
-	free(objdir);
-
-	rc = EXIT_FAIL;
-	if (compile(&c, &compiled) < 0 || interrupted || link_app(&c, compiled, &relinked) < 0 ||
-	    interrupted)
-		goto fail;
-	int b = boot_files(&c, &fw);
-	if (b == -2)
-		rc = EXIT_ENV;
-	if (b < 0 || interrupted || images(&c, &size, &vol, &sig) < 0 ||
-	    build_json(&c, fw, size, vol, sig) < 0 || interrupted)
-		goto fail;
-	if (build_marker_write(tmp) < 0) {
-		error("cannot write %s/%s: %s", tmp, build_marker_name, strerror(errno));
-		goto fail;
-	}
-	char *sf = path_join(tmp, "obj/input.stamp");
-	unlink(sf);
-	write_file(sf, stamp, strlen(stamp));
-	free(sf);
-
-	if (c.old) {
-		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, out, RENAME_EXCHANGE) < 0) {
-			error("cannot replace %s: %s", out, strerror(errno));
-			goto fail;
-		}
-		rm_rf(tmp); /* now the previous output */
-	} else if (rename(tmp, out) < 0) {
-		error("cannot create %s: %s", out, strerror(errno));
-		goto fail;
-	}
-	rc = 0;
-	goto done;
-fail:
-	rm_rf(tmp);
-	if (tool_missing)
-		rc = EXIT_ENV;
-	if (interrupted) {
-		error("interrupted: the previous output is untouched");
-		rc = EXIT_INTR;
-	}
-done:
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	if (lock >= 0)
