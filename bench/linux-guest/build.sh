@@ -7,8 +7,9 @@
 #                      /init loads, from the same .deb
 #   iperf.cpio.gz      the same plus /tcp-echo (examples/tcp-echo/main.c, static) and Debian's
 #                      arm64 iperf 2 (/usr/bin/iperf) with its loader and shared libraries (from
-#                      the arm64 .debs install.sh fetches); a separate file so the image-size and
-#                      memory rows measure the guest without them
+#                      the arm64 .debs install.sh fetches) and /latency-loop (bench/latency-loop.c,
+#                      static; bench/latency.sh); a separate file so the image-size and memory
+#                      rows measure the guest without them
 # BOARD is virt (virtio-net) or rpi3 (QEMU raspi3b: usb-net behind the DWC2 controller).
 # Rebuilds only when an input changed. Prints the directory.
 #   bench/linux-guest/build.sh [virt|rpi3]
@@ -52,7 +53,7 @@ done
 
 # The stamp names every input, so a changed source or package rebuilds the guest.
 sum=$(cat "$here/init.c" "$top/examples/udp-echo/main.c" "$top/examples/http-server/main.c" \
-	"$top/examples/tcp-echo/main.c" "$0" | sha256sum | cut -c1-16)
+	"$top/examples/tcp-echo/main.c" "$top/bench/latency-loop.c" "$0" | sha256sum | cut -c1-16)
 stamp="$sum $board $(basename -a "$deb" "${userland[@]}" | tr '\n' ' ')"
 if [ -f "$out/stamp" ] && [ "$(cat "$out/stamp")" = "$stamp" ] && [ -f "$out/vmlinuz" ] &&
 	[ -f "$out/initramfs.cpio.gz" ] && [ -f "$out/iperf.cpio.gz" ]; then
@@ -100,7 +101,8 @@ for d in "${userland[@]}"; do
 done
 mkdir -p "$work/extra/usr/bin" "$work/extra/lib/aarch64-linux-gnu"
 "$CC" -static -O2 -Wall -Wextra "$top/examples/tcp-echo/main.c" -o "$work/extra/tcp-echo"
-aarch64-linux-gnu-strip "$work/extra/tcp-echo"
+"$CC" -static -O2 -Wall -Wextra "$top/bench/latency-loop.c" -o "$work/extra/latency-loop"
+aarch64-linux-gnu-strip "$work/extra/tcp-echo" "$work/extra/latency-loop"
 cp "$work/arm64/usr/bin/iperf" "$work/extra/usr/bin/iperf"
 interp=$(aarch64-linux-gnu-readelf -l "$work/extra/usr/bin/iperf" |
 	sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
