@@ -26,15 +26,6 @@ const char usage_build[] =
     "A failed build leaves the previous output untouched.\n"
     "\n"
     "Options:\n"
-    "  -t, --target T   build for T only\n"
-    "  -o, --out DIR    output directory\n"
-    "  -j, --jobs N     compile N sources at once (default: number of CPUs)\n"
-    "      --fleet INV  then one sdcard.img per device of the inventory INV (YAML or\n"
-    "                   CSV) in OUT/fleet/NAME/, and OUT/fleet/fleet.json (docs/fleet.md)\n"
-    "      --sign KEY   also write OUT/update.ukb: the boot partition's files as an update\n"
-    "                   bundle signed with the ECDSA P-256 private key KEY (PEM); needs\n"
-    "                   version: in uk.yaml (docs/update.md)\n"
-    "      --json       print the results as JSON on stdout\n"
     "\n"
     "Exit codes: 0 built (or up to date), 1 compile/link/tool failure,\n"
     "2 usage or uk.yaml error (nothing written), 3 runtime or firmware missing.\n";
@@ -75,13 +66,19 @@ int cmd_build(int argc, char **argv)
 	const char *target = NULL, *out = NULL, *fleet = NULL, *sign = NULL;
 	struct strlist rest = {0};
 	struct option opts[] = {
-	    {OPT_STRING, 't', "target", &target, "target"},
-	    {OPT_STRING, 'o', "out", &out, "output directory"},
-	    {OPT_INT, 'j', "jobs", &build_jobs, "parallel compiles"},
-	    {OPT_STRING, 0, "fleet", &fleet, "inventory"},
-	    {OPT_STRING, 0, "sign", &sign, "signing key"},
-	    {OPT_BOOL, 0, "json", &json_mode, "JSON output"},
-	    {OPT_END, 0, NULL, NULL, NULL},
+	    {OPT_STRING, 't', "target", &target, " T", "build for T only"},
+	    {OPT_STRING, 'o', "out", &out, " DIR", "output directory"},
+	    {OPT_INT, 'j', "jobs", &build_jobs, " N",
+	     "compile N sources at once (default: number of CPUs)"},
+	    {OPT_STRING, 0, "fleet", &fleet, " INV",
+	     "then one sdcard.img per device of the inventory INV (YAML or\n"
+	     "CSV) in OUT/fleet/NAME/, and OUT/fleet/fleet.json (docs/fleet.md)"},
+	    {OPT_STRING, 0, "sign", &sign, " KEY",
+	     "also write OUT/update.ukb: the boot partition's files as an update\n"
+	     "bundle signed with the ECDSA P-256 private key KEY (PEM); needs\n"
+	     "version: in uk.yaml (docs/update.md)"},
+	    {OPT_BOOL, 0, "json", &json_mode, NULL, "print the results as JSON on stdout"},
+	    {OPT_END, 0, NULL, NULL, NULL, NULL},
 	};
 	parse_options(argc, argv, opts, usage_build, &rest);
 	if (rest.n > 1)

@@ -63,10 +63,7 @@ static const char usage_ls[] =
     "Lists the folder PATH of CARD's /data partition (default: the top), sorted by name,\n"
     "one entry a line: 'file SIZE NAME' or 'dir - NAME/'. A file PATH lists that file.\n"
     "\n" DATA_CARD "\n"
-    "Options:\n"
-    "      --json   a JSON array on stdout: [{\"name\":...,\"type\":\"file\"|\"dir\","
-    "\"size\":BYTES}]\n"
-    "               (a folder's size is 0)\n";
+    "Options:\n";
 
 static const char usage_get[] =
     "usage: uk data get CARD PATH [DEST] [--force]\n"
@@ -76,8 +73,7 @@ static const char usage_get[] =
     "DEST is written whole or not at all (a temporary file beside it, renamed into place).\n"
     "CARD is only read.\n"
     "\n" DATA_CARD "\n"
-    "Options:\n"
-    "  -f, --force   replace DEST when it exists\n";
+    "Options:\n";
 
 static const char usage_put[] =
     "usage: uk data put CARD SRC PATH [--force]\n"
@@ -87,8 +83,7 @@ static const char usage_put[] =
     "'uk data mkdir CARD FOLDER'. The file is written beside PATH and renamed over it, so a\n"
     "put that fails (the partition is full, Ctrl-C) leaves the card as it was.\n"
     "\n" DATA_CARD "\n"
-    "Options:\n"
-    "  -f, --force   replace PATH when it exists\n";
+    "Options:\n";
 
 static const char usage_mkdir[] = "usage: uk data mkdir CARD PATH\n"
 				  "\n"
@@ -414,8 +409,11 @@ static int data_ls(int argc, char **argv)
 {
 	struct strlist rest = {0};
 	struct option opts[] = {
-	    {OPT_BOOL, 0, "json", &json_mode, "JSON output"},
-	    {OPT_END, 0, NULL, NULL, NULL},
+	    {OPT_BOOL, 0, "json", &json_mode, NULL,
+	     "a JSON array on stdout: [{\"name\":...,\"type\":\"file\"|\"dir\","
+	     "\"size\":BYTES}]\n"
+	     "(a folder's size is 0)"},
+	    {OPT_END, 0, NULL, NULL, NULL, NULL},
 	};
 	parse_options(argc, argv, opts, usage_ls, &rest);
 	if (rest.n < 1 || rest.n > 2)
@@ -511,8 +509,8 @@ static int data_get(int argc, char **argv)
 	int force = 0;
 	struct strlist rest = {0};
 	struct option opts[] = {
-	    {OPT_BOOL, 'f', "force", &force, "replace DEST"},
-	    {OPT_END, 0, NULL, NULL, NULL},
+	    {OPT_BOOL, 'f', "force", &force, NULL, "replace DEST when it exists"},
+	    {OPT_END, 0, NULL, NULL, NULL, NULL},
 	};
 	parse_options(argc, argv, opts, usage_get, &rest);
 	if (rest.n < 2 || rest.n > 3)
@@ -649,8 +647,8 @@ static int data_put(int argc, char **argv)
 	int force = 0;
 	struct strlist rest = {0};
 	struct option opts[] = {
-	    {OPT_BOOL, 'f', "force", &force, "replace PATH"},
-	    {OPT_END, 0, NULL, NULL, NULL},
+	    {OPT_BOOL, 'f', "force", &force, NULL, "replace PATH when it exists"},
+	    {OPT_END, 0, NULL, NULL, NULL, NULL},
 	};
 	parse_options(argc, argv, opts, usage_put, &rest);
 	if (rest.n != 3)
@@ -817,7 +815,7 @@ static int two_args(int argc, char **argv, const char *usage, const char *what, 
 		    char **in, char **given)
 {
 	struct strlist rest = {0};
-	struct option opts[] = {{OPT_END, 0, NULL, NULL, NULL}};
+	struct option opts[] = {{OPT_END, 0, NULL, NULL, NULL, NULL}};
 	parse_options(argc, argv, opts, usage, &rest);
 	if (rest.n != 2)
 		usage_error(usage,

@@ -15,10 +15,7 @@ const char usage_devices[] =
     "uk flash). Loop devices count as hidden unless --allow-loop; detached ones are\n"
     "left out unless --all.\n"
     "\n"
-    "Options:\n"
-    "      --allow-loop   list attached loop devices as candidates\n"
-    "      --all          also list detached loop devices and empty ram disks\n"
-    "      --json         {\"candidates\":[...],\"hidden\":[...]} on stdout\n";
+    "Options:\n";
 
 static void dev_json(struct json *j, const struct target_info *t, const struct refusals *r)
 {
@@ -40,10 +37,12 @@ int cmd_devices(int argc, char **argv)
 	int all = 0, allow_loop = 0;
 	struct strlist rest = {0};
 	struct option opts[] = {
-	    {OPT_BOOL, 0, "all", &all, "everything"},
-	    {OPT_BOOL, 0, "allow-loop", &allow_loop, "loop devices"},
-	    {OPT_BOOL, 0, "json", &json_mode, "JSON output"},
-	    {OPT_END, 0, NULL, NULL, NULL},
+	    {OPT_BOOL, 0, "allow-loop", &allow_loop, NULL,
+	     "list attached loop devices as candidates"},
+	    {OPT_BOOL, 0, "all", &all, NULL, "also list detached loop devices and empty ram disks"},
+	    {OPT_BOOL, 0, "json", &json_mode, NULL,
+	     "{\"candidates\":[...],\"hidden\":[...]} on stdout"},
+	    {OPT_END, 0, NULL, NULL, NULL, NULL},
 	};
 	parse_options(argc, argv, opts, usage_devices, &rest);
 	if (rest.n)

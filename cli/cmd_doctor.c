@@ -11,6 +11,8 @@ const char usage_doctor[] =
     "the firmware and device-tree cache (UK_CACHE) and the runtime (UK_HOME),\n"
     "and say what to install for each missing piece.\n"
     "\n"
+    "Options:\n"
+    "\n"
     "Exit codes: 0 everything required is present, 3 something is missing.\n";
 
 struct check {
@@ -115,8 +117,8 @@ int cmd_doctor(int argc, char **argv)
 {
 	struct strlist rest = {0};
 	struct option opts[] = {
-	    {OPT_BOOL, 0, "json", &json_mode, "JSON output"},
-	    {OPT_END, 0, NULL, NULL, NULL},
+	    {OPT_BOOL, 0, "json", &json_mode, NULL, "print the checks as JSON on stdout"},
+	    {OPT_END, 0, NULL, NULL, NULL, NULL},
 	};
 	parse_options(argc, argv, opts, usage_doctor, &rest);
 	if (rest.n)

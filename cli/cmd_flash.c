@@ -26,18 +26,6 @@ const char usage_flash[] =
     "Ctrl-C leaves the card without a partition table.\n"
     "\n"
     "Options:\n"
-    "  -y, --yes              do not ask (scripts); pin the card with --expect-*\n"
-    "      --expect-serial S  refuse unless the device's serial is S\n"
-    "      --expect-size SIZE refuse unless the device holds SIZE (bytes: exactly;\n"
-    "                         32G: within 10%)\n"
-    "      --device NAME      write fleet device NAME's image (uk build --fleet)\n"
-    "      --allow-loop       accept a loop device (tests, image files)\n"
-    "      --allow-fixed      accept a disk that is neither removable nor on USB/MMC\n"
-    "      --overwrite-file   replace a plain file that does not look like a disk image\n"
-    "      --no-map           write every byte, even with a block map\n"
-    "      --no-verify        do not read back\n"
-    "      --progress=MODE    auto (a bar on a terminal), tty, jsonl (stdout), none\n"
-    "      --json             a JSON report on stdout\n"
     "\n"
     "Exit codes: 0 written and verified, 2 usage, 10 refused target, 11 target busy,\n"
     "12 image corrupt, 13 write error, 14 verify mismatch, 15 not confirmed,\n"
@@ -141,18 +129,27 @@ struct flash_req {
 static void parse_flash(int argc, char **argv, struct flash_req *q)
 {
 	struct option opts[] = {
-	    {OPT_BOOL, 'y', "yes", &q->yes, "do not ask"},
-	    {OPT_STRING, 0, "expect-serial", &q->expect_serial, "serial"},
-	    {OPT_STRING, 0, "expect-size", &q->expect_size, "size"},
-	    {OPT_STRING, 0, "device", &q->device, "fleet device"},
-	    {OPT_BOOL, 0, "allow-loop", &q->allow_loop, "loop devices"},
-	    {OPT_BOOL, 0, "allow-fixed", &q->allow_fixed, "fixed disks"},
-	    {OPT_BOOL, 0, "overwrite-file", &q->overwrite, "any plain file"},
-	    {OPT_BOOL, 0, "no-map", &q->no_map, "write every byte"},
-	    {OPT_BOOL, 0, "no-verify", &q->no_verify, "no read-back"},
-	    {OPT_STRING, 0, "progress", &q->progress, "progress mode"},
-	    {OPT_BOOL, 0, "json", &json_mode, "JSON report"},
-	    {OPT_END, 0, NULL, NULL, NULL},
+	    {OPT_BOOL, 'y', "yes", &q->yes, NULL,
+	     "do not ask (scripts); pin the card with --expect-*"},
+	    {OPT_STRING, 0, "expect-serial", &q->expect_serial, " S",
+	     "refuse unless the device's serial is S"},
+	    {OPT_STRING, 0, "expect-size", &q->expect_size, " SIZE",
+	     "refuse unless the device holds SIZE (bytes: exactly;\n"
+	     "32G: within 10%)"},
+	    {OPT_STRING, 0, "device", &q->device, " NAME",
+	     "write fleet device NAME's image (uk build --fleet)"},
+	    {OPT_BOOL, 0, "allow-loop", &q->allow_loop, NULL,
+	     "accept a loop device (tests, image files)"},
+	    {OPT_BOOL, 0, "allow-fixed", &q->allow_fixed, NULL,
+	     "accept a disk that is neither removable nor on USB/MMC"},
+	    {OPT_BOOL, 0, "overwrite-file", &q->overwrite, NULL,
+	     "replace a plain file that does not look like a disk image"},
+	    {OPT_BOOL, 0, "no-map", &q->no_map, NULL, "write every byte, even with a block map"},
+	    {OPT_BOOL, 0, "no-verify", &q->no_verify, NULL, "do not read back"},
+	    {OPT_STRING, 0, "progress", &q->progress, "=MODE",
+	     "auto (a bar on a terminal), tty, jsonl (stdout), none"},
+	    {OPT_BOOL, 0, "json", &json_mode, NULL, "a JSON report on stdout"},
+	    {OPT_END, 0, NULL, NULL, NULL, NULL},
 	};
 	parse_options(argc, argv, opts, usage_flash, &q->rest);
 	const char *progress = q->progress;

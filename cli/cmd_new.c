@@ -12,8 +12,6 @@ const char usage_new[] = "usage: uk new NAME [--target T]\n"
 			 "The app's name is NAME's last path component.\n"
 			 "\n"
 			 "Options:\n"
-			 "  -t, --target T   virt (default), rpi3 or rpi4\n"
-			 "      --json       print the created files as JSON\n"
 			 "\n"
 			 "Exit codes: 0 created, 1 cannot write, 2 bad name or NAME exists.\n";
 
@@ -40,9 +38,9 @@ int cmd_new(int argc, char **argv)
 	const char *target = "virt";
 	struct strlist rest = {0};
 	struct option opts[] = {
-	    {OPT_STRING, 't', "target", &target, "target"},
-	    {OPT_BOOL, 0, "json", &json_mode, "JSON output"},
-	    {OPT_END, 0, NULL, NULL, NULL},
+	    {OPT_STRING, 't', "target", &target, " T", "virt (default), rpi3 or rpi4"},
+	    {OPT_BOOL, 0, "json", &json_mode, NULL, "print the created files as JSON"},
+	    {OPT_END, 0, NULL, NULL, NULL, NULL},
 	};
 	parse_options(argc, argv, opts, usage_new, &rest);
 	if (rest.n != 1)

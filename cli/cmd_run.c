@@ -25,20 +25,6 @@ const char usage_run[] =
     "(net.*), then --append.\n"
     "\n"
     "Options:\n"
-    "      --qemu          run in QEMU (the only runner today)\n"
-    "  -t, --target T      target to boot (default: the first in uk.yaml)\n"
-    "  -m, --memory MEM    guest memory, e.g. 256M (default: uk.yaml's memory, else the target's)\n"
-    "  -a, --append K=V    one more boot argument (repeatable)\n"
-    "      --timeout S     stop QEMU after S seconds\n"
-    "      --gdb[=PORT]    start paused with a gdb stub on PORT (default 1234)\n"
-    "  -o, --out DIR       build output directory (as uk build --out)\n"
-    "  -p, --publish [tcp:|udp:]HOST:GUEST\n"
-    "                      forward 127.0.0.1:HOST to the guest's port GUEST (default tcp;\n"
-    "                      repeatable; added to uk.yaml's network.hostfwd)\n"
-    "      --net user|tap:NAME\n"
-    "                      the guest's network: QEMU user networking (the default), or the\n"
-    "                      existing tap device NAME (no -p then)\n"
-    "      --fresh         start the card again from the built sdcard.img\n"
     "\n"
     "Networking (uk.yaml's network:, -p, --net, or a net.* boot argument) gives the guest a NIC\n"
     "(virt: virtio-net; rpi3, rpi4: usb-net on QEMU's USB hub) and net.ip=dhcp unless an\n"
@@ -339,17 +325,25 @@ struct run_req {
 static void parse_run(int argc, char **argv, struct run_req *r)
 {
 	struct option opts[] = {
-	    {OPT_BOOL, 0, "qemu", &r->qemu, "run in QEMU"},
-	    {OPT_STRING, 't', "target", &r->target, "target"},
-	    {OPT_STRING, 'm', "memory", &r->mem, "memory"},
-	    {OPT_LIST, 'a', "append", &r->appends, "boot argument"},
-	    {OPT_INT, 0, "timeout", &r->timeout, "seconds"},
-	    {OPT_OPTINT, 0, "gdb", &r->gdb, "gdb port"},
-	    {OPT_STRING, 'o', "out", &r->out, "output directory"},
-	    {OPT_LIST, 'p', "publish", &r->publish, "port forward"},
-	    {OPT_STRING, 0, "net", &r->net, "network"},
-	    {OPT_BOOL, 0, "fresh", &r->fresh, "start the card again"},
-	    {OPT_END, 0, NULL, NULL, NULL},
+	    {OPT_BOOL, 0, "qemu", &r->qemu, NULL, "run in QEMU (the only runner today)"},
+	    {OPT_STRING, 't', "target", &r->target, " T",
+	     "target to boot (default: the first in uk.yaml)"},
+	    {OPT_STRING, 'm', "memory", &r->mem, " MEM",
+	     "guest memory, e.g. 256M (default: uk.yaml's memory, else the target's)"},
+	    {OPT_LIST, 'a', "append", &r->appends, " K=V", "one more boot argument (repeatable)"},
+	    {OPT_INT, 0, "timeout", &r->timeout, " S", "stop QEMU after S seconds"},
+	    {OPT_OPTINT, 0, "gdb", &r->gdb, "[=PORT]",
+	     "start paused with a gdb stub on PORT (default 1234)"},
+	    {OPT_STRING, 'o', "out", &r->out, " DIR", "build output directory (as uk build --out)"},
+	    {OPT_LIST, 'p', "publish", &r->publish, " [tcp:|udp:]HOST:GUEST",
+	     "forward 127.0.0.1:HOST to the guest's port GUEST (default tcp;\n"
+	     "repeatable; added to uk.yaml's network.hostfwd)"},
+	    {OPT_STRING, 0, "net", &r->net, " user|tap:NAME",
+	     "the guest's network: QEMU user networking (the default), or the\n"
+	     "existing tap device NAME (no -p then)"},
+	    {OPT_BOOL, 0, "fresh", &r->fresh, NULL,
+	     "start the card again from the built sdcard.img"},
+	    {OPT_END, 0, NULL, NULL, NULL, NULL},
 	};
 	parse_options(argc, argv, opts, usage_run, &r->rest);
 	if (!r->qemu)

@@ -6,14 +6,16 @@
 const char usage_version[] = "usage: uk version [--json]\n"
 			     "\n"
 			     "Print uk's version, UK_HOME, UK_CACHE and the targets whose runtime\n"
-			     "is installed.\n";
+			     "is installed.\n"
+			     "\n"
+			     "Options:\n";
 
 int cmd_version(int argc, char **argv)
 {
 	struct strlist rest = {0}, have = {0};
 	struct option opts[] = {
-	    {OPT_BOOL, 0, "json", &json_mode, "JSON output"},
-	    {OPT_END, 0, NULL, NULL, NULL},
+	    {OPT_BOOL, 0, "json", &json_mode, NULL, "print the same as JSON on stdout"},
+	    {OPT_END, 0, NULL, NULL, NULL, NULL},
 	};
 	parse_options(argc, argv, opts, usage_version, &rest);
 	for (int i = 0; uk_targets[i]; i++) {

@@ -27,16 +27,11 @@ static const char usage_main[] =
     "'uk run' exits with the app's own status. See docs/cli.md.\n";
 
 const struct command commands[] = {
-    {"new", cmd_new, usage_new, "create an app"},
-    {"build", cmd_build, usage_build, "build an app"},
-    {"run", cmd_run, usage_run, "boot an app in QEMU"},
-    {"flash", cmd_flash, usage_flash, "write a card"},
-    {"devices", cmd_devices, usage_devices, "list cards"},
-    {"data", cmd_data, usage_data, "files on a card's /data"},
-    {"doctor", cmd_doctor, usage_doctor, "check the host"},
-    {"version", cmd_version, usage_version, "print the version"},
-    {"help", cmd_help, usage_help, "show help"},
-    {NULL, NULL, NULL, NULL},
+    {"new", cmd_new, "create an app"},	      {"build", cmd_build, "build an app"},
+    {"run", cmd_run, "boot an app in QEMU"},  {"flash", cmd_flash, "write a card"},
+    {"devices", cmd_devices, "list cards"},   {"data", cmd_data, "files on a card's /data"},
+    {"doctor", cmd_doctor, "check the host"}, {"version", cmd_version, "print the version"},
+    {"help", cmd_help, "show help"},	      {NULL, NULL, NULL},
 };
 
 const struct command *find_command(const char *name)
@@ -54,7 +49,7 @@ const char usage_help[] = "usage: uk help [COMMAND]\n"
 int cmd_help(int argc, char **argv)
 {
 	struct strlist rest = {0};
-	struct option opts[] = {{OPT_END, 0, NULL, NULL, NULL}};
+	struct option opts[] = {{OPT_END, 0, NULL, NULL, NULL, NULL}};
 	parse_options(argc, argv, opts, usage_help, &rest);
 	if (rest.n == 0) {
 		fputs(usage_main, stdout);
@@ -63,8 +58,9 @@ int cmd_help(int argc, char **argv)
 	const struct command *c = find_command(rest.v[0]);
 	if (!c)
 		usage_error(usage_help, "no such command '%s'", rest.v[0]);
-	fputs(c->usage, stdout);
-	return EXIT_OK;
+	/* the command prints its usage itself, with the options from its own table */
+	char *v[] = {(char *)c->name, "--help", NULL};
+	return c->fn(2, v);
 }
 
 int main(int argc, char **argv)

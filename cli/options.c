@@ -7,6 +7,61 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The usage parse_options was last given, and that usage with its option lines (the table is
+ * gone by the time a later usage error prints it). */
+static const char *last_usage;
+static char *last_rendered;
+
+/* The left column of an option's line: "  -t, --target T" or "      --json". */
+static char *option_name(const struct option *o)
+{
+	char s[3] = {'-', o->short_name, 0};
+	return xasprintf("  %s%s--%s%s", o->short_name ? s : "  ", o->short_name ? ", " : "  ",
+			 o->long_name, o->arg ? o->arg : "");
+}
+
+/* usage, with a line per option of opts (name, then help from one column on) after its
+ * "Options:\n" line; names wider than WIDE go on a line of their own. */
+#define WIDE 24
+static char *render_usage(const char *usage, const struct option *opts)
+{
+	const char *at = strstr(usage, "Options:\n");
+	if (!at)
+		return xstrdup(usage);
+	at += strlen("Options:\n");
+	size_t col = 0;
+	for (const struct option *o = opts; o->type != OPT_END; o++) {
+		char *name = option_name(o);
+		size_t n = strlen(name);
+		if (n <= WIDE && n + 2 > col)
+			col = n + 2;
+		free(name);
+	}
+	char *out = xasprintf("%.*s", (int)(at - usage), usage);
+	for (const struct option *o = opts; o->type != OPT_END; o++) {
+		char *name = option_name(o), *t;
+		size_t n = strlen(name);
+		if (n > WIDE)
+			t = xasprintf("%s%s\n%*s", out, name, (int)col, "");
+		else
+			t = xasprintf("%s%s%*s", out, name, (int)(col - n), "");
+		free(out), free(name);
+		out = t;
+		for (const char *h = o->help ? o->help : "", *nl;; h = nl + 1) {
+			nl = strchr(h, '\n');
+			int len = nl ? (int)(nl - h) : (int)strlen(h);
+			t = xasprintf("%s%.*s\n%*s", out, len, h, nl ? (int)col : 0, "");
+			free(out);
+			out = t;
+			if (!nl)
+				break;
+		}
+	}
+	char *t = xasprintf("%s%s", out, at);
+	free(out);
+	return t;
+}
+
 void usage_error(const char *usage, const char *fmt, ...)
 {
 	va_list ap;
@@ -17,7 +72,7 @@ void usage_error(const char *usage, const char *fmt, ...)
 	va_end(ap);
 	error("%s", msg);
 	json_error(EXIT_USAGE, msg);
-	fputs(usage, stderr);
+	fputs(usage == last_usage ? last_rendered : usage, stderr);
 	free(msg);
 	exit(EXIT_USAGE);
 }
@@ -56,6 +111,9 @@ static void set(const struct option *o, const char *usage, const char *val)
 void parse_options(int argc, char **argv, const struct option *opts, const char *usage,
 		   struct strlist *rest)
 {
+	free(last_rendered);
+	last_rendered = render_usage(usage, opts);
+	last_usage = usage;
 	int only_args = 0;
 	for (int i = 1; i < argc; i++) {
 		char *a = argv[i];
@@ -68,7 +126,7 @@ void parse_options(int argc, char **argv, const struct option *opts, const char 
 			continue;
 		}
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			fputs(usage, stdout);
+			fputs(last_rendered, stdout);
 			exit(EXIT_OK);
 		}
 		if (!strcmp(a, "--json")) {

@@ -123,10 +123,13 @@ struct option {
 	enum opt_type type;
 	char short_name;
 	const char *long_name;
-	void *value; /* int*, const char**, struct strlist* */
-	const char *help;
+	void *value;	  /* int*, const char**, struct strlist* */
+	const char *arg;  /* what --help shows after --NAME: " T", "=MODE", "[=PORT]"; NULL: none */
+	const char *help; /* --help's description; each '\n' starts another line */
 };
-/* Parses argv[1..]; positional arguments go to *rest. Exits 2 on bad usage, 0 after --help. */
+/* Parses argv[1..]; positional arguments go to *rest. Exits 2 on bad usage, 0 after --help.
+ * The option table is the source of the usage's option list: --help and a usage error print
+ * usage with opts' lines inserted after its "Options:\n" line. */
 void parse_options(int argc, char **argv, const struct option *opts, const char *usage,
 		   struct strlist *rest);
 void usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -369,8 +372,7 @@ extern const char usage_build[], usage_run[], usage_new[], usage_doctor[], usage
 
 struct command {
 	const char *name;
-	int (*fn)(int, char **);
-	const char *usage;
+	int (*fn)(int, char **); /* prints its own usage for --help: uk help CMD runs CMD --help */
 	const char *summary;
 };
 extern const struct command commands[];
