@@ -8,7 +8,8 @@
 
 static void manifest_free(struct manifest *m)
 {
-	free(m->path), free(m->dir), free(m->name), free(m->memory), free(m->hostfwd);
+	free(m->path), free(m->dir), free(m->name), free(m->version), free(m->memory);
+	free(m->hostfwd), free(m->update_key);
 	sl_free(&m->targets), sl_free(&m->sources), sl_free(&m->include), sl_free(&m->cflags);
 	sl_free(&m->defines), sl_free(&m->libs), sl_free(&m->config_txt), sl_free(&m->files);
 	bootargs_free(&m->bootargs);
