@@ -38,7 +38,8 @@ int slots_read_file(struct mount *m, const char *path, char *buf, size_t size)
 	return (int)n;
 }
 
-/* The value of key= in a [section] of a config.txt-style file; [all] applies everywhere. */
+/* boot_partition= as the firmware reads it for a boot: lines under [all] always count, lines
+ * under `section` too when given (a tryboot reads [tryboot]); the last one wins. */
 static unsigned partition_in(const char *text, const char *section)
 {
 	unsigned found = 0;
@@ -47,7 +48,8 @@ static unsigned partition_in(const char *text, const char *section)
 		const char *end = strchr(l, '\n');
 		size_t len = end ? (size_t)(end - l) : strlen(l);
 		if (len && l[0] == '[')
-			in = !strncmp(l, "[all]", 5) || !strncmp(l, section, strlen(section));
+			in = !strncmp(l, "[all]", 5) ||
+			     (section && !strncmp(l, section, strlen(section)));
 		else if (in && len > 15 && !strncmp(l, "boot_partition=", 15))
 			found = (unsigned)strtoul(l + 15, NULL, 10);
 		l += len + (end ? 1 : 0);
@@ -59,13 +61,13 @@ int slots_parse_autoboot(const char *text, unsigned *normal, unsigned *trial)
 {
 	if (!strstr(text, "tryboot_a_b=1"))
 		return -EINVAL;
-	*normal = partition_in(text, "[none]");
+	*normal = partition_in(text, NULL);
 	*trial = partition_in(text, "[tryboot]");
 	bool ok = (*normal == 2 && *trial == 3) || (*normal == 3 && *trial == 2);
 	return ok ? 0 : -EINVAL;
 }
 
-int slots_probe(struct blockdev *bd, const struct volume part[4], const uint8_t type[4])
+int slots_probe(const struct volume part[4], const uint8_t type[4])
 {
 	if (!fat_type(type[0]) || !fat_type(type[1]) || !fat_type(type[2]))
 		return -ENOENT;
@@ -75,8 +77,9 @@ int slots_probe(struct blockdev *bd, const struct volume part[4], const uint8_t 
 	if (fat_mount(m) != 0)
 		return -ENOENT;
 	char text[512];
+	unsigned normal, trial;
 	if (slots_read_file(m, "/autoboot.txt", text, sizeof text) < 0 ||
-	    slots_parse_autoboot(text, &slots.normal, &slots.trial) != 0) {
+	    slots_parse_autoboot(text, &normal, &trial) != 0) {
 		free(m->fs);
 		*m = (struct mount){0};
 		return -ENOENT;
@@ -89,12 +92,11 @@ int slots_probe(struct blockdev *bd, const struct volume part[4], const uint8_t 
 		slots.booted = partition;
 		slots.tryboot = tryboot == 1;
 	} else {
-		slots.booted = slots.normal;
+		slots.booted = normal; /* no firmware said: the partition a normal boot takes */
 		slots.tryboot = false;
 	}
 	slots.state = &slots.autoboot;
 	slots.present = true;
-	(void)bd;
 	return (int)slots.booted;
 }
 

@@ -109,7 +109,7 @@ int vfs_init(void)
 	for (unsigned i = 0; i < 4; i++)
 		type[i] = partition(mbr, i, bd, &part[i]);
 	/* an A/B card: /boot is the slot the firmware booted (fs/slots.c) */
-	int booted = slots_probe(bd, part, type);
+	int booted = slots_probe(part, type);
 	if (booted > 0)
 		add_mount("/boot", &part[booted - 1], fat_mount, false);
 	else if (type[0] == 0x0c || type[0] == 0x0b || type[0] == 0x0e) {

@@ -88,18 +88,17 @@ int littlefs_format(struct mount *m);
  * (B) in both. */
 struct card_slots {
 	bool present;
-	bool prefix;		/* the Pi 3 scheme: slot directories on /boot */
-	struct mount autoboot;	/* partition scheme: partition 1, mounted privately */
-	struct mount *state;	/* where autoboot.txt or slot.txt and uk-update.txt are */
-	struct volume slot[2];	/* partition scheme: partitions 2 and 3 */
-	unsigned booted;	/* the slot running: 2 (A) or 3 (B) */
-	bool tryboot;		/* this boot is a trial (the firmware's tryboot flag; on the Pi 3
-				 * kernel/update.c's state) */
-	unsigned normal, trial; /* partition scheme: autoboot.txt's [all] and [tryboot] choice */
+	bool prefix;	       /* the Pi 3 scheme: slot directories on /boot */
+	struct mount autoboot; /* partition scheme: partition 1, mounted privately */
+	struct mount *state;   /* where autoboot.txt or slot.txt and uk-update.txt are */
+	struct volume slot[2]; /* partition scheme: partitions 2 and 3 */
+	unsigned booted;       /* the slot running: 2 (A) or 3 (B) */
+	bool tryboot;	       /* this boot is a trial (the firmware's tryboot flag; on the Pi 3
+				* kernel/update.c's state) */
 };
 /* part/type: the MBR's four entries. On a partition-scheme card the partition booted (2 or
  * 3; then vfs_slots() tells the rest), else -ENOENT and nothing changed. */
-int slots_probe(struct blockdev *bd, const struct volume part[4], const uint8_t type[4]);
+int slots_probe(const struct volume part[4], const uint8_t type[4]);
 /* boot: the mounted /boot of a card with one boot partition: 0 when its slot.txt makes it a
  * Pi 3 A/B card, else -ENOENT. */
 int slots_probe_prefix(struct mount *boot);

@@ -124,6 +124,12 @@ static int write_state(struct card_slots *s)
 	return rewrite(s, STATE_FILE, text, sizeof text);
 }
 
+/* This boot is a trial that has not confirmed yet. */
+static bool on_trial(const struct card_slots *s)
+{
+	return s->tryboot && !confirmed && !strcmp(st.state, "trying");
+}
+
 static char slot_letter(unsigned partition)
 {
 	return partition == 2 ? 'A' : 'B';
@@ -165,7 +171,7 @@ static void feed(struct uk_timer *t, void *arg)
 void uk_update_halt(void)
 {
 	struct card_slots *s = vfs_slots();
-	if (s && s->tryboot && !confirmed && !strcmp(st.state, "trying")) {
+	if (s && on_trial(s)) {
 		kprintf("uk: update: version %s stopped before it was confirmed: resetting to the "
 			"previous version\n",
 			running_version());
@@ -243,7 +249,7 @@ int uk_update_status(struct uk_update_status *out)
 		return -ENODEV;
 	out->slot = slot_letter(s->booted);
 	out->partition = s->booted;
-	out->trial = s->tryboot && !confirmed && !strcmp(st.state, "trying");
+	out->trial = on_trial(s);
 	out->rolled_back = rolled_back;
 	copy(out->failed_version, sizeof out->failed_version, failed_version);
 	return 0;
@@ -254,7 +260,7 @@ int uk_update_confirm(void)
 	struct card_slots *s = vfs_slots();
 	if (!s)
 		return -ENODEV;
-	if (!s->tryboot || confirmed || strcmp(st.state, "trying"))
+	if (!on_trial(s))
 		return 0; /* not on trial: nothing to confirm */
 	if (!s->prefix) { /* the Pi 3's slot.txt names the new slot already */
 		/* the same length as uk build's file: only the two digits trade places */
@@ -270,8 +276,6 @@ int uk_update_confirm(void)
 		}
 	}
 	confirmed = true;
-	s->normal = s->booted;
-	s->trial = 5 - s->booted;
 	uk_timer_stop(&trial_timer);
 	if (watchdog_ours) {
 		uk_timer_stop(&feed_timer);
@@ -427,7 +431,7 @@ int uk_update_install(ssize_t (*read)(void *arg, void *buf, size_t n), void *arg
 		say(why, why_len, "this card has no A/B slots (uk.yaml: update: slots: ab)");
 		return -1;
 	}
-	if (s->tryboot && !confirmed && !strcmp(st.state, "trying")) {
+	if (on_trial(s)) {
 		say(why, why_len, "this boot is a trial: confirm it before installing another");
 		return -1;
 	}

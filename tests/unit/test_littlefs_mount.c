@@ -40,9 +40,9 @@ int fat_format_mount(struct mount *m)
 	(void)m;
 	abort();
 }
-int slots_probe(struct blockdev *bd, const struct volume part[4], const uint8_t type[4])
+int slots_probe(const struct volume part[4], const uint8_t type[4])
 {
-	(void)bd, (void)part, (void)type;
+	(void)part, (void)type;
 	abort();
 }
 int slots_probe_prefix(struct mount *boot)
