@@ -74,6 +74,7 @@ setup() {
 
 teardown() {
 	[ -z "$SERVER_PID" ] || kill "$SERVER_PID" 2>/dev/null || true
+	[ -z "${HTTP_PID:-}" ] || kill "$HTTP_PID" 2>/dev/null || true
 	rm -rf "$T"
 }
 
@@ -149,11 +150,23 @@ every_boot_runs_a_version() {
 	assert_line --regexp "^update: data keep.bin 200000 bytes fnv1a $KEEP, 3 earlier boots$"
 }
 
-@test "another key's bundle, another board's, an older version's, a cut download, a changed byte: refused, saying why; nothing switched" {
-	local before
+@test "no bundle at the address, another key's, another board's, an older version's, a cut download, a changed byte: refused, saying why; nothing switched" {
+	local before port2
 	before=$(p1 autoboot.txt)
-	firmware -- "update.url=$(url other-key.ukb),$(url other-board.ukb),$(url older.ukb),$(url cut.ukb),$(url flipped.ukb)" \
+	# a web server that answers 404 (s_server -WWW answers 200 with an error text, refused too)
+	port2=$(free_port tcp)
+	(cd "$W" && exec python3 -c 'import http.server, ssl, sys
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[2], sys.argv[3])
+s = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), http.server.SimpleHTTPRequestHandler)
+s.socket = ctx.wrap_socket(s.socket, server_side=True)
+s.serve_forever()' "$port2" "$P/srv.pem" "$P/srv.key") >"$T/http.log" 2>&1 &
+	HTTP_PID=$!
+	wait_tcp_port "$port2" 20 || fail "the 404 server did not start: $(cat "$T/http.log")"
+	firmware -- "update.url=https://10.0.2.2:$port2/nothing.ukb,$(url missing.ukb),$(url other-key.ukb),$(url other-board.ukb),$(url older.ukb),$(url cut.ukb),$(url flipped.ukb)" \
 		update.want=2.0.0
+	assert_line --regexp '^update: refused: the server answered: HTTP/1\.[01] 404'
+	assert_line "update: refused: the bundle ended inside its header"
 	assert_line --regexp '^update: refused: .*signature'
 	assert_line --regexp '^update: refused: .*rpi4'
 	assert_line --regexp '^update: refused: the bundle is version 0\.9\.0, older than the 1\.0\.0 this device runs'

@@ -174,9 +174,8 @@ def main():
     base_dtb = os.path.join(work, "virt.dtb")
     # raspi3b/raspi4b: the card goes in the SD slot and the device tree comes from the card
     # (the firmware loads the board's .dtb from the slot); the -dtb given names which one
-    raspi = any(a.startswith("raspi") or ",raspi" in a or "-M raspi" in a for a in qemu) or \
-        any(qemu[k] in ("-M", "-machine") and qemu[k + 1].startswith("raspi")
-            for k in range(len(qemu) - 1))
+    raspi = any(qemu[k] in ("-M", "-machine") and qemu[k + 1].startswith("raspi")
+                for k in range(len(qemu) - 1))
     board_dtb = None
     if "-dtb" in qemu:
         k = qemu.index("-dtb")
