@@ -1,6 +1,7 @@
 /* cmd_build.c: uk build: builds the app for each target (the pipeline is build.c). */
 #include "build.h"
 #include "flash.h"
+#include "fleet.h"
 
 #include <stdio.h>
 #include <stdlib.h>

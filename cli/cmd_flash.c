@@ -2,6 +2,7 @@
  * verifiably (flash_write.c). */
 #define _GNU_SOURCE
 #include "flash.h"
+#include "fleet.h"
 
 #include <errno.h>
 #include <glob.h>

@@ -133,18 +133,6 @@ int flash_write(int fd, const struct target_info *t, const struct flash_opts *o,
  * now; O_EXCL (block devices) and O_DIRECT when possible. */
 int flash_open(const struct target_info *t, int *direct);
 
-/* ---- fleet.c ---- */
-struct inventory;
-/* Loads and validates a fleet inventory (YAML or CSV): NULL after reporting every mistake. */
-struct inventory *fleet_inventory_load(const char *path, const struct manifest *m);
-void fleet_inventory_free(struct inventory *inv);
-/* After a successful build of OUT: the block map beside sdcard.img, then the fleet when
- * INVENTORY is set. Returns 0 or an exit code. */
-int build_after(struct manifest *m, const char *target, const char *out, struct inventory *inv);
-int fleet_build(struct manifest *m, const char *target, const char *out, struct inventory *inv);
-/* The image of device NAME from DIR/fleet/fleet.json, or NULL with a message. */
-char *fleet_image(const char *dir, const char *name);
-
 /* ---- subcommands ---- */
 int cmd_flash(int argc, char **argv);
 int cmd_devices(int argc, char **argv);

@@ -34,12 +34,9 @@ static void perr(struct ctx *c, yaml_mark_t mk, const char *fmt, ...)
 static void perr(struct ctx *c, yaml_mark_t mk, const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "%s%s:%zu:%zu:%s %serror:%s ", col("\033[1m"), c->m->path, mk.line + 1,
-		mk.column + 1, col("\033[0m"), col("\033[1;31m"), col("\033[0m"));
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	verror_at(c->m->path, (int)mk.line + 1, (int)mk.column + 1, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	c->errors++;
 }
 
@@ -189,16 +186,6 @@ int parse_size(const char *s, uint64_t *out)
 		return -1; /* 17592186044480M is not 64M */
 	*out = v * mul;
 	return 0;
-}
-
-static int ident_ok(const char *s, const char *extra)
-{
-	if (!*s)
-		return 0;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr(extra, *s))
-			return 0;
-	return 1;
 }
 
 static void check_keys(struct ctx *c, yaml_node_t *map, const char *where,
@@ -711,7 +698,7 @@ static void load(struct ctx *c, yaml_node_t *root)
 		free(too_many);
 	}
 
-	/* the fleet inventory, for uk build --fleet uk.yaml: fleet.c checks each entry */
+	/* the fleet inventory, for uk build --fleet uk.yaml: inventory.c checks each entry */
 	if ((n = get(c, root, "devices")) && n->type != YAML_SEQUENCE_NODE)
 		perr(c, n->start_mark,
 		     "'devices' must be a list of devices such as '- name: sensor-1'");

@@ -2,6 +2,7 @@
 #ifndef UK_H
 #define UK_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -46,6 +47,10 @@ void error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* FILE:LINE:COL: error: ... (uk.yaml's and a fleet inventory's mistakes, 1-based) */
+void verror_at(const char *file, int line, int column, const char *fmt, va_list ap);
+/* Non-empty, and only letters, digits and the characters in EXTRA. */
+int ident_ok(const char *s, const char *extra);
 extern int use_color_out;	       /* the same for stdout */
 const char *col(const char *code);     /* ANSI code for stderr, or "" */
 const char *col_out(const char *code); /* ANSI code for stdout, or "" */

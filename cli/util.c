@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "uk.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -206,6 +207,24 @@ static void vmsg(const char *label, const char *color, const char *fmt, va_list 
 	fprintf(stderr, "%suk: %s%s", col(color), label, col("\033[0m"));
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+}
+
+void verror_at(const char *file, int line, int column, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s%s:%d:%d:%s %serror:%s ", col("\033[1m"), file, line, column,
+		col("\033[0m"), col("\033[1;31m"), col("\033[0m"));
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+int ident_ok(const char *s, const char *extra)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr(extra, *s))
+			return 0;
+	return 1;
 }
 
 void error(const char *fmt, ...)
