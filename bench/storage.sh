@@ -16,7 +16,7 @@
 # the card on the Arasan SDHCI at 0x3f300000, and its SD card model takes only power-of-two sizes):
 #   uk      the same app built for rpi3 (uk build --target rpi3): /data, littlefs on the second
 #           partition of sdcard.img, grown to a power of two with truncate as uk run does
-#           (cli/run_card.c); runtime/drivers/sdhci.c; the board's bcm2837-rpi-3-b.dtb
+#           (cli/commands/run_card.c); runtime/drivers/sdhci.c; the board's bcm2837-rpi-3-b.dtb
 #   Linux   the same kernel; /init loads sdhci, sdhci-pltfm and sdhci-iproc (the driver of
 #           "brcm,bcm2835-sdhci"; each module's dependencies read from its .modinfo, as
 #           bench/devices.sh does; mmc_core and mmc_block are built in) and the ext4 modules, and

@@ -1,6 +1,6 @@
 /*
  * The on-disk geometry of /data's littlefs: one home for the runtime, which mounts it
- * (fs/littlefs.c), and the host tool, which makes and seeds it (cli/data_image.c).
+ * (fs/littlefs.c), and the host tool, which makes and seeds it (cli/pipeline/data_image.c).
  *
  * 8 KiB blocks: littlefs reads a file one block at a time and walks its skip list per block,
  * and copies the last, partial block on every append after a sync, so small blocks make large

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# manifests/uk.schema.json and uk build's own checks (cli/manifest.c, cli/netconf.c) hold the
+# manifests/uk.schema.json and uk build's own checks (cli/manifest/manifest.c, cli/manifest/netconf.c) hold the
 # same rules: each case below is a uk.yaml that both accept or both refuse, as the table says.
 # An editor or CI that validates with the schema then tells a user what uk build will.
 load helper

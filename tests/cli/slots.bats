@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# uk.yaml update: slots: ab: the A/B card (docs/update.md, cli/slots.c). The partition table,
+# uk.yaml update: slots: ab: the A/B card (docs/update.md, cli/pipeline/slots.c). The partition table,
 # the autoboot partition's exact bytes (the runtime rewrites them), slot A's boot files with
 # update.pem, an empty slot B, /data behind them; bad update: sections refused before anything
 # is written; the same bytes twice; a fleet stamps slot A. The Pi 3's card (no tryboot): one

@@ -13,9 +13,9 @@ fuzz() {
 	[ "$status" -eq 0 ]
 }
 
-@test "fuzz: manifest loader (cli/manifest.c, cli/yamlload.c)" { fuzz manifest; }
-@test "fuzz: fleet inventory, YAML (cli/inventory.c)" { fuzz fleet_yaml; }
-@test "fuzz: fleet inventory, CSV (cli/inventory.c)" { fuzz fleet_csv; }
+@test "fuzz: manifest loader (cli/manifest/manifest.c, cli/manifest/yamlload.c)" { fuzz manifest; }
+@test "fuzz: fleet inventory, YAML (cli/fleet/inventory.c)" { fuzz fleet_yaml; }
+@test "fuzz: fleet inventory, CSV (cli/fleet/inventory.c)" { fuzz fleet_csv; }
 @test "fuzz: boot arguments, runtime parser against the uk tool's checks" { fuzz bootargs; }
 @test "fuzz: device-tree reader (runtime/kernel/devicetree.c, libfdt)" { fuzz devicetree; }
 @test "fuzz: receive path, virtio-net into lwIP" { fuzz netrx_virtio; }

@@ -1,7 +1,7 @@
 /* Boot arguments, on both sides of the card:
  *   - the runtime's parser (runtime/kernel/bootargs.c, its symbols renamed rt_* here) on the
  *     whole input as a command line: what it stores must obey its own grammar and limits;
- *   - the uk tool's (cli/bootargs.c): each line of the input is one --append KEY=VALUE for
+ *   - the uk tool's (cli/manifest/bootargs.c): each line of the input is one --append KEY=VALUE for
  *     bootarg_split; when the tool accepts the set (bootargs_problem finds nothing), the line
  *     it writes to cmdline.txt (bootargs_format) must parse on the board to the very same
  *     arguments with no warning: what uk accepts, the board takes (issue 17.9). */

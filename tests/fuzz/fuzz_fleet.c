@@ -1,4 +1,4 @@
-/* cli/inventory.c's fleet_inventory_load on any inventory: the input is written to a file whose
+/* cli/fleet/inventory.c's fleet_inventory_load on any inventory: the input is written to a file whose
  * name ends in FLEET_SUFFIX (".yaml" or ".csv": the loader picks the parser by it) in a
  * temporary directory. The build's own boot arguments are a manifest's, so the limits on
  * what a card holds in all are checked too. */

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../runtime/fs/littlefs_geometry.h"
+#include "../../runtime/fs/littlefs_geometry.h"
 #include "lfs2.h"
 
 /* Where byte off of littlefs block b is in the file: past the partition's offset. */

@@ -295,7 +295,7 @@ static void load_network(struct ctx *c, yaml_node_t *n)
 	}
 }
 
-/* update: the A/B card layout (docs/update.md, cli/slots.c) and the key devices trust. */
+/* update: the A/B card layout (docs/update.md, cli/pipeline/slots.c) and the key devices trust. */
 static void load_update(struct ctx *c, yaml_node_t *n, yaml_node_t *image_size)
 {
 	struct manifest *m = c->m;
