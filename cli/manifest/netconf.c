@@ -103,10 +103,11 @@ const char *net_arg_problem(const char *key, const char *v)
 	if (!strcmp(key, "net.dns"))
 		return ip_ok(v) ? NULL : "not an IP address such as 192.168.1.1 or 2001:db8::1";
 	if (!strcmp(key, "net.ntp"))
-		return ntp_ok(v) ? NULL
-				 : "write 'off', or one or two NTP servers separated by a comma, each "
-				   "an IP address or a host name of at most 63 characters (e.g. "
-				   "pool.ntp.org,192.168.1.1)";
+		return ntp_ok(v)
+			   ? NULL
+			   : "write 'off', or one or two NTP servers separated by a comma, each "
+			     "an IP address or a host name of at most 63 characters (e.g. "
+			     "pool.ntp.org,192.168.1.1)";
 	if (!strcmp(key, "net.hostname"))
 		return label_ok(v) ? NULL
 				   : "not a DNS label: 1 to 63 letters, digits and '-', not "

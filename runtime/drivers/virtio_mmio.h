@@ -5,9 +5,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define VIRTIO_ID_NET 1
+#define VIRTIO_ID_NET	1
 #define VIRTIO_ID_BLOCK 2 /* block device (virtio 1.1 section 5.2) */
-#define VIRTIO_ID_RNG 4 /* entropy device (virtio 1.1 section 5.4) */
+#define VIRTIO_ID_RNG	4 /* entropy device (virtio 1.1 section 5.4) */
 
 /* Split virtqueue (virtio 1.1 section 2.6) */
 struct vring_desc {

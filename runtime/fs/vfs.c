@@ -1,6 +1,6 @@
 /*
- * Mounts: the card's MBR (written by uk build, cli/pipeline/mbr.c) names the partitions; partition 1,
- * FAT32 (type 0x0c), is /boot (on an A/B card, the slot the firmware booted: fs/slots.c); the
+ * Mounts: the card's MBR (written by uk build, cli/pipeline/mbr.c) names the partitions; partition
+ * 1, FAT32 (type 0x0c), is /boot (on an A/B card, the slot the firmware booted: fs/slots.c); the
  * partition of type 0xda, littlefs, is /data; /tmp is in RAM. Mounting
  * happens on the first file call, not at boot, so an app that never touches a file pays nothing for
  * it.

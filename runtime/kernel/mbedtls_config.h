@@ -21,7 +21,7 @@
 #define MBEDTLS_ENTROPY_HARDWARE_ALT /* ...which is the board's RNG (kernel/random.c) */
 #define MBEDTLS_PLATFORM_C
 #define MBEDTLS_ERROR_C /* mbedtls_strerror: what failed, in words */
-#define MBEDTLS_FS_IO   /* certificates and keys read from files (/boot, /data) */
+#define MBEDTLS_FS_IO	/* certificates and keys read from files (/boot, /data) */
 
 /* randomness */
 #define MBEDTLS_AES_C

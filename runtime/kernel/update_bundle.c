@@ -1,6 +1,6 @@
 /*
- * uk/update.h's bundle reader (the format: docs/update.md; the writer: cli/pipeline/bundle.c): the 4 KiB
- * header is collected, its ECDSA P-256 signature checked with mbed TLS against the device's
+ * uk/update.h's bundle reader (the format: docs/update.md; the writer: cli/pipeline/bundle.c): the
+ * 4 KiB header is collected, its ECDSA P-256 signature checked with mbed TLS against the device's
  * public key, its fields checked (format, this board's target, the file table: names that stay
  * inside the slot, sizes that add up); then the payload streams through, each file hashed with
  * SHA-256 and compared when its last byte has passed. Nothing reaches the caller before the

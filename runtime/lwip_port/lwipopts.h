@@ -151,8 +151,8 @@ void uk_sntp_get_time(unsigned int *sec, unsigned int *us);
 
 /* altcp: lwIP's TCP apps (MQTT) over TLS with mbed TLS (apps/altcp_tls), for the event API;
  * net/tls_altcp.c makes its configurations and insists on verification. */
-#define LWIP_ALTCP		1
-#define LWIP_ALTCP_TLS		1
-#define LWIP_ALTCP_TLS_MBEDTLS	1
+#define LWIP_ALTCP	       1
+#define LWIP_ALTCP_TLS	       1
+#define LWIP_ALTCP_TLS_MBEDTLS 1
 
 #endif

@@ -91,7 +91,8 @@ static void tcpip_ready(void *arg)
 }
 
 /* net.ip=A.B.C.D/PREFIX, the prefix written in 1 or 2 digits: returns false when malformed.
- * The same rule as uk build's (cli/manifest/netconf.c), so a card uk accepted is read the same here. */
+ * The same rule as uk build's (cli/manifest/netconf.c), so a card uk accepted is read the same
+ * here. */
 static bool parse_cidr(const char *s, ip4_addr_t *ip, ip4_addr_t *mask)
 {
 	char buf[32];

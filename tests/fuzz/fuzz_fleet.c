@@ -1,5 +1,5 @@
-/* cli/fleet/inventory.c's fleet_inventory_load on any inventory: the input is written to a file whose
- * name ends in FLEET_SUFFIX (".yaml" or ".csv": the loader picks the parser by it) in a
+/* cli/fleet/inventory.c's fleet_inventory_load on any inventory: the input is written to a file
+ * whose name ends in FLEET_SUFFIX (".yaml" or ".csv": the loader picks the parser by it) in a
  * temporary directory. The build's own boot arguments are a manifest's, so the limits on
  * what a card holds in all are checked too. */
 #include <stdint.h>

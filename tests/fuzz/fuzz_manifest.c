@@ -1,6 +1,6 @@
-/* cli/manifest/manifest.c's manifest_load (and cli/manifest/yamlload.c under it) on any uk.yaml: the input is
- * written as DIR/uk.yaml of a temporary app directory holding nothing else, so a source list
- * can never match, and the whole of validation runs on every input. */
+/* cli/manifest/manifest.c's manifest_load (and cli/manifest/yamlload.c under it) on any uk.yaml:
+ * the input is written as DIR/uk.yaml of a temporary app directory holding nothing else, so a
+ * source list can never match, and the whole of validation runs on every input. */
 #include <stdint.h>
 
 #include "fuzz_util.h"

@@ -32,9 +32,9 @@
 #include <time.h>
 
 #define I2C_READS 1000
-#define TMP105 0x48
-#define I2C_BUS 1
-#define SPI_HZ 10000000
+#define TMP105	  0x48
+#define I2C_BUS	  1
+#define SPI_HZ	  10000000
 #define SPI_BYTES (1L << 20)
 #define SPI_CHUNK 32768 /* uk takes up to 65535 bytes a transfer */
 
@@ -128,8 +128,8 @@ static int tmp105_read(uint8_t t[2])
 {
 	uint8_t reg = 0;
 	struct i2c_msg m[2] = {
-		{.addr = TMP105, .flags = 0, .len = 1, .buf = &reg},
-		{.addr = TMP105, .flags = I2C_M_RD, .len = 2, .buf = t},
+	    {.addr = TMP105, .flags = 0, .len = 1, .buf = &reg},
+	    {.addr = TMP105, .flags = I2C_M_RD, .len = 2, .buf = t},
 	};
 	struct i2c_rdwr_ioctl_data d = {.msgs = m, .nmsgs = 2};
 	return ioctl(i2c_fd, I2C_RDWR, &d) == 2 ? 0 : -errno;
@@ -138,11 +138,11 @@ static int tmp105_read(uint8_t t[2])
 static int spi_xfer(const void *tx, void *rx, size_t len)
 {
 	struct spi_ioc_transfer x = {
-		.tx_buf = (uintptr_t)tx,
-		.rx_buf = (uintptr_t)rx,
-		.len = len,
-		.speed_hz = SPI_HZ,
-		.bits_per_word = 8,
+	    .tx_buf = (uintptr_t)tx,
+	    .rx_buf = (uintptr_t)rx,
+	    .len = len,
+	    .speed_hz = SPI_HZ,
+	    .bits_per_word = 8,
 	};
 	return ioctl(spi_fd, SPI_IOC_MESSAGE(1), &x) == (int)len ? 0 : -errno;
 }
@@ -169,9 +169,7 @@ static void setup(void)
 		fail("uk_i2c_set_speed", -r);
 }
 
-static void spi_setup(void)
-{
-}
+static void spi_setup(void) {}
 
 static int tmp105_read(uint8_t t[2])
 {
@@ -207,7 +205,8 @@ int main(void)
 		if ((r = tmp105_read(t)) != 0)
 			fail("tmp105 read", -r);
 	long long i2c_ns = now_ns() - t0;
-	printf("devices: i2c_us=%lld i2c_n=%d temp=%02x%02x\n", i2c_ns / 1000, I2C_READS, t[0], t[1]);
+	printf("devices: i2c_us=%lld i2c_n=%d temp=%02x%02x\n", i2c_ns / 1000, I2C_READS, t[0],
+	       t[1]);
 
 	spi_setup();
 

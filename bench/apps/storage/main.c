@@ -27,9 +27,9 @@
 #include <unistd.h>
 
 #define FILE_SIZE (32L << 20)
-#define CHUNK (64L << 10)
-#define RECORD 64
-#define APPENDS 300
+#define CHUNK	  (64L << 10)
+#define RECORD	  64
+#define APPENDS	  300
 
 #ifdef LINUX_GUEST
 #include <dirent.h>
@@ -121,13 +121,9 @@ static void fail(const char *what)
 	end(1);
 }
 
-static void guest_setup(void)
-{
-}
+static void guest_setup(void) {}
 
-static void drop_cache(void)
-{
-}
+static void drop_cache(void) {}
 #endif
 
 static long long now_us(void)

@@ -33,7 +33,7 @@
 
 #include "cert.h" /* CERT_PEM, KEY_PEM */
 
-#define BIG (10L << 20)
+#define BIG   (10L << 20)
 #define CHUNK 16384
 
 #ifdef LINUX_GUEST
