@@ -131,6 +131,8 @@ packages=(
 	libc6-dev-arm64-cross cpio iproute2
 	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu picolibc-aarch64-linux-gnu
 	libyaml-dev libarchive-dev libjansson-dev libcsv-dev libssl-dev
+	# libfdisk: the card's partition table, written and read as util-linux's fdisk does
+	libfdisk-dev
 	# libxml2: sdcard.img.bmap, bmaptool's XML; bmap-tools: tests/cli/bmap.bats flashes a uk
 	# card with Debian's bmaptool
 	libxml2-dev bmap-tools
@@ -340,7 +342,7 @@ fetch_debs() {
 	done < <(apt-get "${apt_local[@]}" download --print-uris "$@" | grep "^'")
 }
 # Patches not applied, and why none of them matters for uk's build of lwIP (runtime/Makefile
-# builds src/core, src/api, netif/ethernet.c and three apps with uk's own port, runtime/net):
+# builds src/core, src/api, netif/ethernet.c and three apps with uk's own port, runtime/lwip_port):
 #   port         Debian's POSIX port for the Hurd (port/: sys_arch, tap and serial netifs) and
 #                a change to src/api/sockets.c that takes sockaddr lengths from that port's
 #                header (port/include/posix/sockets.h): uk has its own port and lwIP's own

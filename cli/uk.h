@@ -260,10 +260,12 @@ struct mbr_part {
 	uint8_t boot, type;
 	uint32_t lba, sectors;
 };
-void mbr_encode(unsigned char out[512], uint32_t disk_sig, const struct mbr_part *p, int n);
-/* The four primary entries of the MBR in sector (an unused one has type 0): 0, or -1 when the
- * sector has no MBR signature (0x55 0xaa). */
-int mbr_decode(const unsigned char sector[512], uint32_t *disk_sig, struct mbr_part p[4]);
+/* Writes a DOS partition table with n (1-4) primary partitions to the image or disk open as
+ * fd (named path in messages): 0, or -1 with a message. */
+int mbr_write(int fd, const char *path, uint32_t disk_sig, const struct mbr_part *p, int n);
+/* The four primary entries of the DOS partition table of the image open as fd, named path (an
+ * unused one has type 0): 0, or -1 when it has none. */
+int mbr_read(int fd, const char *path, uint32_t *disk_sig, struct mbr_part p[4]);
 /* Copies the data extents of the (sparse) file in (size bytes) to out at offset, skipping
  * zero blocks (they stay holes in a freshly truncated out): 0, or -1 with errno set. One caller
  * at a time (a static buffer). */

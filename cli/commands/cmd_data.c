@@ -244,12 +244,8 @@ static int card_open(struct card *c, const char *path, int writable)
 	if (c->fd < 0)
 		return fail(EXIT_FAIL, NULL, "cannot open %s%s: %s", path,
 			    writable ? " for writing" : "", strerror(errno));
-	unsigned char mbr[MBR_SECTOR];
 	struct mbr_part part[4];
-	ssize_t r = pread(c->fd, mbr, sizeof mbr, 0);
-	if (r < 0)
-		return fail(EXIT_FAIL, NULL, "reading %s: %s", path, strerror(errno));
-	if (r < (ssize_t)sizeof mbr || mbr_decode(mbr, NULL, part) < 0)
+	if (mbr_read(c->fd, path, NULL, part) < 0)
 		return fail(EXIT_USAGE, "uk build writes card images: build/TARGET/sdcard.img",
 			    "%s has no partition table (no MBR): it is not a card image", path);
 	int dp = 0; /* partition 2 on a card with one boot partition, 4 on an A/B card */

@@ -149,12 +149,10 @@ int bmap_compute(const char *image, struct bmap *b)
 	if (fd < 0)
 		return -1;
 	struct stat st;
-	unsigned char mbr[512];
 	struct mbr_part part[4];
 	size_t cap = 0;
 	int rc = -1;
-	if (fstat(fd, &st) < 0 || st.st_size < 1 << 20 || full_read(fd, mbr, 512, 0) < 0 ||
-	    mbr_decode(mbr, NULL, part) < 0)
+	if (fstat(fd, &st) < 0 || st.st_size < 1 << 20 || mbr_read(fd, image, NULL, part) < 0)
 		goto out;
 	b->image_size = (uint64_t)st.st_size;
 	add(b, 0, 64 << 10, &cap); /* the MBR, and any old GPT header after it: zeroed */

@@ -1,5 +1,4 @@
 /* manifest.c: loads uk.yaml with libyaml and validates it against manifests/uk.schema.json's rules.
-#define _GNU_SOURCE
  * Every problem is reported as file:line:col with what is allowed; nothing is written on error. */
 #include "uk.h"
 #include "yamlload.h"

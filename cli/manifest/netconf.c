@@ -1,6 +1,6 @@
 /* netconf.c: the network settings' rules, in one place for uk.yaml's network: section, its
  * bootargs:, a fleet inventory and uk run --append/-p: the net.* boot arguments the runtime
- * reads (runtime/netapi/stack.c) and QEMU port forwards. */
+ * reads (runtime/net/stack.c) and QEMU port forwards. */
 #include "uk.h"
 
 #include <arpa/inet.h>

@@ -1,65 +1,113 @@
-/* mbr.c: the SD card's master boot record and the sparse whole-disk image. */
+/* mbr.c: the SD card's partition table (libfdisk) and the sparse whole-disk image. */
 #define _GNU_SOURCE
 #include "uk.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libfdisk.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static uint32_t get32(const unsigned char *p)
+/* The partition table through util-linux's libfdisk (Debian's libfdisk), as fdisk and sfdisk
+ * write it: a DOS label with the given disk identifier and primary partitions at exact
+ * sectors. Given the same identifier and partitions, libfdisk writes the same 512 bytes every
+ * time (tests/cli/build.bats compares two builds; sfdisk -d reads the layout back), so the
+ * image stays byte-reproducible. */
+static struct fdisk_context *fdisk_open(int fd, const char *path, int readonly)
 {
-	return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)v, p[1] = (unsigned char)(v >> 8);
-	p[2] = (unsigned char)(v >> 16), p[3] = (unsigned char)(v >> 24);
-}
-
-/* CHS in the classic 255 heads x 63 sectors geometry; past 1023 cylinders it saturates. */
-static void chs(unsigned char *p, uint32_t lba)
-{
-	uint32_t c = lba / (255 * 63), h = (lba / 63) % 255, s = lba % 63 + 1;
-	if (c > 1023)
-		c = 1023, h = 254, s = 63;
-	p[0] = (unsigned char)h;
-	p[1] = (unsigned char)(s | ((c >> 2) & 0xc0));
-	p[2] = (unsigned char)c;
-}
-
-void mbr_encode(unsigned char out[512], uint32_t disk_sig, const struct mbr_part *p, int n)
-{
-	memset(out, 0, 512);
-	put32(out + 440, disk_sig); /* Linux shows it as PARTUUID=<sig>-01 */
-	for (int i = 0; i < n && i < 4; i++) {
-		unsigned char *e = out + 446 + 16 * i;
-		e[0] = p[i].boot ? 0x80 : 0x00;
-		chs(e + 1, p[i].lba);
-		e[4] = p[i].type;
-		chs(e + 5, p[i].lba + p[i].sectors - 1);
-		put32(e + 8, p[i].lba);
-		put32(e + 12, p[i].sectors);
+	struct fdisk_context *cxt = fdisk_new_context();
+	if (!cxt)
+		return NULL;
+	fdisk_disable_dialogs(cxt, 1); /* nothing to ask: every value is given */
+	if (fdisk_assign_device_by_fd(cxt, fd, path, readonly) != 0) {
+		fdisk_unref_context(cxt);
+		return NULL;
 	}
-	out[510] = 0x55;
-	out[511] = 0xaa;
+	return cxt;
 }
 
-int mbr_decode(const unsigned char in[512], uint32_t *disk_sig, struct mbr_part p[4])
+int mbr_write(int fd, const char *path, uint32_t disk_sig, const struct mbr_part *p, int n)
 {
-	if (in[510] != 0x55 || in[511] != 0xaa)
+	/* the descriptor stays the caller's: libfdisk does not close one it was given */
+	struct fdisk_context *cxt = fdisk_open(fd, path, 0);
+	if (!cxt) {
+		error("libfdisk cannot open %s", path);
 		return -1;
-	if (disk_sig)
-		*disk_sig = get32(in + 440);
-	for (int i = 0; i < 4; i++) {
-		const unsigned char *e = in + 446 + 16 * i;
-		p[i] = (struct mbr_part){.boot = e[0] == 0x80,
-					 .type = e[4],
-					 .lba = get32(e + 8),
-					 .sectors = get32(e + 12)};
+	}
+	char id[16];
+	snprintf(id, sizeof id, "0x%08x", disk_sig); /* Linux shows PARTUUID=<id>-01 */
+	int rc = fdisk_create_disklabel(cxt, "dos");
+	if (!rc)
+		rc = fdisk_set_disklabel_id_from_string(cxt, id);
+	struct fdisk_label *lb = fdisk_get_label(cxt, NULL);
+	for (int i = 0; !rc && i < n && i < 4; i++) {
+		struct fdisk_partition *pa = fdisk_new_partition();
+		/* a type libfdisk has no name for (none of uk's) is still written as its code */
+		struct fdisk_parttype *t = fdisk_label_get_parttype_from_code(lb, p[i].type),
+				      *unknown = NULL;
+		if (!t)
+			t = unknown = fdisk_new_unknown_parttype(p[i].type, NULL);
+		if (!pa || !t) {
+			fdisk_unref_partition(pa);
+			rc = -ENOMEM;
+			break;
+		}
+		fdisk_partition_set_partno(pa, (size_t)i);
+		fdisk_partition_set_start(pa, p[i].lba);
+		fdisk_partition_set_size(pa, p[i].sectors);
+		fdisk_partition_set_type(pa, t);
+		rc = fdisk_add_partition(cxt, pa, NULL);
+		fdisk_unref_partition(pa);
+		fdisk_unref_parttype(unknown);
+		if (!rc && p[i].boot)
+			rc = fdisk_toggle_partition_flag(cxt, (size_t)i, DOS_FLAG_ACTIVE);
+	}
+	if (!rc)
+		rc = fdisk_write_disklabel(cxt);
+	/* the image is synced, or not, by whoever made it: the build swaps its folder in whole */
+	fdisk_deassign_device(cxt, 1);
+	fdisk_unref_context(cxt);
+	if (rc) {
+		error("writing the partition table of %s: %s", path, strerror(rc < 0 ? -rc : rc));
+		return -1;
 	}
 	return 0;
+}
+
+int mbr_read(int fd, const char *path, uint32_t *disk_sig, struct mbr_part p[4])
+{
+	memset(p, 0, 4 * sizeof *p);
+	struct fdisk_context *cxt = fdisk_open(fd, path, 1);
+	if (!cxt)
+		return -1;
+	int rc = -1;
+	if (fdisk_is_labeltype(cxt, FDISK_DISKLABEL_DOS)) {
+		rc = 0;
+		char *id = NULL;
+		if (disk_sig && fdisk_get_disklabel_id(cxt, &id) == 0 && id)
+			*disk_sig = (uint32_t)strtoul(id, NULL, 16);
+		free(id);
+		for (size_t i = 0; i < 4; i++) {
+			struct fdisk_partition *pa = NULL;
+			if (fdisk_get_partition(cxt, i, &pa) == 0 && fdisk_partition_is_used(pa)) {
+				struct fdisk_parttype *t = fdisk_partition_get_type(pa);
+				fdisk_sector_t start = fdisk_partition_get_start(pa);
+				fdisk_sector_t size = fdisk_partition_get_size(pa);
+				/* an MBR entry holds 32-bit sector numbers */
+				if (start <= UINT32_MAX && size <= UINT32_MAX)
+					p[i] = (struct mbr_part){
+					    .boot = fdisk_partition_is_bootable(pa) ? 1 : 0,
+					    .type = t ? (uint8_t)fdisk_parttype_get_code(t) : 0,
+					    .lba = (uint32_t)start,
+					    .sectors = (uint32_t)size};
+			}
+			fdisk_unref_partition(pa);
+		}
+	}
+	fdisk_deassign_device(cxt, 1);
+	fdisk_unref_context(cxt);
+	return rc;
 }
 
 static int all_zero(const unsigned char *b, size_t n)
@@ -159,14 +207,10 @@ int sdimage_write(const char *path, uint64_t total, const struct sd_part *p, int
 	}
 	if (ftruncate(out, (off_t)total) < 0)
 		goto io;
-	unsigned char mbr[512];
-	mbr_encode(mbr, disk_sig, part, n);
-	if (pwrite(out, mbr, sizeof mbr, 0) != (ssize_t)sizeof mbr)
-		goto io;
 	for (int i = 0; i < n; i++)
 		if (in[i] >= 0 && copy_extents(in[i], isize[i], out, p[i].offset) < 0)
 			goto io;
-	rc = 0;
+	rc = mbr_write(out, path, disk_sig, part, n);
 	goto out;
 io:
 	error("writing %s: %s", path, strerror(errno));
