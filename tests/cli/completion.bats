@@ -35,3 +35,17 @@ complete_line() { # words...: prints the completions of the last word
 	run complete_line uk build my
 	assert_output "myapp"
 }
+
+# The options each command's --help prints come from its option table (cli/lib/options.c):
+# the completion file must offer exactly those, so a new option cannot be left out of it.
+@test "each command's completions are its option table's options" {
+	local c table offered
+	for c in new build run flash devices doctor version; do
+		table=$("$UK" "$c" --help | sed -n 's/^ *\(-[a-zA-Z], \)\{0,1\}\(--[a-z][a-z-]*\).*/\2/p' |
+			sort -u | tr '\n' ' ')
+		offered=$(complete_line uk "$c" -- | tr ' ' '\n' | sed 's/=.*//' | grep -v '^--help$' |
+			sort -u | tr '\n' ' ')
+		[ -n "$table" ] || fail "uk $c --help lists no options"
+		[ "$table" = "$offered" ] || fail "uk $c: --help lists '$table', completion offers '$offered'"
+	done
+}
