@@ -74,6 +74,8 @@ void sha256_init(struct sha256 *c);
 void sha256_update(struct sha256 *c, const void *data, size_t n);
 void sha256_final(struct sha256 *c, unsigned char out[32]);
 void sha256_hex(const unsigned char d[32], char out[65]);
+/* sha256_final, as a newly allocated hex string */
+char *sha256_final_hex(struct sha256 *c);
 int sha256_file(const char *path, char hex[65], uint64_t *size);
 
 /* ---- json.c: --json output and build.json, value by value, encoded by jansson ---- */
@@ -360,8 +362,9 @@ void data_lfs_config(struct lfs2_config *cfg, struct data_dev *dev, uint32_t blo
 /* Mounts it as the runtime does: UK_LFS_BLOCK_SIZE, then UK_LFS_OLD_BLOCK_SIZE; 0, or the
  * first littlefs error. */
 int data_lfs_mount(struct lfs2 *lfs, struct lfs2_config *cfg, struct data_dev *dev, uint64_t size);
-/* A digest line per file and folder under dir (names, sizes, times), for up-to-date checks. */
-void dir_stamp(struct sha256 *h, const char *dir);
+/* When the app has /data: a digest line per file and folder of its data/ folder, which seeds
+ * /data (names, sizes, times), for up-to-date checks. */
+void data_seed_stamp(struct sha256 *h, const struct manifest *m);
 
 /* ---- run_card.c: the card uk run attaches (a working copy of sdcard.img) ---- */
 int run_card(const char *target, const char *out_dir, int fresh, struct strlist *qemu_args);

@@ -40,6 +40,15 @@ void sha256_hex(const unsigned char d[32], char out[65])
 	out[64] = 0;
 }
 
+char *sha256_final_hex(struct sha256 *c)
+{
+	unsigned char d[32];
+	char *hex = xmalloc(65);
+	sha256_final(c, d);
+	sha256_hex(d, hex);
+	return hex;
+}
+
 /* Sparse images are mostly holes; reading them is still cheap enough (tens of MiB). */
 int sha256_file(const char *path, char hex[65], uint64_t *size)
 {

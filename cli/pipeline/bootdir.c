@@ -240,15 +240,8 @@ static char *boot_stamp(struct ctx *c, uint64_t size, uint32_t vol, uint32_t sig
 			       (unsigned long long)c->m->slot_size);
 	sha256_update(&h, data, strlen(data));
 	free(data);
-	if (c->m->data_size) { /* the data/ folder seeds /data */
-		char *dd = path_join(c->m->dir, "data");
-		dir_stamp(&h, dd);
-		free(dd);
-	}
-	unsigned char dg[32];
-	char *out = xmalloc(65);
-	sha256_final(&h, dg);
-	sha256_hex(dg, out);
+	data_seed_stamp(&h, c->m);
+	char *out = sha256_final_hex(&h);
 	sl_free(&files);
 	free(boot);
 	return out;

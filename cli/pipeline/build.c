@@ -109,16 +109,8 @@ static char *input_stamp(struct ctx *c)
 	}
 	for (size_t i = 0; i < c->m->files.n; i++)
 		sha256_update(&h, c->m->files.v[i], strlen(c->m->files.v[i]) + 1);
-	if (c->m->data_size) { /* the data/ folder seeds /data */
-		char *dd = path_join(c->m->dir, "data");
-		dir_stamp(&h, dd);
-		free(dd);
-	}
-	unsigned char d[32];
-	char *out = xmalloc(65);
-	sha256_final(&h, d);
-	sha256_hex(d, out);
-	return out;
+	data_seed_stamp(&h, c->m);
+	return sha256_final_hex(&h);
 }
 
 /* Nothing to do when the inputs stamp matches and no object is older than its sources. */

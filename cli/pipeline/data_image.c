@@ -153,7 +153,7 @@ static int seed(lfs2_t *lfs, const char *dir, const char *at)
 	return rc;
 }
 
-void dir_stamp(struct sha256 *h, const char *dir)
+static void dir_stamp(struct sha256 *h, const char *dir)
 {
 	struct dirent **ents;
 	int n = scandir(dir, &ents, NULL, by_name);
@@ -203,4 +203,13 @@ int data_image_write(const char *path, uint64_t size, const char *seed_dir)
 	if (close(fd) < 0)
 		rc = -1;
 	return rc;
+}
+
+void data_seed_stamp(struct sha256 *h, const struct manifest *m)
+{
+	if (!m->data_size)
+		return;
+	char *dd = path_join(m->dir, "data");
+	dir_stamp(h, dd);
+	free(dd);
 }
