@@ -3,11 +3,11 @@
 # machine (virt, cortex-a72, -m 128M, virtio-net-device on QEMU user networking with the guest's
 # port 443 forwarded to 127.0.0.1, virtio-rng-device) with the same program,
 # bench/apps/tls/main.c, an HTTPS server:
-#   uk      the app built by uk build; TLS is the runtime's uk/tls.h (runtime/netapi/tls.c, mbed
+#   uk      the app built by uk build; TLS is the runtime's uk/tls.h (runtime/net/tls.c, mbed
 #           TLS 2.28 from $UK_CACHE/src/mbedtls/tree, runtime/kernel/mbedtls_config.h)
 #   Linux   the program as the static /init of an initramfs, booting the kernel of Debian's
 #           linux-image arm64 .deb and loading virtio_mmio, virtio-rng, failover, net_failover
-#           and virtio_net from it; TLS is the same runtime/netapi/tls.c over the same mbed TLS
+#           and virtio_net from it; TLS is the same runtime/net/tls.c over the same mbed TLS
 #           source, built here with aarch64-linux-gnu-gcc, the same flags uk builds it with
 #           (-O2, -mcpu=cortex-a53 -mtune=cortex-a72) and the same configuration file unchanged.
 #           What differs is below uk/tls.h: uk_random is the same CTR_DRBG seeded from
@@ -70,7 +70,7 @@ printf 'name: tls-bench\nsources: [main.c]\nnetwork:\n  ip: dhcp\n' >"$work/app/
 ukimg=$work/app/build/virt/kernel8.img
 
 # Linux: mbed TLS with uk's flags and configuration (the files runtime/Makefile compiles),
-# runtime/netapi/tls.c, the program; the kernel and modules from the .deb
+# runtime/net/tls.c, the program; the kernel and modules from the .deb
 srcs=$(sed -n '/^mbedtls_src :=/,/[^\\]$/p' "$top/runtime/Makefile" | sed 's/mbedtls_src :=//; s/\\//g')
 [ -n "$srcs" ] || skip "no mbedtls_src list in runtime/Makefile"
 flags=(-std=gnu11 -O2 -mcpu=cortex-a53 -mtune=cortex-a72 -ffunction-sections -fdata-sections

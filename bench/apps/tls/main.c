@@ -6,7 +6,7 @@
  *   GET /big   10 MiB (BIG) generated in memory, 16 KiB uk_tls_write() calls of one pattern
  *              buffer: no disk on either side (the download row)
  * One client at a time, as examples/https-server. TLS is uk/tls.h on both sides: on uk the
- * runtime's (runtime/netapi/tls.c over mbed TLS 2.28, configured by
+ * runtime's (runtime/net/tls.c over mbed TLS 2.28, configured by
  * runtime/kernel/mbedtls_config.h); on Linux the same tls.c and the same mbed TLS source, built
  * with the same configuration file by bench/tls.sh. The certificate (ECDSA P-256) and its key
  * are PEM text in cert.h, which bench/tls.sh makes with openssl.
