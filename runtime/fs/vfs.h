@@ -94,7 +94,7 @@ struct card_slots {
 	struct volume slot[2]; /* partition scheme: partitions 2 and 3 */
 	unsigned booted;       /* the slot running: 2 (A) or 3 (B) */
 	bool tryboot;	       /* this boot is a trial (the firmware's tryboot flag; on the Pi 3
-				* kernel/update.c's state) */
+				* update/update.c's state) */
 };
 /* part/type: the MBR's four entries. On a partition-scheme card the partition booted (2 or
  * 3; then vfs_slots() tells the rest), else -ENOENT and nothing changed. */

@@ -28,7 +28,7 @@ extern char __tls_main[], __image_end[];
 extern void uk_net_autostart(void) __attribute__((weak));
 /* In kernel/random.c: weak, so only apps that draw randomness probe the hardware RNG. */
 extern void uk_random_init(void) __attribute__((weak));
-/* In kernel/update.c: weak, so only apps that use uk/update.h's slots read the card at boot. */
+/* In update/update.c: weak, so only apps that use uk/update.h's slots read the card at boot. */
 extern void uk_update_boot(void) __attribute__((weak));
 extern void uk_update_halt(void) __attribute__((weak));
 

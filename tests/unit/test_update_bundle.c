@@ -1,5 +1,5 @@
 /*
- * Host tests for uk/update.h's bundle reader (runtime/kernel/update_bundle.c) against bundles
+ * Host tests for uk/update.h's bundle reader (runtime/update/update_bundle.c) against bundles
  * the real writer made (uk build --sign, in DIR/bundle: see update_bundle.mk): a good bundle in
  * any chunking gives every file's bytes, in order, and its header's fields; a wrong key, another
  * board's bundle, a changed header or payload byte, a cut or a longer bundle, and a sink that

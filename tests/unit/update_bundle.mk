@@ -1,4 +1,4 @@
-# uk/update.h's bundle reader (runtime/kernel/update_bundle.c) with mbed TLS built for the host
+# uk/update.h's bundle reader (runtime/update/update_bundle.c) with mbed TLS built for the host
 # from the same Debian source and configuration as the runtime's, checking bundles made by the
 # real writer: uk build --sign (bundle/ holds them, made once).
 MBEDTLS := $(UK_CACHE)/src/mbedtls/tree
@@ -19,8 +19,8 @@ $(OUT)/bundle/.made: $(BUILD)/bin/uk
 	$(BUILD)/bin/uk build $(OUT)/bundle/app --sign $(OUT)/bundle/sign.key >/dev/null
 	touch $@
 
-$(OUT)/test_update_bundle: test_update_bundle.c $(RT)/kernel/update_bundle.c \
+$(OUT)/test_update_bundle: test_update_bundle.c $(RT)/update/update_bundle.c \
 		$(RT)/include/uk/update.h $(RT)/kernel/mbedtls_config.h tap.h $(OUT)/bundle/.made
 	@mkdir -p $(OUT)
 	$(CC) $(CFLAGS) -I$(RT)/include -I$(MBEDTLS)/include '-DMBEDTLS_CONFIG_FILE="mbedtls_config.h"' \
-		test_update_bundle.c $(RT)/kernel/update_bundle.c $(UPDATE_MBEDTLS) -w -o $@
+		test_update_bundle.c $(RT)/update/update_bundle.c $(UPDATE_MBEDTLS) -w -o $@
