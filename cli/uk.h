@@ -76,6 +76,8 @@ void sha256_final(struct sha256 *c, unsigned char out[32]);
 void sha256_hex(const unsigned char d[32], char out[65]);
 /* sha256_final, as a newly allocated hex string */
 char *sha256_final_hex(struct sha256 *c);
+/* The digest of n bytes, in hex */
+void sha256_data_hex(const void *data, size_t n, char hex[65]);
 int sha256_file(const char *path, char hex[65], uint64_t *size);
 
 /* ---- json.c: --json output and build.json, value by value, encoded by jansson ---- */

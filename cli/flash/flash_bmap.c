@@ -291,13 +291,8 @@ int bmap_save(const char *path, const struct bmap *b)
 	char *at = strstr((char *)text, "<BmapFileChecksum> " ZEROS);
 	int rc = -1;
 	if (at) {
-		struct sha256 h;
-		unsigned char d[32];
 		char hex[65];
-		sha256_init(&h);
-		sha256_update(&h, text, len);
-		sha256_final(&h, d);
-		sha256_hex(d, hex);
+		sha256_data_hex(text, len, hex);
 		memcpy(at + strlen("<BmapFileChecksum> "), hex, 64);
 		rc = write_atomic(path, text, len);
 	}
@@ -362,13 +357,8 @@ static int file_checksum_ok(const char *text, size_t len, const char *want)
 	char *copy = xmalloc(len);
 	memcpy(copy, text, len);
 	memcpy(copy + (at - text), ZEROS, 64);
-	struct sha256 h;
-	unsigned char d[32];
 	char hex[65];
-	sha256_init(&h);
-	sha256_update(&h, copy, len);
-	sha256_final(&h, d);
-	sha256_hex(d, hex);
+	sha256_data_hex(copy, len, hex);
 	free(copy);
 	return !strcmp(hex, want);
 }

@@ -40,6 +40,16 @@ void sha256_hex(const unsigned char d[32], char out[65])
 	out[64] = 0;
 }
 
+void sha256_data_hex(const void *data, size_t n, char hex[65])
+{
+	struct sha256 h;
+	unsigned char d[32];
+	sha256_init(&h);
+	sha256_update(&h, data, n);
+	sha256_final(&h, d);
+	sha256_hex(d, hex);
+}
+
 char *sha256_final_hex(struct sha256 *c)
 {
 	unsigned char d[32];
