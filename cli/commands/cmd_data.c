@@ -638,6 +638,112 @@ static long long used_bytes(struct card *c)
 	return b < 0 ? -1 : (long long)b * c->cfg.block_size;
 }
 
+/* put, first: SRC must be a regular file this user can read; 0 with it open, or an exit code. */
+static int put_source(const char *src, struct stat *st, int *fd)
+{
+	if (stat(src, st) < 0)
+		return errno == ENOENT
+			   ? fail(EXIT_USAGE, NULL, "%s: no such file", src)
+			   : fail(EXIT_FAIL, NULL, "cannot read %s: %s", src, strerror(errno));
+	if (!S_ISREG(st->st_mode))
+		return fail(EXIT_USAGE,
+			    S_ISDIR(st->st_mode)
+				? "put copies one file: make the folder (uk data mkdir), then put "
+				  "each file"
+				: NULL,
+			    "%s is not a regular file", src);
+	*fd = open(src, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return fail(EXIT_FAIL, NULL, "cannot open %s: %s", src, strerror(errno));
+	return 0;
+}
+
+/* put, second: where on the partition SRC goes (PATH, or PATH/SRC's name when PATH is a
+ * folder), in *target with its folder in *parent, which must exist; an existing file there is
+ * replaced only with --force (*replacing). 0, or an exit code. */
+static int put_target(struct card *c, const char *given, const char *src, int force, char **target,
+		      char **parent, int *replacing)
+{
+	char *in = inner_path(given);
+	struct lfs2_info info;
+	int rc = 0, e = lfs2_stat(&c->lfs, lp(in), &info);
+	if (e == 0 && info.type == LFS2_TYPE_DIR) {
+		*target = *in ? xasprintf("%s/%s", in, base_name(src)) : xstrdup(base_name(src));
+		e = lfs2_stat(&c->lfs, *target, &info);
+	} else {
+		*target = xstrdup(in);
+	}
+	*parent = parent_of(*target);
+	*replacing = e == 0;
+	if (e == 0 && info.type == LFS2_TYPE_DIR) {
+		rc = fail(EXIT_USAGE, NULL, "%s: %s is a folder", c->path, shown(*target));
+		goto out;
+	}
+	if (e == 0 && !force) {
+		rc = fail(EXIT_USAGE, "--force replaces it", "%s: %s exists", c->path,
+			  shown(*target));
+		goto out;
+	}
+	if (e == LFS2_ERR_NOENT && *given && given[strlen(given) - 1] == '/')
+		*parent = (free(*parent), xstrdup(in)); /* PATH/ names a folder: it is missing */
+	if (e == LFS2_ERR_NOENT && **parent) {
+		int pe = lfs2_stat(&c->lfs, *parent, &info);
+		if (pe == LFS2_ERR_NOENT) {
+			char *h = xasprintf("make it first: uk data mkdir %s %s", c->path, *parent);
+			rc = fail(EXIT_USAGE, h, "%s: the folder %s does not exist", c->path,
+				  shown(*parent));
+			free(h);
+			goto out;
+		}
+		if (pe == 0 && info.type != LFS2_TYPE_DIR) {
+			rc = fail(EXIT_USAGE, NULL, "%s: %s is a file, not a folder", c->path,
+				  shown(*parent));
+			goto out;
+		}
+	}
+	if (e && e != LFS2_ERR_NOENT)
+		rc = path_fail(c, given, *target, e);
+	else if (strlen(base_name(*target)) > LFS2_NAME_MAX)
+		rc = path_fail(c, given, *target, LFS2_ERR_NAMETOOLONG);
+out:
+	free(in);
+	return rc;
+}
+
+/* put, third: SRC into tmp, then renamed over target (atomic: the old file, if any, stays
+ * until the new one is whole). 0, a littlefs error, or -1 with *rerr (reading SRC) or
+ * stop_signal set; *total counts the bytes copied. */
+static int put_copy(struct card *c, int in_fd, const char *tmp, const char *target, uint64_t *total,
+		    int *rerr)
+{
+	static char buf[1 << 16];
+	lfs2_file_t f;
+	int e = lfs2_file_open(&c->lfs, &f, tmp, LFS2_O_WRONLY | LFS2_O_CREAT | LFS2_O_EXCL);
+	if (e)
+		return e;
+	while (!e && !stop_signal) {
+		ssize_t r = read(in_fd, buf, sizeof buf);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			*rerr = errno;
+		if (r <= 0)
+			break;
+		lfs2_ssize_t w = lfs2_file_write(&c->lfs, &f, buf, (lfs2_size_t)r);
+		if (w != (lfs2_ssize_t)r)
+			e = w < 0 ? (int)w : LFS2_ERR_NOSPC;
+		else
+			*total += (uint64_t)r;
+	}
+	/* commits the file unless a write failed (littlefs then drops what it wrote) */
+	int ce = lfs2_file_close(&c->lfs, &f);
+	if (e)
+		return e;
+	if (*rerr || stop_signal)
+		return -1;
+	return ce ? ce : lfs2_rename(&c->lfs, tmp, target);
+}
+
 static int data_put(int argc, char **argv)
 {
 	int force = 0;
@@ -652,115 +758,27 @@ static int data_put(int argc, char **argv)
 						  : "uk data put needs a CARD, a SRC and a PATH");
 	const char *src = rest.v[1], *given = rest.v[2];
 	struct stat st;
-	if (stat(src, &st) < 0) {
-		int rc = errno == ENOENT
-			     ? fail(EXIT_USAGE, NULL, "%s: no such file", src)
-			     : fail(EXIT_FAIL, NULL, "cannot read %s: %s", src, strerror(errno));
-		sl_free(&rest);
-		return rc;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		int rc =
-		    fail(EXIT_USAGE,
-			 S_ISDIR(st.st_mode)
-			     ? "put copies one file: make the folder (uk data mkdir), then put "
-			       "each file"
-			     : NULL,
-			 "%s is not a regular file", src);
-		sl_free(&rest);
-		return rc;
-	}
-	int in_fd = open(src, O_RDONLY | O_CLOEXEC);
-	if (in_fd < 0) {
-		int rc = fail(EXIT_FAIL, NULL, "cannot open %s: %s", src, strerror(errno));
+	int in_fd = -1;
+	int rc = put_source(src, &st, &in_fd);
+	if (rc) {
 		sl_free(&rest);
 		return rc;
 	}
 	struct card c;
-	int rc = card_open(&c, rest.v[0], 1);
-	char *in = inner_path(given), *target = NULL, *parent = NULL, *tmp = NULL;
-	lfs2_file_t f;
-	int opened = 0, made_tmp = 0;
+	char *target = NULL, *parent = NULL, *tmp = NULL;
+	int replacing = 0, rerr = 0;
+	uint64_t total = 0;
+	rc = card_open(&c, rest.v[0], 1);
+	if (!rc)
+		rc = put_target(&c, given, src, force, &target, &parent, &replacing);
 	if (rc)
 		goto done;
-	struct lfs2_info info;
-	int e = lfs2_stat(&c.lfs, lp(in), &info);
-	if (e == 0 && info.type == LFS2_TYPE_DIR) {
-		target = *in ? xasprintf("%s/%s", in, base_name(src)) : xstrdup(base_name(src));
-		e = lfs2_stat(&c.lfs, target, &info);
-	} else {
-		target = xstrdup(in);
-	}
-	parent = parent_of(target);
-	if (e == 0 && info.type == LFS2_TYPE_DIR) {
-		rc = fail(EXIT_USAGE, NULL, "%s: %s is a folder", c.path, shown(target));
-		goto done;
-	}
-	int replacing = e == 0;
-	if (e == 0 && !force) {
-		rc =
-		    fail(EXIT_USAGE, "--force replaces it", "%s: %s exists", c.path, shown(target));
-		goto done;
-	}
-	if (e == LFS2_ERR_NOENT && *given && given[strlen(given) - 1] == '/')
-		parent = (free(parent), xstrdup(in)); /* PATH/ names a folder: it is missing */
-	if (e == LFS2_ERR_NOENT && *parent) {
-		int pe = lfs2_stat(&c.lfs, parent, &info);
-		if (pe == LFS2_ERR_NOENT) {
-			char *h = xasprintf("make it first: uk data mkdir %s %s", c.path, parent);
-			rc = fail(EXIT_USAGE, h, "%s: the folder %s does not exist", c.path,
-				  shown(parent));
-			free(h);
-			goto done;
-		}
-		if (pe == 0 && info.type != LFS2_TYPE_DIR) {
-			rc = fail(EXIT_USAGE, NULL, "%s: %s is a file, not a folder", c.path,
-				  shown(parent));
-			goto done;
-		}
-	}
-	if (e && e != LFS2_ERR_NOENT) {
-		rc = path_fail(&c, given, target, e);
-		goto done;
-	}
-	if (strlen(base_name(target)) > LFS2_NAME_MAX) {
-		rc = path_fail(&c, given, target, LFS2_ERR_NAMETOOLONG);
-		goto done;
-	}
 	tmp = *parent ? xasprintf("%s/%s", parent, PUT_TMP) : xstrdup(PUT_TMP);
 	catch_signals();
 	lfs2_remove(&c.lfs, tmp); /* left by a put that was killed */
 	long long used = used_bytes(&c);
-	e = lfs2_file_open(&c.lfs, &f, tmp, LFS2_O_WRONLY | LFS2_O_CREAT | LFS2_O_EXCL);
-	opened = made_tmp = e == 0;
-	static char buf[1 << 16];
-	uint64_t total = 0;
-	int rerr = 0;
-	while (!e && !stop_signal) {
-		ssize_t r = read(in_fd, buf, sizeof buf);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			rerr = errno;
-		if (r <= 0)
-			break;
-		lfs2_ssize_t w = lfs2_file_write(&c.lfs, &f, buf, (lfs2_size_t)r);
-		if (w != (lfs2_ssize_t)r)
-			e = w < 0 ? (int)w : LFS2_ERR_NOSPC;
-		else
-			total += (uint64_t)r;
-	}
-	if (opened) {
-		/* commits the file unless a write failed (littlefs then drops what it wrote) */
-		int ce = lfs2_file_close(&c.lfs, &f);
-		opened = 0;
-		if (!e && !rerr && !stop_signal)
-			e = ce;
-	}
-	if (!e && !rerr && !stop_signal)
-		e = lfs2_rename(&c.lfs, tmp, target); /* atomic, over an old PATH too */
-	if (!e && !rerr && !stop_signal) {
-		made_tmp = 0;
+	int e = put_copy(&c, in_fd, tmp, target, &total, &rerr);
+	if (!e) {
 		note("put %s as %s on %s (%llu bytes)", src, shown(target), c.path,
 		     (unsigned long long)total);
 		goto done;
@@ -788,17 +806,14 @@ static int data_put(int argc, char **argv)
 	} else
 		rc = fail(lfs_exit(e), NULL, "%s: cannot put %s as %s: %s", c.path, src,
 			  shown(target), lfs_why(&c, e));
+	/* whatever part of the copy was made goes; the old file (if any) was never touched */
+	e = c.mounted ? lfs2_remove(&c.lfs, tmp) : 0;
+	if (e && e != LFS2_ERR_NOENT)
+		warning("%s: cannot remove the partial %s (%s): uk data rm it", c.path, shown(tmp),
+			lfs_why(&c, e));
 done:
-	if (opened)
-		lfs2_file_close(&c.lfs, &f);
-	if (made_tmp && c.mounted) {
-		e = lfs2_remove(&c.lfs, tmp);
-		if (e && e != LFS2_ERR_NOENT)
-			warning("%s: cannot remove the partial %s (%s): uk data rm it", c.path,
-				shown(tmp), lfs_why(&c, e));
-	}
 	close(in_fd);
-	free(in), free(target), free(parent), free(tmp);
+	free(target), free(parent), free(tmp);
 	rc = card_close(&c, rc); /* c.path is in rest */
 	sl_free(&rest);
 	return rc;
