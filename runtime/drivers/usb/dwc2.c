@@ -10,6 +10,14 @@
  * (databook "Host Programming Model: Buffer DMA"), so a bulk IN endpoint with nothing to say
  * costs the CPU nothing while it waits. Completion callbacks run in interrupt context.
  *
+ * QEMU's model (10.0, hw/usb/hcd-dwc2.c) retries in its main loop instead: a NAKed bulk or
+ * control packet stays pending and is tried again from a timer every 250 us (dwc2_work_bh),
+ * with no guest interrupt, until it completes (disabling the channel does not stop it). A
+ * posted bulk IN thus costs the host ~0.1 s of CPU a second and the guest nothing
+ * (docs/architecture.md, "Cores"). It stays posted all the same: a frame is taken the moment
+ * it arrives (usb-net wakes the model at once), and the ways around that timer, polling or
+ * suspending the bus for remote wakeup, would slow a real board.
+ *
  * Not supported: split transactions (a full/low-speed device behind a high-speed hub; QEMU's
  * hub is full-speed and the Pi's LAN951x is high-speed), isochronous endpoints, descriptor DMA.
  */
