@@ -62,7 +62,7 @@ static void virt_power_off(void)
 
 /* virt has no boot firmware to keep a reboot flag: nothing to ask. Under QEMU the firmware
  * stand-in that boots A/B cards (tests/tools/pi_firmware.py) reads the console line that
- * kernel/update.c prints before the reset. */
+ * update/update.c prints before the reset. */
 static int virt_set_tryboot(void)
 {
 	return 0;
