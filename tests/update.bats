@@ -27,15 +27,16 @@ setup_file() {
 		done
 	) >"$BATS_FILE_TMPDIR/pki.log" 2>&1
 	head -c 200000 /dev/urandom >"$BATS_FILE_TMPDIR/keep.bin"
-	# version DIR VERSION KEY [TARGET] [BOOTARGS-YAML]: the app at that version, signed with KEY
+	# version DIR VERSION KEY [TARGET] [YAML-LINES] [UPDATE-KEYS]: the app at that version,
+	# signed with KEY
 	version() {
 		local d=$A/$1
 		mkdir -p "$d/data"
 		cp "$UK_TOP/tests/apps/update/main.c" "$d/"
 		cp "$BATS_FILE_TMPDIR/keep.bin" "$P/ca.pem" "$d/data/"
 		cp "$P/$3.pub.pem" "$d/update.pub.pem"
-		printf 'name: upd\nversion: %s\ntarget: %s\nsources: [main.c]\nimage: {data: 8M}\nupdate: {slots: ab, key: update.pub.pem}\n%s' \
-			"$2" "${4:-virt}" "${5:-}" >"$d/uk.yaml"
+		printf 'name: upd\nversion: %s\ntarget: %s\nsources: [main.c]\nimage: {data: 8M}\nupdate: {slots: ab, key: update.pub.pem%s}\n%s' \
+			"$2" "${4:-virt}" "${6:-}" "${5:-}" >"$d/uk.yaml"
 		"$BUILD/bin/uk" build "$d" --sign "$P/$3.pem" >>"$BATS_FILE_TMPDIR/build.log" 2>&1
 	}
 	version v1 1.0.0 sign
@@ -45,12 +46,15 @@ setup_file() {
 	version other-key 2.0.0 other
 	version other-board 2.0.0 sign rpi4
 	version older 0.9.0 sign
+	# 50 MiB of kernel: its own card has 64M slots, the device's have 48M
+	version huge 2.0.0 sign virt $'defines: {UPDATE_BALLAST_KB: 51200}\n' ', slot_size: 64M'
 	cp "$A/v2/build/virt/update.ukb" "$W/v2.ukb"
 	cp "$A/v3/build/virt/update.ukb" "$W/v3.ukb"
 	cp "$A/v4/build/virt/update.ukb" "$W/v4.ukb"
 	cp "$A/other-key/build/virt/update.ukb" "$W/other-key.ukb"
 	cp "$A/other-board/build/rpi4/update.ukb" "$W/other-board.ukb"
 	cp "$A/older/build/virt/update.ukb" "$W/older.ukb"
+	cp "$A/huge/build/virt/update.ukb" "$W/huge.ukb"
 	head -c 300000 "$W/v2.ukb" >"$W/cut.ukb"
 	cp "$W/v2.ukb" "$W/flipped.ukb" # one payload byte changed: its file's SHA-256 differs
 	printf '\x5a' | dd of="$W/flipped.ukb" bs=1 seek=200000 conv=notrunc status=none
@@ -106,6 +110,11 @@ firmware() {
 # p1 FILE: a file of the card's autoboot partition (partition 1, at 4 MiB)
 p1() {
 	MTOOLS_SKIP_CHECK=1 mtype -i "$T/card.img@@4194304" "::$1"
+}
+
+# The SHA-256 of slot B (partition 3: 48 MiB at 60 MiB)
+slot_b_sum() {
+	dd if="$T/card.img" bs=1M skip=60 count=48 status=none | sha256sum | cut -d' ' -f1
 }
 
 url() {
@@ -182,6 +191,19 @@ s.serve_forever()' "$port2" "$P/srv.pem" "$P/srv.key") >"$T/http.log" 2>&1 &
 	firmware -- update.want=1.0.0
 	assert_line "firmware: boot 1: partition 2 tryboot 0"
 	assert_line "update: running 1.0.0 slot A trial 0"
+}
+
+@test "a bundle larger than the slot: refused from its header, before slot B is touched; nothing switched" {
+	local before slot_b
+	before=$(p1 autoboot.txt)
+	slot_b=$(slot_b_sum)
+	firmware -- "update.url=$(url huge.ukb)" update.want=2.0.0
+	assert_line --regexp '^update: refused: version 2\.0\.0 needs 5[0-9]{7} bytes; slot B holds 50331648: nothing written$'
+	assert_line "update: nothing installed"
+	assert_equal "$(grep -c '^firmware: boot' <<<"$output")" 2 # one boot, opened and ended
+	every_boot_runs_a_version
+	assert_equal "$(p1 autoboot.txt)" "$before"
+	assert_equal "$(slot_b_sum)" "$slot_b"
 }
 
 @test "a version that hangs on its trial: reset at the trial's deadline, the old version back, and it says so" {

@@ -324,11 +324,16 @@ static int empty_dir(struct mount *m, const char *dir)
 	}
 }
 
-/* The header checked out: only now is the slot touched (made empty). */
+/* The header checked out: only now is the slot touched (made empty), and only when the files
+ * can fit: a bundle larger than the whole partition is refused (-EFBIG) before anything is
+ * written. (One that fits the partition but not the file system left after formatting fails
+ * with -ENOSPC while it is written; the slot is not switched to either way.) */
 static int prepare(struct install *in)
 {
 	if (in->m != &in->slot)
 		return empty_dir(in->m, in->dir);
+	if (uk_update_reader_info(in->reader)->payload > in->slot.vol.blocks * BLOCK_SIZE)
+		return -EFBIG;
 	int r = fat32_format_mount(&in->slot);
 	in->formatted = r == 0;
 	return r;
@@ -479,7 +484,15 @@ int uk_update_install(ssize_t (*read)(void *arg, void *buf, size_t n), void *arg
 	ssize_t n;
 	while ((n = read(arg, buf, sizeof buf)) > 0) {
 		if (uk_update_reader_feed(r, buf, (size_t)n, store, &in, why, why_len) != 0) {
-			if (in.error)
+			const struct uk_update_info *hdr = uk_update_reader_info(r);
+			if (in.error == -EFBIG)
+				say(why, why_len,
+				    "version %s needs %llu bytes; slot %c holds %llu: nothing "
+				    "written",
+				    hdr->version, (unsigned long long)hdr->payload,
+				    slot_letter(target),
+				    (unsigned long long)(in.slot.vol.blocks * BLOCK_SIZE));
+			else if (in.error)
 				say(why, why_len, "writing slot %c: error %d", slot_letter(target),
 				    in.error);
 			goto out;
