@@ -10,7 +10,7 @@
 #include "sysreg.h"
 
 static struct uk_timer *pending; /* sorted, earliest first */
-static bool in_timer_irq;	  /* callbacks running: timer_irq programs once when they return */
+static bool in_timer_irq;	 /* callbacks running: timer_irq programs once when they return */
 
 uint64_t uk_now_ns(void)
 {
