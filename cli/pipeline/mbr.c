@@ -12,8 +12,8 @@
 /* The partition table through util-linux's libfdisk (Debian's libfdisk), as fdisk and sfdisk
  * write it: a DOS label with the given disk identifier and primary partitions at exact
  * sectors. Given the same identifier and partitions, libfdisk writes the same 512 bytes every
- * time (tests/cli/build.bats compares two builds; sfdisk -d reads the layout back), so the
- * image stays byte-reproducible. */
+ * time (tests/cli/build.bats compares two builds byte for byte; tests/data.bats reads the
+ * layout back with sfdisk), so the image stays byte-reproducible. */
 static struct fdisk_context *fdisk_open(int fd, const char *path, int readonly)
 {
 	struct fdisk_context *cxt = fdisk_new_context();
