@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # uk/core.h: functions started on cores 1-3, a lock-free queue between two cores, the start
-# errors, a fault on another core, and a device interrupt routed to core 1 (tests/apps/cores).
+# errors, a fault on another core, a device interrupt routed to core 1, and each core's own
+# periodic timer (tests/apps/cores; examples/ticker with ticker.core=N).
 # virt runs with -smp 4 (its cores start powered off, PSCI starts them); QEMU's raspi3b always
 # has 4 (uk holds 1-3 in its WFI park).
 load 'lib/boot'
@@ -156,4 +157,69 @@ PY
 	boot_cores rpi3 irq
 	assert_failure 1
 	assert_line "irq: pin 3's interrupt 49 routed to core 1: -19"
+}
+
+# test=timer: cores 1, 2 and 3 each tick 200 times at once, with periods of 1, 2 and 4 ms, on
+# their own timers. The app checks, per core: every callback on that core, each deadline the
+# previous plus the period (the first one period after the start), none early, the 200 ticks
+# taking at least 200 periods and at most 10x that plus 2 s (TCG on a busy host: behaviour,
+# not timing); then none after uk_core_timer_stop within 50 ms.
+timer() {
+	boot_cores "$1" timer
+	assert_success
+	assert_line "timer: start on core 0: Invalid argument"
+	local c
+	for c in 1 2 3; do
+		assert_line "timer: core $c: period 0: Invalid argument"
+		assert_line --regexp "^timer: core $c: 200 ticks of $((1 << (c - 1))) ms in [0-9]+ ms, start 0, on another core 0, deadline off 0\$"
+	done
+	assert_line "timer: ticks after the stops: 0"
+}
+
+@test "virt -smp 4: a timer on each of cores 1-3 ticks there at its period, and stops (GIC PPI 27 per core)" {
+	timer virt
+}
+
+@test "rpi3: a timer on each of cores 1-3 ticks there at its period, and stops (BCM2836 per-core CNTV)" {
+	timer rpi3
+}
+
+@test "rpi4: a timer on each of cores 1-3 ticks there at its period, and stops (GIC-400 PPI 27 per core)" {
+	[ -f "$(app rpi4)" ] || skip "no rpi4 build"
+	timer rpi4
+}
+
+# ticker_on_core TARGET CORE [QEMU ARGS...]: examples/ticker with ticker.core=CORE.
+ticker_on_core() {
+	local t=$1 core=$2 cmd
+	shift 2
+	cmd=$(qemu_cmd "$t" "$BUILD/examples/ticker/$t/kernel8.img")
+	# shellcheck disable=SC2086
+	run timeout -k 5 "$BOOT_TIMEOUT" $cmd "$@" -append "uk.qemu=1 ticker.core=$core" </dev/null
+	strip_cr
+	assert_success
+	assert_line "ticker: 1000 ticks of 1000 us"
+	assert_line "ticker: on core $core"
+	assert_line --regexp '^ticker: 1000 ticks in [0-9]+ us$'
+	local us
+	us=$(sed -n 's/^ticker: 1000 ticks in \([0-9]*\) us$/\1/p' <<<"$output")
+	# the 1000th deadline is 1 s after the start; generous above
+	[ "$us" -ge 1000000 ]
+	[ "$us" -lt 20000000 ]
+	assert_line --regexp '^ticker: worst jitter [0-9]+ us, mean [0-9]+ us$'
+}
+
+@test "examples/ticker ticker.core=1: the 1 kHz ticker on core 1 (virt -smp 2)" {
+	ticker_on_core virt 1 -smp 2
+}
+
+@test "examples/ticker ticker.core=3 on rpi3; ticker.core=1 on one core is refused" {
+	ticker_on_core rpi3 3
+	local cmd
+	cmd=$(qemu_cmd virt "$BUILD/examples/ticker/virt/kernel8.img")
+	# shellcheck disable=SC2086
+	run timeout -k 5 "$BOOT_TIMEOUT" $cmd -append "uk.qemu=1 ticker.core=1" </dev/null
+	strip_cr
+	assert_failure 1
+	assert_line "ticker: no core 1 (1 cores)"
 }

@@ -8,10 +8,13 @@
 #include "drivers.h"
 #include "sysreg.h"
 
-/* local controller */
-#define CORE0_TIMER_IRQCNTL 0x40 /* bit n: timer source n raises an IRQ on core 0 */
-#define CORE0_IRQ_SOURCE    0x60 /* bit 3: CNTV, bit 8: GPU interrupt */
-#define SOURCE_GPU	    (1u << 8)
+/* local controller: core n's timer interrupt control (bit m: timer source m, 3 = CNTV, raises
+ * an IRQ on core n; QA7 rev 3.4, 4.6) and IRQ source (bit 3: CNTV, bit 8: the GPU interrupt,
+ * routed to core 0; 4.10). Each core enables and reads its own: the generic timer is per core. */
+#define CORE0_TIMER_IRQCNTL   0x40
+#define CORE_TIMER_IRQCNTL(n) (0x40 + 4 * (n))
+#define CORE_IRQ_SOURCE(n)    (0x60 + 4 * (n))
+#define SOURCE_GPU	      (1u << 8)
 /* core n's mailbox m: interrupt control (bit m: IRQ), write-set and write-clear (QA7 4.7, 4.8) */
 #define CORE_MBOX_IRQCNTL(n) (0x50 + 4 * (n))
 #define CORE_MBOX_SET(n, m)  (0x80 + 16 * (n) + 4 * (m))
@@ -27,15 +30,21 @@
 
 static uintptr_t local, gpu;
 
+static unsigned this_core(void)
+{
+	return (unsigned)(read_sysreg(mpidr_el1) & 0xff); /* Aff0 */
+}
+
 static void bcm_enable(unsigned irq)
 {
 	if (irq < 32)
 		mmio_write32(gpu + IRQ_ENABLE1, 1u << irq);
 	else if (irq < 64)
 		mmio_write32(gpu + IRQ_ENABLE2, 1u << (irq - 32));
-	else if (irq < 64 + 4)
-		mmio_write32(local + CORE0_TIMER_IRQCNTL,
-			     mmio_read32(local + CORE0_TIMER_IRQCNTL) | (1u << (irq - 64)));
+	else if (irq < 64 + 4) {
+		uintptr_t r = local + CORE_TIMER_IRQCNTL(this_core());
+		mmio_write32(r, mmio_read32(r) | (1u << (irq - 64)));
+	}
 }
 
 static void bcm_disable(unsigned irq)
@@ -44,15 +53,16 @@ static void bcm_disable(unsigned irq)
 		mmio_write32(gpu + IRQ_DISABLE1, 1u << irq);
 	else if (irq < 64)
 		mmio_write32(gpu + IRQ_DISABLE2, 1u << (irq - 32));
-	else if (irq < 64 + 4)
-		mmio_write32(local + CORE0_TIMER_IRQCNTL,
-			     mmio_read32(local + CORE0_TIMER_IRQCNTL) & ~(1u << (irq - 64)));
+	else if (irq < 64 + 4) {
+		uintptr_t r = local + CORE_TIMER_IRQCNTL(this_core());
+		mmio_write32(r, mmio_read32(r) & ~(1u << (irq - 64)));
+	}
 }
 
 /* Level-triggered: the source stays pending until its device is serviced. */
 static unsigned bcm_ack(void)
 {
-	uint32_t src = mmio_read32(local + CORE0_IRQ_SOURCE);
+	uint32_t src = mmio_read32(local + CORE_IRQ_SOURCE(this_core()));
 	if (src & 0xf)
 		return 64 + (unsigned)__builtin_ctz(src & 0xf);
 	if (src & SOURCE_GPU) {

@@ -26,6 +26,9 @@
 
 static uintptr_t gicd, gicc;
 
+/* For an SGI or PPI (INTID < 32), GICD_ISENABLER0, GICD_ICENABLER0 and GICD_IPRIORITYR0-7 are
+ * banked per CPU interface (GIC v2 spec 4.3.5, 4.3.6, 4.3.11): the calling core's own is set,
+ * which is how cores 1-3 take their own timer's PPI 27 (kernel/core.c). */
 static void gic_enable(unsigned irq)
 {
 	mmio_write32(

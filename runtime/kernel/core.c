@@ -117,6 +117,76 @@ __attribute__((noreturn)) void uk_core_main(struct core_boot *b)
 		wfi();
 }
 
+/* Cores 1-3's periodic timers (uk_core_timer_start): each core's own EL1 virtual timer
+ * (CNTV_CVAL_EL0 and CNTV_CTL_EL0 are per-core registers, Arm ARM D11.2.4; arch/aarch64/timer.c
+ * writes them) and its interrupt switched on for that core alone (irq_local: the core's banked
+ * GICD_ISENABLER0 bit for PPI 27, or its BCM2836 local timer control register). uk_irq_dispatch
+ * sends that interrupt here when it comes on a core other than 0; core 0's timer path (kernel/
+ * timer.c) is untouched. Each core reads and writes its own entry only, with its interrupts
+ * masked or from its interrupt handler. */
+struct core_timer {
+	uint64_t period_ns, deadline_ns; /* deadline_ns: the next one to serve */
+	void (*tick)(uint64_t deadline_ns, void *arg);
+	void *arg;
+	bool running;
+};
+static struct core_timer core_timers[UK_CORES_MAX];
+
+int uk_core_timer_start(uint64_t period_ns, void (*tick)(uint64_t deadline_ns, void *arg),
+			void *arg)
+{
+	unsigned core = uk_core_id();
+	if (core == 0 || core >= UK_CORES_MAX || !period_ns || !tick)
+		return -EINVAL;
+	struct core_timer *t = &core_timers[core];
+	uint64_t daif = irq_save();
+	t->period_ns = period_ns;
+	t->tick = tick;
+	t->arg = arg;
+	t->deadline_ns = uk_now_ns() + period_ns;
+	t->running = true;
+	timer_set_deadline(ns_to_ticks(t->deadline_ns)); /* rounded up: never early */
+	irq_local(platform.timer_irq, true);
+	irq_restore(daif);
+	irq_enable();
+	return 0;
+}
+
+void uk_core_timer_stop(void)
+{
+	unsigned core = uk_core_id();
+	if (core == 0 || core >= UK_CORES_MAX)
+		return;
+	struct core_timer *t = &core_timers[core];
+	uint64_t daif = irq_save();
+	if (t->running) {
+		t->running = false;
+		timer_disarm(); /* CNTV_CTL.IMASK: the level interrupt drops */
+		irq_local(platform.timer_irq, false);
+	}
+	irq_restore(daif);
+}
+
+/* Interrupt context, on core 1-3: every deadline passed gets its call, then the hardware is
+ * aimed at the next one, once (a CNTV_CVAL write is a trip through QEMU's timer code). */
+void core_timer_irq(void)
+{
+	struct core_timer *t = &core_timers[uk_core_id()];
+	if (!t->running) {
+		timer_disarm();
+		return;
+	}
+	uint64_t now = uk_now_ns();
+	while (t->running && t->deadline_ns <= now) {
+		uint64_t deadline = t->deadline_ns;
+		t->deadline_ns = deadline + t->period_ns;
+		t->tick(deadline, t->arg);
+		now = uk_now_ns();
+	}
+	if (t->running)
+		timer_set_deadline(ns_to_ticks(t->deadline_ns));
+}
+
 bool core_stack_contains(uintptr_t a)
 {
 	uintptr_t s = (uintptr_t)stacks, e = (uintptr_t)exc_stacks;

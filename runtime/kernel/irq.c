@@ -47,14 +47,26 @@ void uk_core_irq_enable(void)
 	irq_enable();
 }
 
+/* No handler: the one per-core interrupt it is used for, the timer, has its own path below. */
+void irq_local(unsigned irq, bool on)
+{
+	if (on)
+		chip->enable(irq);
+	else
+		chip->disable(irq);
+}
+
 /* Called from vectors.S with IRQs masked, on the exception stack, on any core. */
 void uk_irq_dispatch(void)
 {
+	bool other_core = uk_core_id() != 0;
 	for (;;) {
 		unsigned irq = chip->ack();
 		if (irq == IRQ_NONE)
 			return;
-		if (irq < IRQ_MAX && handlers[irq].fn)
+		if (other_core && irq == platform.timer_irq)
+			core_timer_irq(); /* that core's own timer (uk_core_timer_start) */
+		else if (irq < IRQ_MAX && handlers[irq].fn)
 			handlers[irq].fn(handlers[irq].arg);
 		else
 			spurious++;

@@ -51,6 +51,7 @@ void board_boot(void); /* reads and resets the reset record: before main */
 
 /* ---- interrupt controller (drivers/gic*.c, drivers/bcm2836_intc.c) ---- */
 struct irq_chip {
+	/* a per-core interrupt (the timer's) is switched for the calling core only */
 	void (*enable)(unsigned irq);
 	void (*disable)(unsigned irq);
 	unsigned (*ack)(void); /* returns IRQ_NONE when nothing is pending */
@@ -62,6 +63,11 @@ struct irq_chip {
 #define IRQ_MAX	 256
 void irq_set_chip(const struct irq_chip *chip);
 void irq_register(unsigned irq, void (*handler)(void *arg), void *arg);
+/* A per-core interrupt (a GIC PPI, a BCM2836 local source) on or off for the calling core only,
+ * no handler: cores 1-3's timer (kernel/core.c), which uk_irq_dispatch sends to core_timer_irq
+ * when it comes on a core other than 0. */
+void irq_local(unsigned irq, bool on);
+void core_timer_irq(void);
 
 /* ---- console (kernel/console.c over drivers/pl011.c, drivers/miniuart.c) ---- */
 struct uart_ops {

@@ -42,7 +42,8 @@
  * core 0), and interrupts masked unless it takes some (uk_core_irq_route). It must not call the
  * thread API (uk/thread.h, uk/time.h's sleeps and timers), lwIP or socket calls, files, stdio or
  * malloc: those belong to core 0. What it may use: memory it shares with core 0 (through these
- * queues or under a spinlock), the counter (uk_now_ns), and devices core 0 leaves alone. When
+ * queues or under a spinlock), the counter (uk_now_ns), a periodic timer of its own
+ * (uk_core_timer_start), and devices core 0 leaves alone. When
  * the function returns, the core halts (WFI) and cannot be started again.
  *
  * Boards: QEMU virt has as many cores as -smp gives it (uk.yaml `cores:`, at most 4), started
@@ -87,6 +88,44 @@ int uk_core_start(unsigned core, void (*fn)(void *arg), void *arg);
  */
 int uk_core_irq_route(unsigned irq, unsigned core);
 void uk_core_irq_enable(void); /* on a started core: unmask its interrupts */
+
+/*
+ * A periodic timer for a function on core 1-3 (core 0 has uk_timer, uk/time.h). Called on the
+ * started core itself: tick(deadline_ns, arg) then runs on that core, in interrupt context,
+ * once per period; the first deadline is one period after the call, each next one the previous
+ * plus the period (no drift); deadline_ns is the one the call serves, in uk_now_ns's time, so
+ * uk_now_ns() - deadline_ns is how late it runs. A tick never comes early. A deadline that
+ * passes while an earlier tick still runs is served at once after it (each deadline gets its
+ * call). The core's interrupts are unmasked (as uk_core_irq_enable): the function then waits
+ * for the ticks in WFI, or works on between them.
+ *
+ *     static void tick(uint64_t deadline_ns, void *arg)     // core 1, interrupt context
+ *     {
+ *             lateness_ns = uk_now_ns() - deadline_ns;
+ *             if (++ticks == 1000)
+ *                     uk_core_timer_stop();
+ *     }
+ *     static void on_core_1(void *arg)                      // uk_core_start(1, on_core_1, 0)
+ *     {
+ *             uk_core_timer_start(1000000, tick, NULL);     // 1 kHz
+ *             for (;;)
+ *                     __asm__ volatile("wfi");
+ *     }
+ *
+ * In tick, what the started function may do (uk_now_ns, shared memory, the SPSC queues and
+ * spinlocks, devices core 0 leaves alone), briefly: the next deadline is set only after tick
+ * returns. Not on this core's behalf: no thread, stdio or lwIP calls (core 0's).
+ *
+ * It uses the core's own EL1 virtual timer (CNTV_CVAL_EL0/CNTV_CTL_EL0, Arm ARM D11) and its
+ * interrupt: on virt and the Pi 4 the GIC's PPI 27 of that core, on the Pi 3 the BCM2836
+ * local controller's CNTV source of that core. One timer per core; starting it again
+ * restarts it with the new period. 0, or -EINVAL (on core 0, a period of 0, tick NULL).
+ */
+int uk_core_timer_start(uint64_t period_ns, void (*tick)(uint64_t deadline_ns, void *arg),
+			void *arg);
+/* Stops this core's timer, from the function or from tick: no tick comes after it returns.
+ * Does nothing on a core whose timer is not running. */
+void uk_core_timer_stop(void);
 
 /*
  * A single-producer/single-consumer queue of fixed-size items over a buffer the caller gives:

@@ -3,7 +3,9 @@
  *   queue   core 1 sends 1,000,000 sequence numbers through an SPSC queue to core 0
  *   errors  uk_core_start's refusals: core 0, a core the board lacks, a core started twice
  *   fault   core 2 writes through NULL: its dump names core 2 and the board stops (134)
- *   irq     virt's PL061 line 3 interrupt (system_powerdown) routed to core 1 is taken there */
+ *   irq     virt's PL061 line 3 interrupt (system_powerdown) routed to core 1 is taken there
+ *   timer   uk_core_timer_start on cores 1-3 at once (1, 2 and 4 ms): each ticks on its own core
+ *           at its period, deadlines one period apart, and stops (uk_core_timer_stop) */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -170,6 +172,100 @@ static int test_fault(void)
 	return 1;
 }
 
+/* test=timer: core c (1-3) ticks TIMER_TICKS times with a period of 2^(c-1) ms, then stops its
+ * timer from the callback. Each core writes only its own entry; core 0 reads them once done. */
+#define TIMER_TICKS 200u
+struct core_ticks {
+	uint64_t period_ns, started_ns, last_deadline_ns, done_ns;
+	unsigned ticks, wrong_core, wrong_deadline, after_stop;
+	int start_err, zero_err;
+	bool done;
+};
+static struct core_ticks core_ticks[UK_CORES_MAX];
+
+static void on_tick(uint64_t deadline_ns, void *arg) /* interrupt context, on core c */
+{
+	struct core_ticks *t = arg;
+	if (uk_core_id() != (unsigned)(t - core_ticks))
+		t->wrong_core++;
+	uint64_t expect =
+	    t->ticks ? t->last_deadline_ns + t->period_ns : t->started_ns + t->period_ns;
+	if (t->ticks && deadline_ns != expect)
+		t->wrong_deadline++;
+	if (!t->ticks && (deadline_ns < expect || deadline_ns > expect + 100000000))
+		t->wrong_deadline++; /* the first: one period after the start call */
+	if (uk_now_ns() < deadline_ns)
+		t->wrong_deadline++; /* early */
+	t->last_deadline_ns = deadline_ns;
+	if (t->done) {
+		t->after_stop++;
+		return;
+	}
+	if (++t->ticks == TIMER_TICKS) {
+		uk_core_timer_stop();
+		t->done_ns = uk_now_ns();
+		__atomic_store_n(&t->done, true, __ATOMIC_RELEASE);
+	}
+}
+
+static void tick_here(void *arg)
+{
+	struct core_ticks *t = arg;
+	t->zero_err = uk_core_timer_start(0, on_tick, t);
+	t->started_ns = uk_now_ns();
+	t->start_err = uk_core_timer_start(t->period_ns, on_tick, t);
+	reported[uk_core_id()] = uk_core_id() + 1;
+	for (;;)
+		__asm__ volatile("wfi"); /* the ticks come as interrupts */
+}
+
+static int test_timer(void)
+{
+	int n = uk_core_count(), bad = 0;
+	printf("timer: start on core 0: %s\n",
+	       strerror(-uk_core_timer_start(1000000, on_tick, &core_ticks[0])));
+	for (int c = 1; c < n; c++) {
+		core_ticks[c].period_ns = 1000000ull << (c - 1);
+		int err = uk_core_start((unsigned)c, tick_here, &core_ticks[c]);
+		if (err) {
+			printf("timer: core %d: start failed: %d\n", c, err);
+			return 1;
+		}
+	}
+	uint64_t until = uk_now_ns() + 30000000000ull;
+	for (int c = 1; c < n; c++) {
+		struct core_ticks *t = &core_ticks[c];
+		while (!__atomic_load_n(&t->done, __ATOMIC_ACQUIRE) && uk_now_ns() < until)
+			uk_sleep_until(uk_now_ns() + 10000000);
+		if (!t->done) {
+			printf("timer: core %d: %u ticks of %u after 30 s (start: %d)\n", c,
+			       t->ticks, TIMER_TICKS, t->start_err);
+			bad++;
+			continue;
+		}
+		uint64_t took = t->done_ns - t->started_ns;
+		printf("timer: core %d: period 0: %s\n", c, strerror(-t->zero_err));
+		printf(
+		    "timer: core %d: %u ticks of %llu ms in %llu ms, start %d, on another core %u, "
+		    "deadline off %u\n",
+		    c, t->ticks, (unsigned long long)(t->period_ns / 1000000),
+		    (unsigned long long)(took / 1000000), t->start_err, t->wrong_core,
+		    t->wrong_deadline);
+		/* never early: the last deadline is TIMER_TICKS periods after the start; generous
+		 * above (TCG on a busy host) */
+		if (t->start_err || t->wrong_core || t->wrong_deadline ||
+		    took < TIMER_TICKS * t->period_ns ||
+		    took > 10 * TIMER_TICKS * t->period_ns + 2000000000ull)
+			bad++;
+	}
+	uk_sleep_until(uk_now_ns() + 50000000); /* 50 ms: none comes after the stop */
+	unsigned after = 0;
+	for (int c = 1; c < n; c++)
+		after += core_ticks[c].after_stop;
+	printf("timer: ticks after the stops: %u\n", after);
+	return bad || after;
+}
+
 int main(void)
 {
 	const char *t = uk_config_get("test");
@@ -183,6 +279,8 @@ int main(void)
 		return test_fault();
 	if (!strcmp(t, "irq"))
 		return test_irq();
+	if (!strcmp(t, "timer"))
+		return test_timer();
 	printf("unknown test %s\n", t);
 	return 2;
 }
