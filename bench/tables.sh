@@ -9,6 +9,9 @@
 #   a table headed "NAME... uk Linux uk/Linux" (bench/net.sh): rows "NAME... UK LINUX RATIO",
 #                                        "-- title" lines as a bold row, other lines (the
 #                                        notes under the table) as a paragraph after it
+#   bench/latency.sh's table             (header "1 kHz deadline loop, 1 s mean us ...": rows
+#                                        "NAME... MEAN P99 WORST RATIO RATIO"; the lines under
+#                                        it, the ratios and notes, as a paragraph after it)
 # Anything else is left out.
 set -euo pipefail
 awk '
@@ -39,6 +42,18 @@ function cells(from, to, i, s) { # fields from..to joined by spaces
 	kind = "runtime"
 	print "| target | image (B) | min -m | reset to main (us) | floor (ms) | hello (ms) | hello - floor (ms) | hello / floor |"
 	print "|---|---:|---:|---:|---:|---:|---:|---:|"
+	next
+}
+/^1 kHz deadline loop, 1 s +mean us/ {
+	end_table()
+	intable = 1
+	kind = "latency"
+	print "| 1 kHz deadline loop, 1 s | mean us | p99 us | worst us | mean / native | worst / native |"
+	print "|---|---:|---:|---:|---:|---:|"
+	next
+}
+kind == "latency" && intable && NF >= 6 && $(NF - 2) ~ /^[0-9]+$/ && $NF ~ /^([0-9.]+|-)$/ {
+	printf "| %s | %s | %s | %s | %s | %s |\n", cells(1, NF - 5), $(NF - 4), $(NF - 3), $(NF - 2), $(NF - 1), $NF
 	next
 }
 $NF == "uk/Linux" && NF >= 4 {
