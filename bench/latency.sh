@@ -121,7 +121,7 @@ under_iperf() {
 	done' _ "$qpid" "${client[@]}" &
 	cpid=$!
 	wait "$qpid" || true
-	kill -- -"$cpid" 2>/dev/null || true
+	kill -KILL -- -"$cpid" 2>/dev/null || true # iperf 2 takes a TERM as "finish"
 	wait "$cpid" || true
 	tr -d '\r' <"$work/console"
 }
