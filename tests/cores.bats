@@ -213,8 +213,11 @@ ticker_on_core() {
 	ticker_on_core virt 1 -smp 2
 }
 
-@test "examples/ticker ticker.core=3 on rpi3; ticker.core=1 on one core is refused" {
+@test "examples/ticker ticker.core=3 on rpi3, ticker.core=2 on rpi4; ticker.core=1 on one core is refused" {
 	ticker_on_core rpi3 3
+	if [ -f "$BUILD/examples/ticker/rpi4/kernel8.img" ]; then
+		ticker_on_core rpi4 2
+	fi
 	local cmd
 	cmd=$(qemu_cmd virt "$BUILD/examples/ticker/virt/kernel8.img")
 	# shellcheck disable=SC2086
