@@ -129,6 +129,7 @@ struct core_timer {
 	void (*tick)(uint64_t deadline_ns, void *arg);
 	void *arg;
 	bool running;
+	bool in_irq; /* core_timer_irq runs: a start from tick leaves the interrupts masked */
 };
 static struct core_timer core_timers[UK_CORES_MAX];
 
@@ -148,7 +149,8 @@ int uk_core_timer_start(uint64_t period_ns, void (*tick)(uint64_t deadline_ns, v
 	timer_set_deadline(ns_to_ticks(t->deadline_ns)); /* rounded up: never early */
 	irq_local(platform.timer_irq, true);
 	irq_restore(daif);
-	irq_enable();
+	if (!t->in_irq) /* an interrupt on the exception stack would be fatal (vectors.S) */
+		irq_enable();
 	return 0;
 }
 
@@ -176,6 +178,7 @@ void core_timer_irq(void)
 		timer_disarm();
 		return;
 	}
+	t->in_irq = true;
 	uint64_t now = uk_now_ns();
 	while (t->running && t->deadline_ns <= now) {
 		uint64_t deadline = t->deadline_ns;
@@ -183,6 +186,7 @@ void core_timer_irq(void)
 		t->tick(deadline, t->arg);
 		now = uk_now_ns();
 	}
+	t->in_irq = false;
 	if (t->running)
 		timer_set_deadline(ns_to_ticks(t->deadline_ns));
 }

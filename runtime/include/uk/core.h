@@ -112,9 +112,11 @@ void uk_core_irq_enable(void); /* on a started core: unmask its interrupts */
  *                     __asm__ volatile("wfi");
  *     }
  *
- * In tick, what the started function may do (uk_now_ns, shared memory, the SPSC queues and
- * spinlocks, devices core 0 leaves alone), briefly: the next deadline is set only after tick
- * returns. Not on this core's behalf: no thread, stdio or lwIP calls (core 0's).
+ * In tick, what the started function may do, briefly (the next deadline is set only after tick
+ * returns): uk_now_ns, memory shared with other cores, the SPSC queues (as the one producer or
+ * the one consumer), spinlocks other cores hold (never one the function on this core may be
+ * holding when the tick comes: tick would spin for ever), devices core 0 leaves alone, and
+ * uk_core_timer_stop. Not the thread API, stdio, malloc or lwIP: those are core 0's.
  *
  * It uses the core's own EL1 virtual timer (CNTV_CVAL_EL0/CNTV_CTL_EL0, Arm ARM D11) and its
  * interrupt: on virt and the Pi 4 the GIC's PPI 27 of that core, on the Pi 3 the BCM2836
