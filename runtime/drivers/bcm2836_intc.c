@@ -5,13 +5,14 @@
  * uk's numbering: 0-63 are GPU IRQs (bank 1: 0-31, bank 2: 32-63); 64 + n is local source n
  * (64 + 3 is the virtual timer).
  */
+#include <uk/core.h>
+
 #include "drivers.h"
 #include "sysreg.h"
 
 /* local controller: core n's timer interrupt control (bit m: timer source m, 3 = CNTV, raises
  * an IRQ on core n; QA7 rev 3.4, 4.6) and IRQ source (bit 3: CNTV, bit 8: the GPU interrupt,
  * routed to core 0; 4.10). Each core enables and reads its own: the generic timer is per core. */
-#define CORE0_TIMER_IRQCNTL   0x40
 #define CORE_TIMER_IRQCNTL(n) (0x40 + 4 * (n))
 #define CORE_IRQ_SOURCE(n)    (0x60 + 4 * (n))
 #define SOURCE_GPU	      (1u << 8)
@@ -30,11 +31,6 @@
 
 static uintptr_t local, gpu;
 
-static unsigned this_core(void)
-{
-	return (unsigned)(read_sysreg(mpidr_el1) & 0xff); /* Aff0 */
-}
-
 static void bcm_enable(unsigned irq)
 {
 	if (irq < 32)
@@ -42,7 +38,7 @@ static void bcm_enable(unsigned irq)
 	else if (irq < 64)
 		mmio_write32(gpu + IRQ_ENABLE2, 1u << (irq - 32));
 	else if (irq < 64 + 4) {
-		uintptr_t r = local + CORE_TIMER_IRQCNTL(this_core());
+		uintptr_t r = local + CORE_TIMER_IRQCNTL(uk_core_id());
 		mmio_write32(r, mmio_read32(r) | (1u << (irq - 64)));
 	}
 }
@@ -54,7 +50,7 @@ static void bcm_disable(unsigned irq)
 	else if (irq < 64)
 		mmio_write32(gpu + IRQ_DISABLE2, 1u << (irq - 32));
 	else if (irq < 64 + 4) {
-		uintptr_t r = local + CORE_TIMER_IRQCNTL(this_core());
+		uintptr_t r = local + CORE_TIMER_IRQCNTL(uk_core_id());
 		mmio_write32(r, mmio_read32(r) & ~(1u << (irq - 64)));
 	}
 }
@@ -62,7 +58,7 @@ static void bcm_disable(unsigned irq)
 /* Level-triggered: the source stays pending until its device is serviced. */
 static unsigned bcm_ack(void)
 {
-	uint32_t src = mmio_read32(local + CORE_IRQ_SOURCE(this_core()));
+	uint32_t src = mmio_read32(local + CORE_IRQ_SOURCE(uk_core_id()));
 	if (src & 0xf)
 		return 64 + (unsigned)__builtin_ctz(src & 0xf);
 	if (src & SOURCE_GPU) {
@@ -112,6 +108,6 @@ void bcm2836_intc_init(uintptr_t local_base, uintptr_t gpu_base)
 	gpu = gpu_base;
 	mmio_write32(gpu + IRQ_DISABLE1, 0xffffffffu);
 	mmio_write32(gpu + IRQ_DISABLE2, 0xffffffffu);
-	mmio_write32(local + CORE0_TIMER_IRQCNTL, 0);
+	mmio_write32(local + CORE_TIMER_IRQCNTL(0), 0);
 	irq_set_chip(&bcm2836_chip);
 }
