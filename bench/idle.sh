@@ -35,20 +35,11 @@ usage() {
 		sleep 0.1
 	done
 	if grep -q "$3" "$work/console"; then
-		python3 - "$work/qmp" "$(pgrep -P "$pid")" <<'EOF' || true
-import json, os, socket, sys, time
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-f = s.makefile("rw")
-def cmd(c):
-    f.write(json.dumps({"execute": c}) + "\n"); f.flush()
-    while True:
-        r = json.loads(f.readline())
-        if "return" in r or "error" in r:
-            return r
-f.readline()  # greeting
-cmd("qmp_capabilities")
-vcpus = {str(c["thread-id"]) for c in cmd("query-cpus-fast")["return"]}
+		# the vCPU threads from QEMU (tests/tools/qmp.py), then every thread's CPU from /proc
+		"$top/tests/tools/qmp.py" "$work/qmp" query-cpus-fast >"$work/cpus" || true
+		python3 - "$work/cpus" "$(pgrep -P "$pid")" <<'EOF' || true
+import json, os, sys, time
+vcpus = {str(c["thread-id"]) for c in json.load(open(sys.argv[1]))}
 pid, hz = sys.argv[2], os.sysconf("SC_CLK_TCK")
 def ticks():  # per thread: utime + stime, /proc/PID/task/TID/stat fields 14 and 15
     t = {}
