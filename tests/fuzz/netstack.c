@@ -357,22 +357,32 @@ void netstack_input(const void *frame, size_t len, unsigned ms)
 	advance(ms);
 }
 
-/* The pools netstack_end checks: something in them is what the timers still have to free. */
-static const memp_t checked_pools[] = {MEMP_PBUF_POOL, MEMP_PBUF,      MEMP_TCP_PCB,
-				       MEMP_TCP_SEG,   MEMP_REASSDATA, MEMP_IP6_REASSDATA};
+/* The pools netstack_end checks, and what is wrong when one still has something in use: the
+ * timers have nothing left to free once all are empty. */
+static const struct {
+	memp_t type;
+	const char *leak;
+} checked_pools[] = {
+    {MEMP_PBUF_POOL, "a pool pbuf outlived its input"},
+    {MEMP_PBUF, "a pbuf outlived its input"},
+    {MEMP_TCP_PCB, "a TCP connection outlived its input"},
+    {MEMP_TCP_SEG, "a TCP segment outlived its input"},
+    {MEMP_REASSDATA, "IPv4 reassembly outlived its input"},
+    {MEMP_IP6_REASSDATA, "IPv6 reassembly outlived its input"},
+};
+#define N_CHECKED (sizeof checked_pools / sizeof checked_pools[0])
+
+static int pool_used(size_t i)
+{
+	return memp_pools[checked_pools[i].type]->stats->used != 0;
+}
 
 static int pools_in_use(void)
 {
-	for (size_t i = 0; i < sizeof checked_pools / sizeof checked_pools[0]; i++)
-		if (memp_pools[checked_pools[i]]->stats->used)
+	for (size_t i = 0; i < N_CHECKED; i++)
+		if (pool_used(i))
 			return 1;
 	return 0;
-}
-
-static void check_pool(memp_t type, const char *name)
-{
-	if (memp_pools[type]->stats->used)
-		fuzz_lwip_assert(name, __FILE__, __LINE__); /* something kept one after the end */
 }
 
 void netstack_end(void)
@@ -392,10 +402,7 @@ void netstack_end(void)
 	 * were most of the harness's time. */
 	for (int i = 0; i < 61 && pools_in_use(); i++)
 		advance(1000);
-	check_pool(MEMP_PBUF_POOL, "a pool pbuf outlived its input");
-	check_pool(MEMP_PBUF, "a pbuf outlived its input");
-	check_pool(MEMP_TCP_PCB, "a TCP connection outlived its input");
-	check_pool(MEMP_TCP_SEG, "a TCP segment outlived its input");
-	check_pool(MEMP_REASSDATA, "IPv4 reassembly outlived its input");
-	check_pool(MEMP_IP6_REASSDATA, "IPv6 reassembly outlived its input");
+	for (size_t i = 0; i < N_CHECKED; i++)
+		if (pool_used(i)) /* something kept one after the end */
+			fuzz_lwip_assert(checked_pools[i].leak, __FILE__, __LINE__);
 }
